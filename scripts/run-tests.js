@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with Node's test runner (through tsx), after building dist/ so
+// that tests spawning bin/lifeboat.js exercise the current source. Node 20 has no --test glob.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+function findTests(dir) {
+  const found = []
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name)
+    if (statSync(full).isDirectory()) found.push(...findTests(full))
+    else if (name.endsWith('.test.ts')) found.push(full)
+  }
+  return found
+}
+
+const filter = process.argv.slice(2)
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+if (build.status !== 0) process.exit(build.status ?? 1)
+
+let files = findTests('test').sort()
+if (filter.length > 0) files = files.filter((f) => filter.some((pattern) => f.includes(pattern)))
+const run = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  { stdio: 'inherit', env: { ...process.env, LIFEBOAT_TEST: '1' } },
+)
+process.exit(run.status ?? 1)
