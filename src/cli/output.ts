@@ -1,0 +1,139 @@
+// Everything Lifeboat says goes through Output. Contract (docs/cli.md "Output"):
+// - human text, warnings and progress go to stderr; stdout carries only data: the command's printed result
+//   (e.g. `follows --format csv`), or with --json newline-delimited events and one final result object;
+// - progress bars only when stderr is a terminal and neither --json nor --quiet is set; otherwise plain lines,
+//   at most one per few seconds per task;
+// - every string passes through redactText, so a registered secret can never reach a terminal, a log or a pipe.
+import cliProgress from 'cli-progress'
+import { redactText, redactJson } from '../net/redact.js'
+
+export interface OutputOptions {
+  json?: boolean
+  quiet?: boolean
+  verbose?: boolean
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean }
+}
+
+export interface Progress {
+  /** Advance by `n` (default 1) and optionally grow the total. */
+  tick(n?: number, total?: number): void
+  setTotal(total: number): void
+  done(summary?: string): void
+}
+
+const PLAIN_PROGRESS_INTERVAL_MS = 5000
+
+export class Output {
+  readonly json: boolean
+  readonly quiet: boolean
+  readonly verbose: boolean
+  #stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  #stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  #bars = new Set<cliProgress.SingleBar>()
+
+  constructor(options: OutputOptions = {}) {
+    this.json = options.json ?? false
+    this.quiet = options.quiet ?? false
+    this.verbose = options.verbose ?? false
+    this.#stdout = options.stdout ?? process.stdout
+    this.#stderr = options.stderr ?? process.stderr
+  }
+
+  /** A line for people (stderr), hidden by --quiet. */
+  info(text: string): void {
+    if (!this.quiet) this.#line(text)
+  }
+
+  /** Detail shown only with --verbose. */
+  debug(text: string): void {
+    if (this.verbose && !this.quiet) this.#line(text)
+  }
+
+  /** Warnings are shown even with --quiet. */
+  warn(text: string): void {
+    this.#line(`warning: ${text}`)
+  }
+
+  error(text: string): void {
+    this.#line(text)
+  }
+
+  /** A machine-readable event: one JSON line on stdout with --json, a human line (if `human` given) otherwise. */
+  event(type: string, data: Record<string, unknown>, human?: string): void {
+    if (this.json) this.#stdout.write(redactText(JSON.stringify(redactJson({ event: type, ...data }))) + '\n')
+    else if (human !== undefined) this.info(human)
+  }
+
+  /** The command's final result: one JSON object with --json; `human` text on stderr otherwise. */
+  result(data: Record<string, unknown>, human?: string): void {
+    if (this.json) this.#stdout.write(redactText(JSON.stringify(redactJson({ event: 'result', ...data }))) + '\n')
+    else if (human !== undefined && !this.quiet) this.#line(human)
+  }
+
+  /** Raw data for stdout (e.g. a CSV) when not in --json mode. */
+  data(text: string): void {
+    this.#stdout.write(redactText(text))
+  }
+
+  progress(label: string, total = 0): Progress {
+    if (this.quiet || this.json) return { tick() {}, setTotal() {}, done() {} }
+    if (this.#stderr.isTTY) return this.#barProgress(label, total)
+    return this.#plainProgress(label, total)
+  }
+
+  #barProgress(label: string, total: number): Progress {
+    const bar = new cliProgress.SingleBar(
+      { stream: this.#stderr as NodeJS.WritableStream, format: `${label} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: false, clearOnComplete: false },
+      cliProgress.Presets.shades_classic,
+    )
+    bar.start(total, 0)
+    this.#bars.add(bar)
+    let value = 0
+    return {
+      tick: (n = 1, newTotal?: number) => {
+        value += n
+        if (newTotal !== undefined) bar.setTotal(newTotal)
+        bar.update(value)
+      },
+      setTotal: (t) => bar.setTotal(t),
+      done: (summary) => {
+        bar.stop()
+        this.#bars.delete(bar)
+        if (summary) this.info(summary)
+      },
+    }
+  }
+
+  #plainProgress(label: string, initialTotal: number): Progress {
+    let value = 0
+    let total = initialTotal
+    let last = Date.now()
+    return {
+      tick: (n = 1, newTotal?: number) => {
+        value += n
+        if (newTotal !== undefined) total = newTotal
+        if (Date.now() - last >= PLAIN_PROGRESS_INTERVAL_MS) {
+          last = Date.now()
+          this.info(`${label}: ${value}${total ? `/${total}` : ''}`)
+        }
+      },
+      setTotal: (t) => {
+        total = t
+      },
+      done: (summary) => {
+        if (summary) this.info(summary)
+      },
+    }
+  }
+
+  /** Stops any progress bar so that an error message starts on a clean line. */
+  stopProgress(): void {
+    for (const bar of this.#bars) bar.stop()
+    this.#bars.clear()
+  }
+
+  #line(text: string): void {
+    this.#stderr.write(redactText(text) + '\n')
+  }
+}
