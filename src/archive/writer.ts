@@ -230,7 +230,8 @@ export class ArchiveWriter {
   }
 
   /** Stages any other member (native/…, compat/…). */
-  async addFile(member: string, body: ByteSource | string | Uint8Array, options: { compress?: boolean } = {}): Promise<HashedFile> {
+  /** Returns the staged copy's path too: it stays unchanged until finish(), so callers may read it (e.g. index a CAR). */
+  async addFile(member: string, body: ByteSource | string | Uint8Array, options: { compress?: boolean } = {}): Promise<HashedFile & { path: string }> {
     throwIfAborted(this.options.signal)
     const problem = memberNameProblem(member)
     if (problem) throw new Error(problem)
@@ -239,7 +240,7 @@ export class ArchiveWriter {
     const source = typeof body === 'string' || body instanceof Uint8Array ? [typeof body === 'string' ? Buffer.from(body) : body] : body
     const hashed = await writeHashedFile(path, source as ByteSource)
     this.#files.set(member, { member, path, compress: options.compress ?? true, ...hashed })
-    return hashed
+    return { ...hashed, path }
   }
 
   /** Zips everything staged, manifest last, verifies, and renames into place. Returns the manifest. */

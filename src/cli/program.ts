@@ -4,6 +4,7 @@ import { toolVersion } from '../archive/format.js'
 import type { CliContext } from './main.js'
 import { register as registerVerify } from '../commands/verify.js'
 import { register as registerInspect } from '../commands/inspect.js'
+import { register as registerExportAtproto } from '../commands/export-atproto.js'
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('lifeboat')
@@ -16,9 +17,17 @@ export function buildProgram(context: CliContext): Command {
     .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride()
     .addHelpText('after', '\nExit codes and --json events: docs/cli.md')
-  for (const register of [registerVerify, registerInspect]) register(program, context)
-  for (const command of program.commands) command.exitOverride()
+  for (const register of [registerExportAtproto, registerVerify, registerInspect]) register(program, context)
+  exitOverrideAll(program)
   return program
+}
+
+function exitOverrideAll(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride()
+    sub.configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+    exitOverrideAll(sub)
+  }
 }
 
 /** Adds the "Example:" block every command's --help must show. */

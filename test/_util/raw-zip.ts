@@ -1,23 +1,8 @@
 import { deflateRawSync } from 'node:zlib'
+import { crc32 } from '../../src/files/crc32.js'
 
 // A minimal ZIP writer (stored or deflated entries) that writes names and attributes exactly as given, so tests and
 // fixtures can build hostile archives (path traversal, links, lying sizes) that well-behaved zip libraries refuse to.
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c >>> 0
-  }
-  return table
-})()
-
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff
-  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
-
 export interface RawZipEntry {
   name: string
   data: Uint8Array

@@ -1,0 +1,97 @@
+// THE contract between Lifeboat's commands and its network adapters.
+//
+// Data flows one way: Source -> records -> ArchiveWriter (export, backup); ArchiveReader -> Target (replay, restore).
+// Adapters speak their protocol and nothing else: they never write files (the export command owns the
+// ArchiveWriter) and never retry (net/http-client does, beneath them). Every list is an async iterable so nothing is
+// buffered whole. A Target's writes are idempotent and report per item instead of throwing for one bad item.
+import type { Network, RecordKind } from '../archive/format.js'
+import type { AccountRef, ListRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
+import type { ArchiveWriter } from '../archive/writer.js'
+import type { HttpClient } from '../net/http-client.js'
+import type { Output } from '../cli/output.js'
+
+/** What every adapter is given: the one HTTP client, the run's abort signal, and where to report. */
+export interface AdapterContext {
+  http: HttpClient
+  signal: AbortSignal
+  out: Output
+}
+
+/** Declared up front and checked before any network call (docs/adapters/<network>.md has the matrix). */
+export interface Capabilities {
+  network: Network
+  /** Kinds a Source can export. */
+  exports: readonly RecordKind[]
+  /** Kinds a Target can replay. */
+  replays: readonly ReplayKind[]
+  alias: boolean
+  move: boolean
+}
+
+export type ReplayKind = 'follows' | 'lists' | 'mutes' | 'blocks' | 'domain-blocks' | 'likes' | 'rooms' | 'direct' | 'account-data' | 'profile'
+
+/** Export side. The export command drives it and hands it the writer for media and native payloads. */
+export interface Source {
+  readonly capabilities: Capabilities
+  /** Who and where, as the archive manifest will name them. */
+  describe(): Promise<{ server: string | null; account: AccountRef }>
+  /**
+   * Streams everything the source holds into the writer: records of every kind it exports, media (each checked as
+   * the protocol allows), native payloads and compat files. Reports progress through the context's Output.
+   * Per-item failures that leave the rest intact are returned, not thrown.
+   */
+  exportTo(writer: ArchiveWriter, options: ExportOptions): Promise<ExportReport>
+}
+
+export interface ExportOptions {
+  /** Only what is newer than this earlier archive's contents (`--since`). */
+  since?: SinceState
+}
+
+export interface SinceState {
+  createdAt: string
+  /** Per-kind newest ids or cursors the earlier archive recorded (adapter-defined). */
+  cursor: unknown
+}
+
+export interface ExportReport {
+  counts: Partial<Record<RecordKind, number>>
+  failures: ItemFailure[]
+  /** Adapter cursor to record in the manifest's `since` for a later `--since` run. */
+  cursor?: unknown
+}
+
+export interface ItemFailure {
+  kind: string
+  item: string
+  reason: string
+}
+
+/** Replay side: each call is idempotent. */
+export type Outcome =
+  | { status: 'applied' }
+  | { status: 'unchanged' }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string }
+
+export interface ResolvedAccount {
+  /** The target network's own id for the account (DID, Misskey user id, Mastodon account id, MXID). */
+  targetId: string
+  ref: AccountRef
+}
+
+export interface Target {
+  readonly capabilities: Capabilities
+  /** Who we are on the target, for journals and messages. */
+  whoami(): Promise<AccountRef>
+  /** Finds the archive's account on the target; null when it does not exist or cannot be reached from there. */
+  resolve(account: AccountRef): Promise<ResolvedAccount | null>
+  follow(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome>
+  block?(account: ResolvedAccount): Promise<Outcome>
+  mute?(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome>
+  /** Creates the list if needed (matched by name) and adds the members; one outcome per member. */
+  list?(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]>
+  setProfile?(profile: ProfileRecord): Promise<Outcome>
+}
+
+export type RecordOf<K extends RecordKind> = RecordsByKind[K]

@@ -1,0 +1,89 @@
+// Random access to the blocks of CAR files on disk, without loading them: one streaming pass builds a CID ->
+// (file, offset, length) index, then blocks are read on demand and checked against their CID before use.
+// Several CAR files (a full repo CAR plus later diff CARs) can serve as one block source.
+import { createReadStream } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { CarIndexer } from '@ipld/car/indexer'
+import { CID } from 'multiformats/cid'
+
+const SHA2_256 = 0x12
+
+export interface BlockSource {
+  get(cid: CID): Promise<Uint8Array | null>
+}
+
+interface Location {
+  file: number
+  offset: number
+  length: number
+}
+
+export class BlockNotFoundError extends Error {
+  override name = 'BlockNotFoundError'
+  constructor(readonly cid: string) {
+    super(`block ${cid} is missing`)
+  }
+}
+
+export class BlockHashError extends Error {
+  override name = 'BlockHashError'
+  constructor(readonly cid: string) {
+    super(`block ${cid} does not hash to its CID`)
+  }
+}
+
+/** Does `bytes` hash to `cid`? Only sha2-256 CIDs are used by AT Protocol repos and blobs. */
+export function matchesCid(cid: CID, bytes: Uint8Array): boolean {
+  if (cid.multihash.code !== SHA2_256) return false
+  const digest = createHash('sha256').update(bytes).digest()
+  return Buffer.compare(digest, Buffer.from(cid.multihash.digest)) === 0
+}
+
+/** The hex sha256 a raw-blob CID promises, for checking media while it streams. */
+export function cidSha256Hex(cid: string | CID): string | undefined {
+  const parsed = typeof cid === 'string' ? CID.parse(cid) : cid
+  if (parsed.multihash.code !== SHA2_256) return undefined
+  return Buffer.from(parsed.multihash.digest).toString('hex')
+}
+
+export class CarBlockStore implements BlockSource {
+  #files: FileHandle[] = []
+  #index = new Map<string, Location>()
+  #roots: CID[][] = []
+
+  /** Adds a CAR file; later files win for blocks present in both (they are identical by CID anyway). */
+  async addFile(path: string): Promise<CID[]> {
+    const indexer = await CarIndexer.fromIterable(createReadStream(path))
+    const roots = await indexer.getRoots()
+    const file = this.#files.length
+    this.#files.push(await open(path, 'r'))
+    for await (const block of indexer) {
+      this.#index.set(block.cid.toString(), { file, offset: block.blockOffset, length: block.blockLength })
+    }
+    this.#roots.push(roots)
+    return roots
+  }
+
+  get size(): number {
+    return this.#index.size
+  }
+
+  has(cid: CID): boolean {
+    return this.#index.has(cid.toString())
+  }
+
+  async get(cid: CID): Promise<Uint8Array | null> {
+    const location = this.#index.get(cid.toString())
+    if (!location) return null
+    const bytes = Buffer.alloc(location.length)
+    await this.#files[location.file]!.read(bytes, 0, location.length, location.offset)
+    if (!matchesCid(cid, bytes)) throw new BlockHashError(cid.toString())
+    return bytes
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#files.map((f) => f.close()))
+    this.#files = []
+  }
+}

@@ -1,0 +1,221 @@
+// AT Protocol Source: the repo CAR as fetched (streamed to disk), every blob (checked against its CID), the
+// preferences when logged in, the DID document and PLC log, and normalised records walked from the CAR.
+import PQueue from 'p-queue'
+import { CID } from 'multiformats/cid'
+import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { ArchiveWriter } from '../../archive/writer.js'
+import { MediaHashMismatchError } from '../../archive/writer.js'
+import { nativeMember } from '../../archive/format.js'
+import type { AccountRef, ListRecord, MediaRecord } from '../../archive/records.js'
+import { throwIfAborted } from '../../errors.js'
+import { CarBlockStore, cidSha256Hex } from './car-file.js'
+import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
+import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
+import { xrpcError, xrpcInit, xrpcJson, xrpcUrl } from './xrpc.js'
+import type { ListBlobsPage } from './api.js'
+import type { Identity } from './identity.js'
+import type { LoggedIn } from './session.js'
+
+export const ATPROTO_CAPABILITIES: Capabilities = {
+  network: 'atproto',
+  exports: ['posts', 'likes', 'reposts', 'following', 'blocks', 'lists', 'media'],
+  replays: ['follows', 'blocks', 'lists', 'likes'],
+  alias: false,
+  move: true,
+}
+
+export interface AtprotoSourceOptions {
+  identity: Identity
+  /** A session for private data (preferences); public data needs none. */
+  session?: LoggedIn
+  plc?: string
+  /** Parallel blob downloads (the host queue caps requests per host as well). */
+  blobConcurrency?: number
+}
+
+/** Pages com.atproto.sync.listBlobs to the end: the cursor comes back even on the last page, so stop on an empty one. */
+export async function* listBlobs(context: AdapterContext, pds: string, did: string, since?: string): AsyncGenerator<string> {
+  let cursor: string | undefined
+  for (;;) {
+    throwIfAborted(context.signal)
+    const page = await xrpcJson<ListBlobsPage>(context.http, pds, 'com.atproto.sync.listBlobs', { params: { did, since, limit: 1000, cursor } })
+    if (page.cids.length === 0) return
+    yield* page.cids
+    if (!page.cursor) return
+    cursor = page.cursor
+  }
+}
+
+export class AtprotoSource implements Source {
+  readonly capabilities = ATPROTO_CAPABILITIES
+
+  constructor(
+    readonly context: AdapterContext,
+    readonly options: AtprotoSourceOptions,
+  ) {}
+
+  get account(): AccountRef {
+    const { did, handle } = this.options.identity
+    return handle ? { id: did, handle } : { id: did }
+  }
+
+  async describe() {
+    return { server: this.options.identity.pds, account: this.account }
+  }
+
+  async exportTo(writer: ArchiveWriter, _options: ExportOptions = {}): Promise<ExportReport> {
+    const { did, pds } = this.options.identity
+    const { out } = this.context
+    const failures: ItemFailure[] = []
+    const access = this.options.session?.accessJwt
+    out.info(`Fetching the repository of ${this.account.handle ?? did} from ${pds} …`)
+    const car = await this.context.http.request(xrpcUrl(pds, 'com.atproto.sync.getRepo', { did }), xrpcInit({ accessJwt: access }), async (res) => {
+      if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getRepo', pds, res)
+      return writer.addFile(nativeMember('atproto', 'repo.car'), res.body, { compress: true })
+    })
+    const blocks = new CarBlockStore()
+    try {
+      const [root] = await blocks.addFile(car.path)
+      if (!root) throw new Error('the repository CAR has no root')
+      const commit = await readCommit(blocks, root)
+      out.debug(`repo ${did} at rev ${commit.rev}: ${blocks.size} blocks`)
+      const blobInfo = await this.#writeRecords(writer, blocks, root)
+      const media = await this.#writeBlobs(writer, blobInfo, failures)
+      await this.#writeExtras(writer, failures)
+      return { counts: { media }, failures, cursor: { rev: commit.rev, commit: root.toString() } }
+    } finally {
+      await blocks.close()
+    }
+  }
+
+  /** Walks the CAR once, writing every normalised record; returns blob CID -> { mime, alt, attachedTo }. */
+  async #writeRecords(writer: ArchiveWriter, blocks: CarBlockStore, root: CID) {
+    const did = this.options.identity.did
+    const blobs = new Map<string, { mime?: string; alt?: string; attachedTo: string[] }>()
+    const blobsBySha = new Map<string | undefined, { mime?: string; alt?: string; attachedTo: string[] }>()
+    const lists = new Map<string, ListRecord>()
+    let profile: Record<string, unknown> | null = null
+    for (const kind of ['posts', 'likes', 'reposts', 'following', 'blocks', 'lists'] as const) writer.declare(kind)
+    for await (const entry of walkRecords(blocks, root)) {
+      throwIfAborted(this.context.signal)
+      const record = decodeRecord(entry.bytes)
+      const uri = `at://${did}/${entry.collection}/${entry.rkey}`
+      for (const [cid, mime] of blobRefs(record)) {
+        let info = blobs.get(cid)
+        if (!info) {
+          info = { mime, attachedTo: [] }
+          blobs.set(cid, info)
+          blobsBySha.set(cidSha256Hex(cid), info)
+        }
+        info.attachedTo.push(uri)
+      }
+      switch (entry.collection) {
+        case COLLECTIONS.post: {
+          const post = mapPost(did, entry.rkey, entry.cid.toString(), record)
+          for (const ref of post.media ?? []) {
+            const info = blobsBySha.get(ref.sha256)
+            if (info && ref.alt) info.alt = ref.alt
+          }
+          await writer.write('posts', post)
+          break
+        }
+        case COLLECTIONS.like:
+          await writer.write('likes', mapSubject(did, entry.collection, entry.rkey, record))
+          break
+        case COLLECTIONS.repost:
+          await writer.write('reposts', mapSubject(did, entry.collection, entry.rkey, record))
+          break
+        case COLLECTIONS.follow:
+          await writer.write('following', mapRelation(did, entry.collection, entry.rkey, record))
+          break
+        case COLLECTIONS.block:
+          await writer.write('blocks', mapRelation(did, entry.collection, entry.rkey, record))
+          break
+        case COLLECTIONS.list:
+          lists.set(`at://${did}/${entry.collection}/${entry.rkey}`, mapList(did, entry.rkey, record))
+          break
+        case COLLECTIONS.listItem: {
+          const list = lists.get(record.list as string)
+          if (list) list.members.push({ id: record.subject as string })
+          break
+        }
+        case COLLECTIONS.profile:
+          if (entry.rkey === 'self') profile = record
+          break
+      }
+    }
+    for (const list of lists.values()) await writer.write('lists', list)
+    await writer.setProfile(mapProfile(this.account, profile))
+    return blobs
+  }
+
+  async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, failures: ItemFailure[]): Promise<number> {
+    const { did, pds } = this.options.identity
+    const { http, out, signal } = this.context
+    const cids = new Set<string>()
+    for await (const cid of listBlobs(this.context, pds, did)) cids.add(cid)
+    for (const cid of fromRecords.keys()) cids.add(cid)
+    const progress = out.progress('blobs', cids.size)
+    const queue = new PQueue({ concurrency: this.options.blobConcurrency ?? 8 })
+    let stored = 0
+    let reused = 0
+    const access = this.options.session?.accessJwt
+    for (const cid of cids) {
+      queue.add(async () => {
+        if (signal.aborted) return
+        const info = fromRecords.get(cid)
+        const meta: Omit<MediaRecord, 'sha256' | 'size'> = { mime: info?.mime, alt: info?.alt ?? null, source: { cid }, attachedTo: info?.attachedTo ?? [] }
+        try {
+          if (await writer.reuseMedia({ key: cid, meta })) reused++
+          else {
+            const expectSha256 = cidSha256Hex(CID.parse(cid))
+            await http.request(xrpcUrl(pds, 'com.atproto.sync.getBlob', { did, cid }), xrpcInit({ accessJwt: access }), async (res) => {
+              if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getBlob', pds, res)
+              meta.mime ??= res.headers.get('content-type') ?? undefined
+              return writer.addMedia(res.body, { key: cid, meta, expectSha256 })
+            })
+          }
+          stored++
+        } catch (error) {
+          if (signal.aborted) return
+          const reason = error instanceof MediaHashMismatchError ? `bytes do not match the CID (${error.actual})` : (error as Error).message
+          failures.push({ kind: 'media', item: cid, reason })
+          out.warn(`blob ${cid}: ${reason}`)
+        } finally {
+          progress.tick()
+        }
+      })
+    }
+    await queue.onIdle()
+    throwIfAborted(signal)
+    progress.done(`blobs: ${stored} stored${reused ? ` (${reused} reused from an interrupted run)` : ''}${failures.length ? `, ${failures.length} failed` : ''}`)
+    return stored
+  }
+
+  /** Preferences (with a session), the DID document and the PLC audit log: small, kept verbatim under native/. */
+  async #writeExtras(writer: ArchiveWriter, failures: ItemFailure[]): Promise<void> {
+    const { identity, session } = this.options
+    if (session) {
+      const prefs = await session.agent.app.bsky.actor.getPreferences()
+      await writer.addFile(nativeMember('atproto', 'preferences.json'), JSON.stringify(prefs.data, null, 2) + '\n')
+    } else {
+      writer.note('preferences not exported: no password was given (public data only)')
+    }
+    if (identity.didDocument) await writer.addFile(nativeMember('atproto', 'did.json'), JSON.stringify(identity.didDocument, null, 2) + '\n')
+    if (identity.did.startsWith('did:plc:') && this.options.plc) {
+      try {
+        const log = await xrpcLog(this.context, this.options.plc, identity.did)
+        await writer.addFile(nativeMember('atproto', 'plc-audit-log.json'), JSON.stringify(log, null, 2) + '\n')
+      } catch (error) {
+        failures.push({ kind: 'identity', item: identity.did, reason: `PLC audit log: ${(error as Error).message}` })
+      }
+    }
+  }
+}
+
+async function xrpcLog(context: AdapterContext, plc: string, did: string): Promise<unknown> {
+  return context.http.request(`${plc.replace(/\/+$/, '')}/${did}/log/audit`, {}, async (res) => {
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    return toLexJson(await res.json())
+  })
+}

@@ -1,0 +1,69 @@
+// Minimal XRPC over the shared HTTP client (atproto.com/specs/xrpc), for calls the SDK would buffer or cannot
+// stream (getRepo, getBlob, importRepo, uploadBlob) and for unauthenticated reads. Errors become LifeboatErrors
+// naming the endpoint and the server's own error name.
+import type { HttpClient } from '../../net/http-client.js'
+import { AuthError, NotFoundError, RemoteError, UnsupportedError } from '../../errors.js'
+
+export interface XrpcOptions {
+  params?: Record<string, string | number | boolean | undefined>
+  accessJwt?: string
+  method?: 'GET' | 'POST'
+  body?: BodyInit
+  headers?: Record<string, string>
+  /** Extra Content-Length for streamed bodies (importRepo requires one). */
+  duplex?: 'half'
+}
+
+export function xrpcUrl(service: string, nsid: string, params: XrpcOptions['params'] = {}): string {
+  const url = new URL(`/xrpc/${nsid}`, service)
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v))
+  return url.href
+}
+
+export function xrpcInit(options: XrpcOptions): RequestInit {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.accessJwt) headers.authorization = `Bearer ${options.accessJwt}`
+  const init: RequestInit & { duplex?: 'half' } = { method: options.method ?? 'GET', headers }
+  if (options.body !== undefined) {
+    init.body = options.body
+    if (options.duplex) init.duplex = options.duplex
+  }
+  return init
+}
+
+/** Turns a non-2xx XRPC answer into the matching LifeboatError. */
+export async function xrpcError(nsid: string, service: string, res: Response): Promise<Error> {
+  let name = ''
+  let message = ''
+  try {
+    const body = (await res.json()) as { error?: string; message?: string }
+    name = body.error ?? ''
+    message = body.message ?? ''
+  } catch {
+    // Non-JSON error bodies (proxies) keep the status only.
+  }
+  const host = new URL(service).host
+  const what = `${nsid} on ${host} answered ${res.status}${name ? ` ${name}` : ''}${message ? `: ${message}` : ''}`
+  const details = { status: res.status, error: name || null }
+  if (res.status === 401 || name === 'AuthenticationRequired' || name === 'ExpiredToken' || name === 'InvalidToken') {
+    return new AuthError(what, { hint: 'Check the password (app password, or the account password where a full session is needed).', details })
+  }
+  if (['RepoNotFound', 'BlobNotFound', 'RecordNotFound', 'AccountNotFound'].includes(name) || res.status === 404) {
+    return new NotFoundError(what, { hint: 'Check the account and server.', details })
+  }
+  if (['RepoTakendown', 'RepoSuspended', 'RepoDeactivated', 'AccountTakedown', 'AccountDeactivated'].includes(name)) {
+    return new UnsupportedError(what, { hint: 'The account is not active on this PDS; a deactivated account can be read only with its own login.', details })
+  }
+  if (res.status === 501 || name === 'MethodNotImplemented') return new UnsupportedError(what, { details })
+  return new RemoteError(what, { status: res.status, details })
+}
+
+export async function xrpcJson<T>(http: HttpClient, service: string, nsid: string, options: XrpcOptions = {}): Promise<T> {
+  const init = xrpcInit(options)
+  if (options.body !== undefined && typeof options.body === 'string') (init.headers as Record<string, string>)['content-type'] = 'application/json'
+  return http.request(xrpcUrl(service, nsid, options.params), init, async (res) => {
+    if (!res.ok) throw await xrpcError(nsid, service, res)
+    const text = await res.text()
+    return (text ? JSON.parse(text) : {}) as T
+  })
+}

@@ -1,0 +1,62 @@
+// Secrets come from an environment variable (named by a flag, never given as one) or from a prompt on the
+// terminal with echo off. Whatever is read is registered for redaction before anything else can print it.
+import { createInterface } from 'node:readline'
+import { Writable } from 'node:stream'
+import { registerSecret } from '../net/redact.js'
+import { AuthError, UsageError } from '../errors.js'
+
+export interface SecretRequest {
+  /** What the secret is, for prompts and messages: "app password for alice.test". */
+  label: string
+  /** The environment variable named by the user's flag, or the default name. */
+  envName: string
+  /** Whether the user named the variable explicitly (then it must be set). */
+  explicit: boolean
+  env: NodeJS.ProcessEnv
+  /** Default true: ask on the terminal when the variable is unset and stdin is a TTY. */
+  prompt?: boolean
+}
+
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** Returns the secret, or undefined when it is optional, unset and cannot be prompted for. */
+export async function readSecret(request: SecretRequest & { required: true }): Promise<string>
+export async function readSecret(request: SecretRequest & { required?: false }): Promise<string | undefined>
+export async function readSecret(request: SecretRequest & { required?: boolean }): Promise<string | undefined> {
+  if (!ENV_NAME_RE.test(request.envName)) {
+    throw new UsageError(`"${request.envName.slice(0, 3)}…" is not an environment variable name.`, {
+      hint: 'Flags such as --password-env and --token-env take the NAME of a variable that holds the secret, never the secret itself.',
+    })
+  }
+  const value = request.env[request.envName]
+  if (value) {
+    registerSecret(value)
+    return value
+  }
+  if (request.explicit) {
+    throw new AuthError(`The environment variable ${request.envName} is not set.`, { hint: `Set ${request.envName} to the ${request.label}, then run the command again.` })
+  }
+  if ((request.prompt ?? true) && process.stdin.isTTY && process.stderr.isTTY) {
+    const answer = await promptHidden(`${request.label}: `)
+    if (answer) {
+      registerSecret(answer)
+      return answer
+    }
+  }
+  if (request.required) {
+    throw new AuthError(`No ${request.label} was given.`, { hint: `Set ${request.envName} (or name another variable with the flag), or run in a terminal to be asked.` })
+  }
+  return undefined
+}
+
+async function promptHidden(question: string): Promise<string> {
+  process.stderr.write(question)
+  const muted = new Writable({ write: (_chunk, _encoding, callback) => callback() })
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true })
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve))
+  } finally {
+    rl.close()
+    process.stderr.write('\n')
+  }
+}

@@ -1,0 +1,68 @@
+// `lifeboat export <network> …`: the parent command, and the run shared by every network's export:
+// open the writer, let the Source stream into it, finish (manifest last, verified, renamed) or abort.
+import type { Command } from 'commander'
+import type { CliContext } from '../cli/main.js'
+import type { Source } from '../adapters/adapter.js'
+import { ArchiveWriter } from '../archive/writer.js'
+import type { Manifest } from '../archive/records.js'
+import { PartialFailureError, UsageError } from '../errors.js'
+import { formatBytes } from './inspect.js'
+
+export interface ExportCommandOptions {
+  output: string
+  force?: boolean
+}
+
+export interface ExportResult {
+  archive: string
+  manifest: Manifest
+  failures: { kind: string; item: string; reason: string }[]
+}
+
+export function exportParent(program: Command): Command {
+  const existing = program.commands.find((c) => c.name() === 'export')
+  if (existing) return existing
+  return program.command('export').description('export an account into a portable archive (docs/archive-format.md)')
+}
+
+export function requireOutput(output: string | undefined): string {
+  if (!output) throw new UsageError('No output archive was named.', { hint: 'Add -o <archive.zip>.' })
+  if (!output.endsWith('.zip')) throw new UsageError(`The output ${output} does not end in .zip.`, { hint: 'Name the archive something.zip.' })
+  return output
+}
+
+export async function runExport(source: Source, options: ExportCommandOptions, cli: CliContext): Promise<ExportResult> {
+  const { server, account } = await source.describe()
+  const writer = await ArchiveWriter.open({
+    path: requireOutput(options.output),
+    force: options.force,
+    signal: cli.signal,
+    source: { network: source.capabilities.network, server, account },
+  })
+  if (writer.resumedMedia > 0) cli.out.info(`Resuming: ${writer.resumedMedia} media files were already downloaded by an interrupted run.`)
+  let manifest: Manifest
+  let failures: ExportResult['failures']
+  try {
+    const report = await source.exportTo(writer, {})
+    failures = report.failures
+    for (const failure of failures) writer.note(`failed ${failure.kind} ${failure.item}: ${failure.reason}`)
+    manifest = await writer.finish()
+  } catch (error) {
+    await writer.abort()
+    throw error
+  }
+  const mediaBytes = Object.entries(manifest.members).reduce((n, [name, m]) => (name.startsWith('media/') ? n + m.size : n), 0)
+  for (const failure of failures) cli.out.event('item-failed', failure)
+  const counts = Object.entries(manifest.counts).map(([k, v]) => `${k} ${v}`).join(', ')
+  cli.out.result(
+    { ok: failures.length === 0, archive: options.output, counts: manifest.counts, mediaBytes, failures },
+    `Wrote ${options.output}: ${counts}; media ${formatBytes(mediaBytes)}.`,
+  )
+  if (failures.length > 0) {
+    throw new PartialFailureError(`${failures.length} item${failures.length === 1 ? '' : 's'} could not be exported; the archive holds everything else.`, {
+      hint: 'The archive notes list each failure; run the export again later to try them again.',
+      details: { failures: failures.length },
+    })
+  }
+  return { archive: options.output, manifest, failures }
+}

@@ -1,0 +1,40 @@
+// Small valid PNG images of one colour, for the demo's sample posts (real bytes a PDS accepts as image/png).
+import { deflateSync } from 'node:zlib'
+import { crc32 } from '../files/crc32.js'
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(data.length)
+  const typed = Buffer.concat([Buffer.from(type, 'ascii'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(typed))
+  return Buffer.concat([length, typed, crc])
+}
+
+/** A width x height RGB PNG filled with `rgb`, with a little noise from `seed` so every image differs. */
+export function solidPng(width: number, height: number, rgb: [number, number, number], seed = 0): Buffer {
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header[8] = 8 // bit depth
+  header[9] = 2 // RGB
+  const rows: Buffer[] = []
+  let state = seed * 2654435761 + 1
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3)
+    for (let x = 0; x < width; x++) {
+      state = (state * 1103515245 + 12345) >>> 0
+      const noise = (state >>> 24) & 0x0f
+      row[1 + x * 3] = (rgb[0] + noise) & 0xff
+      row[2 + x * 3] = rgb[1]
+      row[3 + x * 3] = rgb[2]
+    }
+    rows.push(row)
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
