@@ -1,0 +1,156 @@
+// `lifeboat backup atproto <handle-or-did> --store DIR` and `lifeboat backup atproto --all-accounts --pds URL
+// --store DIR` (docs/adapters/atproto.md "Backups"). One snapshot per account per run; one failing account does not
+// stop the others; the store's lock is held for the whole run.
+import type { Command } from 'commander'
+import type { CliContext } from '../cli/main.js'
+import { withExamples } from '../cli/program.js'
+import { adapterContext } from '../cli/adapter-context.js'
+import { readSecret } from '../cli/secrets.js'
+import type { AdapterContext } from '../adapters/adapter.js'
+import { resolveIdentity, type Identity } from '../adapters/atproto/identity.js'
+import { login } from '../adapters/atproto/session.js'
+import { backupAccount, type AtprotoBackupResult } from '../adapters/atproto/backup.js'
+import { xrpcJson } from '../adapters/atproto/xrpc.js'
+import type { ListReposPage } from '../adapters/atproto/api.js'
+import { openStore, type BackupStore } from '../store/store.js'
+import { assertSecureUrl } from '../net/secure-url.js'
+import { PartialFailureError, UsageError, isLifeboatError, throwIfAborted } from '../errors.js'
+import { addScheduleOptions, runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
+
+export interface BackupAtprotoOptions extends ScheduleFlags {
+  store: string
+  pds?: string
+  plc?: string
+  passwordEnv?: string
+  allAccounts?: boolean
+  full?: boolean
+  fullEvery?: string
+}
+
+export interface AccountOutcome {
+  did: string
+  handle: string | null
+  status: 'unchanged' | 'changed' | 'failed' | 'skipped'
+  snapshot: string | null
+  reason?: string
+  newBlobs?: number
+}
+
+/** Pages com.atproto.sync.listRepos to the end (past 100 and past 1000: the cursor loop pdsadmin lacks). */
+export async function* listRepos(context: AdapterContext, pds: string): AsyncGenerator<ListReposPage['repos'][number]> {
+  let cursor: string | undefined
+  for (;;) {
+    throwIfAborted(context.signal)
+    const page = await xrpcJson<ListReposPage>(context.http, pds, 'com.atproto.sync.listRepos', { params: { limit: 1000, cursor } })
+    yield* page.repos
+    if (!page.cursor || page.repos.length === 0) return
+    cursor = page.cursor
+  }
+}
+
+function fullEvery(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--full-every must be a whole number of snapshots, not "${value}".`)
+  return n
+}
+
+async function backupOne(context: AdapterContext, store: BackupStore, identity: Identity, options: BackupAtprotoOptions, cli: CliContext): Promise<AccountOutcome> {
+  const name = identity.handle ?? identity.did
+  const password = options.passwordEnv
+    ? await readSecret({ label: `app password for ${name}`, envName: options.passwordEnv, explicit: true, env: cli.env, required: true })
+    : undefined
+  const session = password ? await login(context.http, identity.pds, identity.did, password) : undefined
+  const result: AtprotoBackupResult = await backupAccount(context, { store, identity, session, full: options.full, fullEvery: fullEvery(options.fullEvery) })
+  const outcome: AccountOutcome = {
+    did: identity.did,
+    handle: identity.handle,
+    status: result.failures.length > 0 ? 'failed' : result.unchanged ? 'unchanged' : 'changed',
+    snapshot: result.snapshot.id,
+    newBlobs: result.newBlobs,
+    ...(result.failures.length ? { reason: `${result.failures.length} blobs could not be fetched` } : {}),
+  }
+  const detail = result.unchanged ? 'unchanged since the last snapshot' : `${result.snapshot.data.records} records, ${result.newBlobs} new blobs${result.snapshot.data.full ? ', full CAR' : ', diff'}`
+  cli.out.event('snapshot', { ...outcome }, `${name}: snapshot ${result.snapshot.id} (${detail})`)
+  return outcome
+}
+
+export async function runOnce(actor: string | undefined, options: BackupAtprotoOptions, cli: CliContext): Promise<AccountOutcome[]> {
+  if (!options.allAccounts && !actor) throw new UsageError('Name an account to back up, or pass --all-accounts with --pds.', { hint: 'lifeboat backup atproto alice.example.com --store /backups/pds' })
+  if (options.allAccounts && !options.pds) throw new UsageError('--all-accounts needs --pds URL (the PDS whose accounts to back up).')
+  if (options.allAccounts && options.passwordEnv) throw new UsageError('--password-env logs in as one account; it cannot be combined with --all-accounts.')
+  const context = adapterContext(cli)
+  const store = await openStore(options.store, { create: true })
+  const lock = await store.lock()
+  const outcomes: AccountOutcome[] = []
+  try {
+    if (!options.allAccounts) {
+      const identity = await resolveIdentity(actor!, { http: context.http, pds: options.pds, plc: options.plc })
+      outcomes.push(await backupOne(context, store, identity, options, cli))
+    } else {
+      const pds = assertSecureUrl(options.pds!, '--pds').origin
+      for await (const repo of listRepos(context, pds)) {
+        throwIfAborted(cli.signal)
+        if (repo.active === false) {
+          const outcome: AccountOutcome = { did: repo.did, handle: null, status: 'skipped', snapshot: null, reason: `account is ${repo.status ?? 'inactive'}` }
+          outcomes.push(outcome)
+          cli.out.event('snapshot', { ...outcome }, `${repo.did}: skipped (${outcome.reason})`)
+          continue
+        }
+        try {
+          outcomes.push(await backupOne(context, store, { did: repo.did, handle: null, pds, didDocument: null }, options, cli))
+        } catch (error) {
+          if (cli.signal.aborted) throw error
+          const reason = isLifeboatError(error) ? error.message : (error as Error).message
+          outcomes.push({ did: repo.did, handle: null, status: 'failed', snapshot: null, reason })
+          cli.out.event('snapshot', { did: repo.did, status: 'failed', reason }, `${repo.did}: failed: ${reason}`)
+        }
+      }
+    }
+  } finally {
+    await lock.release()
+  }
+  return outcomes
+}
+
+export async function run(actor: string | undefined, options: BackupAtprotoOptions, cli: CliContext): Promise<AccountOutcome[]> {
+  let last: AccountOutcome[] = []
+  await runMaybeScheduled(options, cli, async () => {
+    last = await runOnce(actor, options, cli)
+    const failed = last.filter((o) => o.status === 'failed')
+    const skipped = last.filter((o) => o.status === 'skipped')
+    cli.out.result(
+      { ok: failed.length === 0, accounts: last },
+      `Backed up ${last.length - failed.length - skipped.length} of ${last.length} account${last.length === 1 ? '' : 's'}${skipped.length ? `; ${skipped.length} skipped (inactive)` : ''}${failed.length ? `; ${failed.length} failed` : ''}.`,
+    )
+    if (failed.length > 0) {
+      throw new PartialFailureError(`${failed.length} account${failed.length === 1 ? '' : 's'} could not be backed up fully: ${failed.map((f) => f.handle ?? f.did).join(', ')}.`, {
+        hint: 'The others were backed up; see the messages above, and run again to retry.',
+      })
+    }
+  })
+  return last
+}
+
+export function register(program: Command, cli: CliContext, parent: Command): void {
+  const command = parent
+    .command('atproto')
+    .description('snapshot AT Protocol accounts into a backup store (incremental; unchanged accounts cost one request)')
+    .argument('[handle-or-did]', 'the account to back up (omit with --all-accounts)')
+    .requiredOption('--store <dir>', 'backup store directory (created if absent)')
+    .option('--pds <url>', 'the PDS (skips discovery; required with --all-accounts)')
+    .option('--plc <url>', 'PLC directory (default https://plc.directory)')
+    .option('--all-accounts', 'every account on the PDS (sync.listRepos, all pages)')
+    .option('--password-env <NAME>', 'environment variable holding an app password (adds preferences)')
+    .option('--full', 'fetch the whole repository instead of a diff')
+    .option('--full-every <n>', 'take a full CAR when the last full one is n snapshots back (default 7)')
+  addScheduleOptions(command)
+  command.action(async (actor: string | undefined, options: BackupAtprotoOptions) => {
+    await run(actor, options, cli)
+  })
+  withExamples(
+    command,
+    'lifeboat backup atproto alice.example.com --store /var/backups/pds',
+    'lifeboat backup atproto --all-accounts --pds https://pds.example.com --store /var/backups/pds --every 24h',
+  )
+}
