@@ -2,7 +2,7 @@
 // same names (mastodon `app/services/follow_service.rb`, `unfollow_service.rb`, `block_service.rb`,
 // `mute_service.rb`, `app/services/after_block_domain_from_account_service.rb`, `app/models/concerns/account/interactions.rb`).
 
-import { ApiError, errors, type ServerState } from './context.js'
+import { errors, type ServerState } from './context.js'
 import type { DirectoryActor, DirectoryMember } from './directory.js'
 import type { AccountInput, AccountRecord, FollowRecord } from './types.js'
 
@@ -206,8 +206,4 @@ export function directoryMember(state: ServerState): DirectoryMember {
       }
     },
   }
-}
-
-export function requireLocal(account: AccountRecord): void {
-  if (account.domain !== null) throw new ApiError(422, { error: 'Validation failed: Account must be local' })
 }
