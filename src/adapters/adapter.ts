@@ -73,6 +73,8 @@ export type Outcome =
   | { status: 'unchanged' }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; reason: string }
+  /** A limit (e.g. Mastodon's 400 follows a day) stops this kind until `until`; the rest of the kind waits too. */
+  | { status: 'deferred'; reason: string; until: string }
 
 export interface ResolvedAccount {
   /** The target network's own id for the account (DID, Misskey user id, Mastodon account id, MXID). */
@@ -91,7 +93,29 @@ export interface Target {
   mute?(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome>
   /** Creates the list if needed (matched by name) and adds the members; one outcome per member. */
   list?(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]>
+  blockDomain?(domain: string): Promise<Outcome>
+  /** AT Protocol: like a post by its URI. */
+  like?(subject: string): Promise<Outcome>
   setProfile?(profile: ProfileRecord): Promise<Outcome>
 }
 
 export type RecordOf<K extends RecordKind> = RecordsByKind[K]
+
+/** Flags the replay, alias and move commands pass to a network's factory; each network reads the ones it needs. */
+export interface TargetFlags {
+  server?: string
+  homeserver?: string
+  user?: string
+  handle?: string
+  pds?: string
+  plc?: string
+  tokenEnv?: string
+  passwordEnv?: string
+}
+
+/** Each adapter's index.ts exports one of these; the replay command looks it up by network. */
+export interface TargetFactory {
+  network: Network
+  /** Checks the flags, logs in, and returns the target with the names used for its journal. */
+  create(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<{ target: Target; server: string; account: string }>
+}

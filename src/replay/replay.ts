@@ -1,0 +1,186 @@
+// The one replay driver for every network: reads an archive's social graph and applies it through a Target, item by
+// item, in the order targets need (follows before lists, since Mastodon lists only take followed accounts), with the
+// journal deciding what is already done. Per-item failures are recorded and reported, never thrown; a deferred
+// outcome (a daily cap) stops that kind cleanly and says when to continue.
+import type { AdapterContext, Outcome, ReplayKind, ResolvedAccount, Target } from '../adapters/adapter.js'
+import type { ArchiveReader } from '../archive/reader.js'
+import type { AccountRef, ListRecord, RelationRecord } from '../archive/records.js'
+import { throwIfAborted, UnsupportedError } from '../errors.js'
+import type { ReplayJournal, JournalStatus } from './journal.js'
+
+export const REPLAY_ORDER: readonly ReplayKind[] = ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes']
+
+export interface ReplayItem {
+  kind: ReplayKind
+  subject: string
+  status: JournalStatus | 'planned' | 'done-before'
+  reason?: string
+}
+
+export interface ReplaySummary {
+  items: ReplayItem[]
+  counts: Record<string, Record<string, number>>
+  /** When a kind was deferred by a limit: the earliest time to run again and how many items wait. */
+  deferred: { kind: ReplayKind; until: string; remaining: number }[]
+  failed: number
+}
+
+export interface ReplayOptions {
+  archive: ArchiveReader
+  target: Target
+  journal: ReplayJournal
+  only: ReplayKind[]
+  dryRun: boolean
+  context: AdapterContext
+}
+
+export function describeAccount(account: AccountRef): string {
+  return account.handle ? `${account.handle}` : account.id
+}
+
+class Run {
+  readonly summary: ReplaySummary = { items: [], counts: {}, deferred: [], failed: 0 }
+  #resolved = new Map<string, ResolvedAccount | null>()
+
+  constructor(readonly options: ReplayOptions) {}
+
+  note(item: ReplayItem): void {
+    this.summary.items.push(item)
+    const perKind = (this.summary.counts[item.kind] ??= {})
+    perKind[item.status] = (perKind[item.status] ?? 0) + 1
+    if (item.status === 'failed') this.summary.failed++
+    const human = `${item.kind} ${item.subject}: ${item.status}${item.reason ? ` (${item.reason})` : ''}`
+    this.options.context.out.event('item', { ...item }, item.status === 'failed' ? human : undefined)
+    if (item.status !== 'failed') this.options.context.out.debug(human)
+  }
+
+  async resolve(account: AccountRef): Promise<ResolvedAccount | null> {
+    if (this.#resolved.has(account.id)) return this.#resolved.get(account.id)!
+    const resolved = await this.options.target.resolve(account)
+    this.#resolved.set(account.id, resolved)
+    return resolved
+  }
+
+  /** Applies one item unless the journal says it is done; returns false when its kind must stop (deferred). */
+  async apply(kind: ReplayKind, key: string, subject: string, action: () => Promise<Outcome>): Promise<boolean> {
+    const { journal, dryRun, context } = this.options
+    throwIfAborted(context.signal)
+    if (journal.isDone(kind, key)) {
+      this.note({ kind, subject, status: 'done-before' })
+      return true
+    }
+    if (dryRun) {
+      this.note({ kind, subject, status: 'planned' })
+      return true
+    }
+    let outcome: Outcome
+    try {
+      outcome = await action()
+    } catch (error) {
+      if (context.signal.aborted) throw error
+      outcome = { status: 'failed', reason: (error as Error).message }
+    }
+    await journal.record({ kind, key, status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}) })
+    this.note({ kind, subject, status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}) })
+    if (outcome.status === 'deferred') {
+      this.summary.deferred.push({ kind, until: outcome.until, remaining: 0 })
+      return false
+    }
+    return true
+  }
+
+  /** Resolves the account, then applies `act` to it; an account that no longer exists is skipped for good. */
+  async applyToAccount(kind: ReplayKind, account: AccountRef, act: (resolved: ResolvedAccount) => Promise<Outcome>): Promise<boolean> {
+    return this.apply(kind, account.id, describeAccount(account), async () => {
+      const resolved = await this.resolve(account)
+      if (!resolved) return { status: 'skipped', reason: 'not found or gone' }
+      return act(resolved)
+    })
+  }
+}
+
+async function relations(run: Run, kind: ReplayKind, records: AsyncIterable<RelationRecord>, act: (resolved: ResolvedAccount, record: RelationRecord) => Promise<Outcome>) {
+  let stopped = false
+  for await (const record of records) {
+    if (stopped) {
+      run.summary.deferred.at(-1)!.remaining++
+      continue
+    }
+    stopped = !(await run.applyToAccount(kind, record.account, (resolved) => act(resolved, record)))
+  }
+}
+
+async function lists(run: Run, records: AsyncIterable<ListRecord>) {
+  const { target, journal, dryRun } = run.options
+  for await (const list of records) {
+    const pending = list.members.filter((m) => !journal.isDone('lists', `${list.name}\0${m.id}`))
+    for (const member of list.members) if (!pending.includes(member)) run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'done-before' })
+    if (pending.length === 0) continue
+    if (dryRun) {
+      for (const member of pending) run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'planned' })
+      continue
+    }
+    const resolved: ResolvedAccount[] = []
+    for (const member of pending) {
+      const r = await run.resolve(member).catch((error: Error) => {
+        run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'failed', reason: error.message })
+        return undefined
+      })
+      if (r === undefined) continue
+      if (r === null) {
+        await journal.record({ kind: 'lists', key: `${list.name}\0${member.id}`, status: 'skipped', reason: 'not found or gone' })
+        run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'skipped', reason: 'not found or gone' })
+      } else resolved.push(r)
+    }
+    let outcomes: Outcome[]
+    try {
+      outcomes = await target.list!(list, resolved)
+    } catch (error) {
+      outcomes = resolved.map(() => ({ status: 'failed' as const, reason: (error as Error).message }))
+    }
+    for (const [i, member] of resolved.entries()) {
+      const outcome = outcomes[i] ?? { status: 'failed' as const, reason: 'no outcome reported' }
+      const reason = 'reason' in outcome ? outcome.reason : undefined
+      await journal.record({ kind: 'lists', key: `${list.name}\0${member.ref.id}`, status: outcome.status, ...(reason ? { reason } : {}) })
+      run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member.ref)}`, status: outcome.status, ...(reason ? { reason } : {}) })
+    }
+  }
+}
+
+export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  const { archive, target, only } = options
+  const run = new Run(options)
+  for (const kind of REPLAY_ORDER) {
+    if (!only.includes(kind)) continue
+    if (!target.capabilities.replays.includes(kind)) {
+      throw new UnsupportedError(`Replaying ${kind} onto ${target.capabilities.network} is not supported.`, { hint: `Leave ${kind} out of --only.` })
+    }
+    switch (kind) {
+      case 'follows':
+        await relations(run, kind, archive.records('following'), (r, rec) => target.follow(r, rec))
+        break
+      case 'mutes':
+        await relations(run, kind, archive.records('mutes'), (r, rec) => target.mute!(r, rec))
+        break
+      case 'blocks':
+        await relations(run, kind, archive.records('blocks'), (r) => target.block!(r))
+        break
+      case 'lists':
+        await lists(run, archive.records('lists'))
+        break
+      case 'domain-blocks':
+        for await (const record of archive.records('domain-blocks')) {
+          await run.apply(kind, record.domain, record.domain, () => target.blockDomain!(record.domain))
+        }
+        break
+      case 'likes':
+        for await (const record of archive.records('likes')) {
+          await run.apply(kind, record.subject, record.subject, () => target.like!(record.subject))
+        }
+        break
+      default:
+        throw new UnsupportedError(`Replaying ${kind} is not supported by this command.`)
+    }
+  }
+  return run.summary
+}
