@@ -3,7 +3,6 @@
 // (users_show__bob-as-alice.json), without them for anonymous callers (users_show__anonymous-by-username.json),
 // MeDetailed (users_show__by-username.json) and MeDetailed with secrets (i__alice.json).
 import type { Instance } from './instance.js'
-import { localUserUri } from './instance.js'
 import { idToIso } from './ids.js'
 import { packNote } from './pack-note.js'
 import type { UserRecord } from './state.js'
@@ -178,9 +177,4 @@ export function packUserDetailed(
   })
   if (opts.includeSecrets) Object.assign(detailed, { email: null, emailVerified: false, securityKeysList: [] })
   return detailed
-}
-
-/** The local AP id of `user` on this instance, or its stored remote uri. */
-export function userUri(inst: Instance, user: UserRecord): string {
-  return localUserUri(inst, user)
 }
