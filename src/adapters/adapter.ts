@@ -119,3 +119,30 @@ export interface TargetFactory {
   /** Checks the flags, logs in, and returns the target with the names used for its journal. */
   create(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<{ target: Target; server: string; account: string }>
 }
+
+/** One result line of a move preflight: every check must pass before a move is attempted. */
+export interface PreflightCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+/**
+ * Aliases and moves (ActivityPub family). `addAlias` runs as the NEW account; `preflight` and `move` run as the OLD
+ * account. Networks without an API for a step implement it as printed instructions plus a verification that the
+ * user's manual step took effect (Mastodon).
+ */
+export interface AccountMigration {
+  /** Adds `oldAccount` (`@user@host`) to the account's aliases, keeping the existing ones; returns them as read back. */
+  addAlias(oldAccount: string): Promise<{ aliases: string[]; changed: boolean; instructions?: string[] }>
+  /** Checks that `newAccount` resolves from here and names this account among its aliases. */
+  preflight(newAccount: string): Promise<PreflightCheck[]>
+  /** Irreversible: moves this account to `newAccount`. Returns instructions instead when the network has no API. */
+  move(newAccount: string): Promise<{ moved: boolean; instructions?: string[] }>
+}
+
+export interface MigrationFactory {
+  /** `mastodon`, `gotosocial`, `akkoma`, `misskey` … (the flavour decides the endpoints). */
+  flavors: readonly string[]
+  create(flags: TargetFlags & { flavor: string }, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<{ migration: AccountMigration; account: AccountRef; server: string }>
+}
