@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Direction, MatrixError, Method, type MatrixClient } from 'matrix-js-sdk'
+import { ClientEvent, Direction, EventType, MatrixError, Method, MsgType, type MatrixClient } from 'matrix-js-sdk'
 import { sdkClient } from './sdk-client.js'
 import { startMatrixServer, type MatrixTestServer } from './server.js'
 
@@ -125,7 +125,7 @@ describe('matrix test server (spec mode)', () => {
     const client = sdkClient(server, bob)
     client.startClient({ initialSyncLimit: 3 })
     try {
-      await new Promise<void>((resolve) => client.once('sync' as never, () => resolve()))
+      await new Promise<void>((resolve) => client.once(ClientEvent.Sync, () => resolve()))
       const room = client.getRoom(publicRoom)
       assert.equal(room?.name, 'General')
       assert.equal(room?.getLiveTimeline().getEvents().at(-1)?.getContent().body, 'late 24')
@@ -218,13 +218,13 @@ describe('matrix test server (spec mode)', () => {
   it('sends idempotently per transaction ID and device', async () => {
     const a = sdkClient(server, alice)
     const room = server.seed.room({ creator: alice.userId, kind: 'private' })
-    const first = await a.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: 'once' }, 'txn-1')
-    const again = await a.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: 'once' }, 'txn-1')
+    const first = await a.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: 'once' }, 'txn-1')
+    const again = await a.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: 'once' }, 'txn-1')
     assert.equal(again.event_id, first.event_id)
     const otherDevice = server.seed.user('alice2-holder')
     void otherDevice
     const session = server.state.newSession(alice.userId)
-    const fromOther = await sdkClient(server, { userId: alice.userId, ...session }).sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: 'once' }, 'txn-1')
+    const fromOther = await sdkClient(server, { userId: alice.userId, ...session }).sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: 'once' }, 'txn-1')
     assert.notEqual(fromOther.event_id, first.event_id)
     const page = await a.createMessagesRequest(room, null, 50, Direction.Backward)
     assert.equal(page.chunk.filter((e) => e.content.body === 'once').length, 2)
@@ -233,8 +233,8 @@ describe('matrix test server (spec mode)', () => {
 
   it('keeps account data, tags, push rules and profile', async () => {
     const a = sdkClient(server, alice)
-    await a.setAccountData('m.direct', { [bob.userId]: [publicRoom] })
-    assert.deepEqual(await a.getAccountDataFromServer('m.direct'), { [bob.userId]: [publicRoom] })
+    await a.setAccountData(EventType.Direct, { [bob.userId]: [publicRoom] })
+    assert.deepEqual(await a.getAccountDataFromServer(EventType.Direct), { [bob.userId]: [publicRoom] })
     const refused = await rejection(a.http.authedRequest(Method.Put, `/user/${encodeURIComponent(alice.userId)}/account_data/m.push_rules`, undefined, {}))
     assert.equal(refused.httpStatus, 405)
     await a.setRoomTag(publicRoom, 'u.work', { order: 0.5 })
@@ -254,8 +254,8 @@ describe('matrix test server (spec mode)', () => {
     server.setRateLimit('message', { perSecond: 5, burst: 2 })
     try {
       const room = server.seed.room({ creator: mallory.userId, kind: 'private' })
-      await mal.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: '1' }, 'r1')
-      await mal.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: '2' }, 'r2')
+      await mal.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: '1' }, 'r1')
+      await mal.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: '2' }, 'r2')
       const limited = await rejection(mal.http.authedRequest(Method.Put, `/rooms/${encodeURIComponent(room)}/send/m.room.message/r3`, undefined, { msgtype: 'm.text', body: '3' }))
       assert.equal(limited.httpStatus, 429)
       assert.equal(limited.errcode, 'M_LIMIT_EXCEEDED')
@@ -263,7 +263,7 @@ describe('matrix test server (spec mode)', () => {
       assert.ok(typeof limited.data.retry_after_ms === 'number' && limited.data.retry_after_ms <= 200)
       assert.equal(limited.getRetryAfterMs(), 1000, 'the SDK prefers the header')
       await new Promise((r) => setTimeout(r, limited.data.retry_after_ms as number))
-      await mal.sendEvent(room, 'm.room.message', { msgtype: 'm.text', body: '3' }, 'r3')
+      await mal.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: '3' }, 'r3')
       assert.equal(server.countRequests({ status: 429 }), 1)
     } finally {
       server.setRateLimit('message', null)

@@ -72,12 +72,16 @@ function buildSync(state: ServerState, ctx: Ctx, user: User, filter: SyncFilter,
   const leave: Record<string, unknown> = {}
   for (const room of state.rooms.values()) {
     if (!matchesRoom(filter.room, room.roomId)) continue
-    const last = room.membershipHistory(user.userId).at(-1)
+    const history = room.membershipHistory(user.userId)
+    const last = history.at(-1)
     if (!last) continue
     const membership = last.event.content.membership
     const lastStream = room.entry(last.pos).stream
     if (membership === 'join') {
-      const joinedSince = since === undefined || lastStream > since
+      // The join that started the current membership (later join->join events are profile changes).
+      let first = history.length - 1
+      while (first > 0 && history[first - 1]!.event.content.membership === 'join') first--
+      const joinedSince = since === undefined || room.entry(history[first]!.pos).stream > since
       const entry = joinedRoom(sc, room, joinedSince ? 0 : room.timeline.positionAtStream(since!), room.timeline.length, joinedSince)
       if (entry) join[room.roomId] = entry
     } else if (membership === 'invite' && changed(lastStream)) {
