@@ -93,6 +93,12 @@ export interface Target {
   mute?(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome>
   /** Creates the list if needed (matched by name) and adds the members; one outcome per member. */
   list?(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]>
+  /**
+   * Optional batching for networks that write many items per request (AT Protocol's applyWrites takes 200): the
+   * driver hands over up to `batchSize` resolved items of one kind and records each returned outcome in the journal.
+   */
+  batchSize?: number
+  applyBatch?(kind: 'follows' | 'blocks', items: { account: ResolvedAccount; record: RelationRecord }[]): Promise<Outcome[]>
   blockDomain?(domain: string): Promise<Outcome>
   /** AT Protocol: like a post by its URI. */
   like?(subject: string): Promise<Outcome>

@@ -100,6 +100,8 @@ class Run {
 }
 
 async function relations(run: Run, kind: ReplayKind, records: AsyncIterable<RelationRecord>, act: (resolved: ResolvedAccount, record: RelationRecord) => Promise<Outcome>) {
+  const { target } = run.options
+  if (target.applyBatch && (kind === 'follows' || kind === 'blocks') && !run.options.dryRun) return batchedRelations(run, kind, records)
   let stopped = false
   for await (const record of records) {
     if (stopped) {
@@ -108,6 +110,65 @@ async function relations(run: Run, kind: ReplayKind, records: AsyncIterable<Rela
     }
     stopped = !(await run.applyToAccount(kind, record.account, (resolved) => act(resolved, record)))
   }
+}
+
+/** Resolves items one by one, then applies them `batchSize` at a time; the journal still records each item. */
+async function batchedRelations(run: Run, kind: 'follows' | 'blocks', records: AsyncIterable<RelationRecord>) {
+  const { target, journal, context } = run.options
+  const size = Math.max(1, target.batchSize ?? 1)
+  let batch: { account: ResolvedAccount; record: RelationRecord }[] = []
+  let stopped = false
+  const flush = async () => {
+    if (batch.length === 0) return
+    const items = batch
+    batch = []
+    let outcomes: Outcome[]
+    try {
+      outcomes = await target.applyBatch!(kind, items)
+    } catch (error) {
+      if (context.signal.aborted) throw error
+      outcomes = items.map(() => ({ status: 'failed' as const, reason: (error as Error).message }))
+    }
+    for (const [i, item] of items.entries()) {
+      const outcome = outcomes[i] ?? { status: 'failed' as const, reason: 'no outcome reported' }
+      const reason = 'reason' in outcome ? outcome.reason : undefined
+      if (outcome.status === 'deferred' && !stopped) {
+        stopped = true
+        run.summary.deferred.push({ kind, until: outcome.until, remaining: -1 })
+      }
+      if (outcome.status === 'deferred') run.summary.deferred.at(-1)!.remaining++
+      await journal.record({ kind, key: item.record.account.id, status: outcome.status, ...(reason ? { reason } : {}), targetId: item.account.targetId })
+      run.note({ kind, subject: describeAccount(item.record.account), status: outcome.status, ...(reason ? { reason } : {}) })
+    }
+  }
+  for await (const record of records) {
+    throwIfAborted(context.signal)
+    if (stopped) {
+      run.summary.deferred.at(-1)!.remaining++
+      continue
+    }
+    if (journal.isDone(kind, record.account.id)) {
+      run.note({ kind, subject: describeAccount(record.account), status: 'done-before' })
+      continue
+    }
+    let resolved: ResolvedAccount | null
+    try {
+      resolved = await run.resolve(record.account)
+    } catch (error) {
+      if (context.signal.aborted) throw error
+      await journal.record({ kind, key: record.account.id, status: 'failed', reason: (error as Error).message })
+      run.note({ kind, subject: describeAccount(record.account), status: 'failed', reason: (error as Error).message })
+      continue
+    }
+    if (!resolved) {
+      await journal.record({ kind, key: record.account.id, status: 'skipped', reason: 'not found or gone' })
+      run.note({ kind, subject: describeAccount(record.account), status: 'skipped', reason: 'not found or gone' })
+      continue
+    }
+    batch.push({ account: resolved, record })
+    if (batch.length >= size) await flush()
+  }
+  await flush()
 }
 
 async function lists(run: Run, records: AsyncIterable<ListRecord>) {
