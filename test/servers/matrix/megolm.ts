@@ -88,9 +88,9 @@ export async function createMegolmFixture(options: MegolmFixtureOptions): Promis
       sessions.push({ sessionId, messages: slice.length, exported: exportedIdx.has(s) })
       await machine.invalidateGroupSession(new RoomId(options.roomId))
     }
-    const wanted = new Set(sessions.filter((s) => s.exported).map((s) => s.sessionId))
     const all = JSON.parse((await machine.exportRoomKeys(() => true)) as string) as Record<string, unknown>[]
-    const exportedKeys = all.filter((k) => wanted.has(String(k.session_id)))
+    // exportRoomKeys has no stable order; list the exported sessions in the order they were created.
+    const exportedKeys = sessions.filter((s) => s.exported).map((s) => all.find((k) => k.session_id === s.sessionId)!)
     const keyFile = encryptKeyExport(JSON.stringify(exportedKeys), passphrase, options.rounds ?? 1000)
     return { roomId: options.roomId, userId: options.userId, deviceId, senderKey, events, sessions, exportedKeys, keyFile, passphrase }
   } finally {
