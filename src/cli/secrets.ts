@@ -24,7 +24,8 @@ export async function readSecret(request: SecretRequest & { required: true }): P
 export async function readSecret(request: SecretRequest & { required?: false }): Promise<string | undefined>
 export async function readSecret(request: SecretRequest & { required?: boolean }): Promise<string | undefined> {
   if (!ENV_NAME_RE.test(request.envName)) {
-    throw new UsageError(`"${request.envName.slice(0, 3)}…" is not an environment variable name.`, {
+    // The value is not echoed: a user who typed the secret itself into the flag must not see it printed back.
+    throw new UsageError(`The value given for the ${request.label} flag is not an environment variable name.`, {
       hint: 'Flags such as --password-env and --token-env take the NAME of a variable that holds the secret, never the secret itself.',
     })
   }

@@ -1,0 +1,53 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { buildProgram } from '../../src/cli/program.js'
+import { captureCli, runCli } from '../_util/cli.js'
+
+function leaves(command: Command): Command[] {
+  return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves)
+}
+
+test('every command\'s --help shows an example', () => {
+  const program = buildProgram(captureCli().cli)
+  const missing = leaves(program)
+    .filter((c) => !/Examples?:\n\s+\$ /.test(fullHelp(c)))
+    .map((c) => c.name())
+  assert.deepEqual(missing, [])
+})
+
+/** The help as printed, including text added with addHelpText('after'), which helpInformation() leaves out. */
+function fullHelp(command: Command): string {
+  let text = ''
+  command.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) })
+  command.outputHelp()
+  return text
+}
+
+test('--help exits 0 and prints to stderr, keeping stdout for data', async () => {
+  const run = await runCli(['export', 'atproto', '--help'])
+  assert.equal(run.code, 0)
+  assert.equal(run.stdout, '')
+  assert.match(run.stderr, /Example/)
+})
+
+test('an unknown command or flag is exit 2', async () => {
+  assert.equal((await runCli(['frobnicate'])).code, 2)
+  assert.equal((await runCli(['verify'])).code, 2)
+})
+
+test('a secret typed into a flag instead of a variable name is refused and never printed', async () => {
+  const secret = 'hunter2-super-secret-app-password'
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-cli-'))
+  const run = await runCli(['--json', 'export', 'atproto', 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', '-o', join(dir, 'a.zip'), '--pds', 'http://127.0.0.1:9', '--password-env', secret])
+  assert.equal(run.code, 2, run.stderr)
+  assert.match(run.stderr, /not an environment variable name/)
+  assert.ok(!run.stderr.includes(secret) && !run.stdout.includes(secret))
+  assert.deepEqual(await readdir(dir), [], 'nothing was written')
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!)
+  assert.equal(result.event, 'result')
+  assert.equal(result.error.exitCode, 2)
+})
