@@ -9,6 +9,8 @@ import { run as exportAtproto } from '../../src/commands/export-atproto.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { captureCli, runCli } from '../_util/cli.js'
+import { startFaultProxy } from '../_util/fault-proxy.js'
+import { readdir } from 'node:fs/promises'
 import { cidSha256Hex } from '../../src/adapters/atproto/car-file.js'
 
 let network: TestNetworkNoAppView
@@ -113,4 +115,24 @@ test('bad input gets one clear line and a documented exit code', async () => {
   assert.equal(unreachable.stderr.split('\n').filter((l) => l.startsWith('error: ')).length, 1, unreachable.stderr)
   assert.match(unreachable.stderr, /^hint: /m)
   assert.ok(!unreachable.stderr.includes('    at '), 'no stack trace')
+})
+
+test('Ctrl-C stops an export with exit 130 and leaves nothing that looks like an archive; a rerun completes', async () => {
+  const slow = await startFaultProxy({ target: network.pds.url, latencyMs: 250 })
+  try {
+    const sub = await mkdtemp(join(dir, 'interrupt-'))
+    const output = join(sub, 'alice.zip')
+    const args = ['export', 'atproto', world.alice.did, '-o', output, '--pds', slow.url]
+    const interrupted = await runCli(args, { killAfterMs: 1200, signal: 'SIGINT' })
+    assert.equal(interrupted.code, 130, interrupted.stderr)
+    assert.match(interrupted.stderr, /Interrupted|Stopping/)
+    const left = await readdir(sub)
+    assert.ok(!left.includes('alice.zip'), 'no archive under the final name')
+    assert.ok(!left.includes('alice.zip.partial'), 'no zip that could pass for an archive')
+    const rerun = await runCli(args)
+    assert.equal(rerun.code, 0, rerun.stderr)
+    assert.deepEqual(await readdir(sub), ['alice.zip'])
+  } finally {
+    await slow.close()
+  }
 })
