@@ -86,3 +86,18 @@ export class RateLimiter {
     return bucket
   }
 }
+
+/**
+ * Synapse 1.67.0's defaults, as the fixtures were recorded with them (README "Rate limits": `rc_message`
+ * 0.2/s burst 10, `rc_login` 0.17/s burst 3) plus `rc_joins.local` (0.1/10) and `rc_invites` per room
+ * (0.3/10, applied here per inviter) and per user (0.003/5, counted against the invitee) from
+ * `docs/usage/configuration/config_documentation.md`. Pass as `rateLimits` to get Synapse's pacing.
+ */
+export const SYNAPSE_DEFAULT_RATE_LIMITS: Partial<Record<RateLimitName, RateLimit>> = {
+  message: { perSecond: 0.2, burst: 10 },
+  login: { perSecond: 0.17, burst: 3 },
+  loginFailed: { perSecond: 0.17, burst: 3 },
+  join: { perSecond: 0.1, burst: 10 },
+  invite: { perSecond: 0.3, burst: 10 },
+  inviteTarget: { perSecond: 0.003, burst: 5 },
+}
