@@ -221,8 +221,6 @@ describe('matrix test server (spec mode)', () => {
     const first = await a.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: 'once' }, 'txn-1')
     const again = await a.sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: 'once' }, 'txn-1')
     assert.equal(again.event_id, first.event_id)
-    const otherDevice = server.seed.user('alice2-holder')
-    void otherDevice
     const session = server.state.newSession(alice.userId)
     const fromOther = await sdkClient(server, { userId: alice.userId, ...session }).sendEvent(room, EventType.RoomMessage, { msgtype: MsgType.Text, body: 'once' }, 'txn-1')
     assert.notEqual(fromOther.event_id, first.event_id)
