@@ -1,5 +1,4 @@
 // The only home of archive paths, names and the format version (docs/archive-format.md is normative).
-import { createRequire } from 'node:module'
 
 export const ARCHIVE_FORMAT = 'lifeboat-archive'
 export const ARCHIVE_VERSION = 1
@@ -74,19 +73,4 @@ export function memberNameProblem(name: string): string | null {
   if (/^[a-zA-Z]:/.test(name)) return `member name has a drive letter: ${JSON.stringify(name)}`
   if (name.split('/').some((segment) => segment === '..')) return `member name escapes the archive: ${JSON.stringify(name)}`
   return null
-}
-
-const require = createRequire(import.meta.url)
-let cachedVersion: string | undefined
-
-/** Lifeboat's own version, from package.json. */
-export function toolVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      cachedVersion = (require('../../package.json') as { version: string }).version
-    } catch {
-      cachedVersion = '0.0.0'
-    }
-  }
-  return cachedVersion
 }

@@ -22,10 +22,10 @@ import {
   kindMember,
   mediaMember,
   memberNameProblem,
-  toolVersion,
   type RecordKind,
 } from './format.js'
 import { JsonlSink } from './jsonl-sink.js'
+import { toolVersion } from '../version.js'
 import type { Manifest, MediaRecord, ProfileRecord, RecordsByKind } from './records.js'
 import { verifyArchive } from './verify.js'
 

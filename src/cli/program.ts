@@ -1,10 +1,21 @@
 // The commander tree. Each command lives in src/commands/<name>.ts and exports register(program, context).
 import { Command } from 'commander'
-import { toolVersion } from '../archive/format.js'
+import { toolVersion } from '../version.js'
 import type { CliContext } from './main.js'
 import { register as registerVerify } from '../commands/verify.js'
 import { register as registerInspect } from '../commands/inspect.js'
 import { register as registerExportAtproto } from '../commands/export-atproto.js'
+import { register as registerBackup } from '../commands/backup.js'
+import { register as registerRestore } from '../commands/restore.js'
+import { register as registerSnapshots } from '../commands/snapshots.js'
+import { register as registerForget } from '../commands/forget.js'
+import { register as registerVerifyStore } from '../commands/verify-store.js'
+import { register as registerSchedule } from '../commands/schedule.js'
+import { register as registerReplay } from '../commands/replay.js'
+import { register as registerFollows } from '../commands/follows.js'
+import { register as registerAlias } from '../commands/alias.js'
+import { register as registerMove } from '../commands/move.js'
+import { register as registerDemo } from '../commands/demo.js'
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('lifeboat')
@@ -17,7 +28,24 @@ export function buildProgram(context: CliContext): Command {
     .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride()
     .addHelpText('after', '\nExit codes and --json events: docs/cli.md')
-  for (const register of [registerExportAtproto, registerVerify, registerInspect]) register(program, context)
+  for (const register of [
+    registerExportAtproto,
+    registerBackup,
+    registerRestore,
+    registerSnapshots,
+    registerForget,
+    registerVerifyStore,
+    registerSchedule,
+    registerReplay,
+    registerFollows,
+    registerAlias,
+    registerMove,
+    registerVerify,
+    registerInspect,
+    registerDemo,
+  ]) {
+    register(program, context)
+  }
   exitOverrideAll(program)
   return program
 }

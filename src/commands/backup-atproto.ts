@@ -119,20 +119,22 @@ export async function run(actor: string | undefined, options: BackupAtprotoOptio
     last = await runOnce(actor, options, cli)
     const failed = last.filter((o) => o.status === 'failed')
     const skipped = last.filter((o) => o.status === 'skipped')
-    cli.out.result(
-      { ok: failed.length === 0, accounts: last },
-      `Backed up ${last.length - failed.length - skipped.length} of ${last.length} account${last.length === 1 ? '' : 's'}${skipped.length ? `; ${skipped.length} skipped (inactive)` : ''}${failed.length ? `; ${failed.length} failed` : ''}.`,
-    )
     if (failed.length > 0) {
-      throw new PartialFailureError(`${failed.length} account${failed.length === 1 ? '' : 's'} could not be backed up fully: ${failed.map((f) => f.handle ?? f.did).join(', ')}.`, {
+      throw new PartialFailureError(`${failed.length} of ${last.length} account${last.length === 1 ? '' : 's'} could not be backed up fully: ${failed.map((f) => f.handle ?? f.did).join(', ')}.`, {
         hint: 'The others were backed up; see the messages above, and run again to retry.',
+        details: { accounts: last },
       })
+    }
+    const done = last.length - skipped.length
+    return {
+      data: { accounts: last },
+      human: `Backed up ${done} of ${last.length} account${last.length === 1 ? '' : 's'}${skipped.length ? `; ${skipped.length} skipped (inactive)` : ''}.`,
     }
   })
   return last
 }
 
-export function register(program: Command, cli: CliContext, parent: Command): void {
+export function registerSubcommand(parent: Command, cli: CliContext): void {
   const command = parent
     .command('atproto')
     .description('snapshot AT Protocol accounts into a backup store (incremental; unchanged accounts cost one request)')

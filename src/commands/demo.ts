@@ -10,7 +10,7 @@ import { withExamples } from '../cli/program.js'
 import { seedSampleWorld, createAccount } from '../demo/sample-account.js'
 import { run as exportAtproto } from './export-atproto.js'
 import { runOnce as backupAtproto } from './backup-atproto.js'
-import { run as restore } from './restore.js'
+import { run as restore } from './restore-atproto.js'
 import { verifyArchive } from '../archive/verify.js'
 import { openStore } from '../store/store.js'
 import { LifeboatError, UnsupportedError } from '../errors.js'
@@ -80,13 +80,13 @@ export async function run(options: { dir?: string }, cli: CliContext): Promise<D
     step(3, 'First backup into a backup store (full)')
     const store = join(dir, 'store')
     const backupOptions = { store, pds: network.pds.url, passwordEnv: 'LIFEBOAT_DEMO_PASSWORD' }
-    const first = await backupAtproto(alice.did, backupOptions, demoCli)
+    const first = await backupAtproto(alice.handle, backupOptions, demoCli)
 
     step(4, 'alice posts once and deletes a post; the second backup fetches only the difference')
     await alice.agent.post({ text: 'Posted between the two backups', createdAt: new Date().toISOString() })
     await alice.agent.deletePost(world.created.posts[world.created.posts.length - 1]!)
-    const second = await backupAtproto(alice.did, backupOptions, demoCli)
-    const third = await backupAtproto(alice.did, backupOptions, demoCli)
+    const second = await backupAtproto(alice.handle, backupOptions, demoCli)
+    const third = await backupAtproto(alice.handle, backupOptions, demoCli)
     out.info(`a third run with nothing new: ${third[0]!.status}`)
 
     step(5, 'Restoring the latest snapshot onto a second, empty PDS')

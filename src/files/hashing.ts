@@ -9,11 +9,11 @@ export interface HashedFile {
   size: number
 }
 
-export type ByteSource = Readable | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>
+export type ByteSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>
 
-function toAsyncIterable(source: ByteSource): AsyncIterable<Uint8Array> {
-  if (typeof (source as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in source)) {
-    const reader = (source as ReadableStream<Uint8Array>).getReader()
+function toAsyncIterable(source: ByteSource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+  if (typeof (source as { getReader?: unknown }).getReader === 'function' && !(Symbol.asyncIterator in source)) {
+    const reader = (source as unknown as ReadableStream<Uint8Array>).getReader()
     return {
       async *[Symbol.asyncIterator]() {
         try {
@@ -28,7 +28,7 @@ function toAsyncIterable(source: ByteSource): AsyncIterable<Uint8Array> {
       },
     }
   }
-  return source as AsyncIterable<Uint8Array>
+  return source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 }
 
 /** Streams `source` into a new owner-only file at `path`, fsyncs it, and returns its sha256 and size. */

@@ -1,0 +1,140 @@
+// `lifeboat restore [atproto] (--store DIR --snapshot ID|latest | --archive FILE) --to-pds URL --did DID`: puts an AT Protocol
+// account's repo, blobs and preferences back onto a PDS account (docs/adapters/atproto.md "Restore").
+import type { Command } from 'commander'
+import { openAsBlob } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises' // mkdtemp creates the directory owner-only (0700)
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { createWriteStream } from 'node:fs'
+import { CID } from 'multiformats/cid'
+import type { CliContext } from '../cli/main.js'
+import { withExamples } from '../cli/program.js'
+import { adapterContext } from '../cli/adapter-context.js'
+import { readSecret } from '../cli/secrets.js'
+import { login } from '../adapters/atproto/session.js'
+import { restoreAccount, type BlobProvider, type RestoreInput, type RestoreResult } from '../adapters/atproto/restore.js'
+import { CarBlockStore, cidSha256Hex } from '../adapters/atproto/car-file.js'
+import { writeRepoCar } from '../adapters/atproto/car-writer.js'
+import { parseActor } from '../adapters/atproto/identity.js'
+import { ATPROTO_SNAPSHOT_KIND, type AtprotoSnapshotData } from '../adapters/atproto/backup.js'
+import { openStore } from '../store/store.js'
+import type { Snapshot } from '../store/format.js'
+import { ArchiveReader } from '../archive/reader.js'
+import { mediaMember, nativeMember } from '../archive/format.js'
+import type { MediaRecord } from '../archive/records.js'
+import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
+import { assertSecureUrl } from '../net/secure-url.js'
+
+export interface RestoreOptions {
+  store?: string
+  snapshot?: string
+  archive?: string
+  toPds: string
+  did: string
+  passwordEnv?: string
+}
+
+async function fromSnapshot(options: RestoreOptions, work: string): Promise<RestoreInput & { label: string }> {
+  const store = await openStore(options.store!)
+  const snapshot = (await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })) as Snapshot<AtprotoSnapshotData>
+  const blocks = new CarBlockStore()
+  const carPath = join(work, 'repo.car')
+  try {
+    for (const pack of snapshot.data.packs) await blocks.addFile(store.objectPath(pack))
+    await writeRepoCar(blocks, CID.parse(snapshot.data.commit), carPath)
+  } finally {
+    await blocks.close()
+  }
+  const mimes = new Map(snapshot.data.blobs.map((b) => [b.cid, b.mime]))
+  const blobs: BlobProvider = {
+    async open(cid) {
+      const sha = cidSha256Hex(cid)
+      if (!sha || !mimes.has(cid) || !(await store.hasObject(sha))) return null
+      return { body: await openAsBlob(store.objectPath(sha)), mime: mimes.get(cid) ?? 'application/octet-stream' }
+    },
+  }
+  const preferences = snapshot.data.preferences ? JSON.parse((await store.readObject(snapshot.data.preferences)).toString('utf8')) : null
+  return { carPath, blobs, preferences, label: `snapshot ${snapshot.id} of ${snapshot.subject.handle ?? snapshot.subject.id}` }
+}
+
+async function extract(reader: ArchiveReader, member: string, path: string): Promise<void> {
+  await pipeline(await reader.openMember(member), createWriteStream(path, { mode: 0o600 }))
+}
+
+async function fromArchive(options: RestoreOptions, work: string): Promise<RestoreInput & { label: string; close(): void }> {
+  const reader = await ArchiveReader.open(options.archive!)
+  if (reader.manifest.source.network !== 'atproto' || !reader.has(nativeMember('atproto', 'repo.car'))) {
+    reader.close()
+    throw new UnsupportedError(`${options.archive} is not an AT Protocol archive with a repo CAR.`, { hint: 'Restore takes archives written by `lifeboat export atproto`.' })
+  }
+  const carPath = join(work, 'repo.car')
+  await extract(reader, nativeMember('atproto', 'repo.car'), carPath)
+  const media = new Map<string, MediaRecord>()
+  for await (const record of reader.records('media')) if (record.source.cid) media.set(record.source.cid, record)
+  let n = 0
+  const blobs: BlobProvider = {
+    async open(cid) {
+      const record = media.get(cid)
+      if (!record || !reader.has(mediaMember(record.sha256))) return null
+      const path = join(work, `blob-${n++}`)
+      await extract(reader, mediaMember(record.sha256), path)
+      return { body: await openAsBlob(path), mime: record.mime ?? 'application/octet-stream' }
+    },
+  }
+  const preferences = reader.has(nativeMember('atproto', 'preferences.json')) ? await reader.readJson(nativeMember('atproto', 'preferences.json')) : null
+  return { carPath, blobs, preferences, label: `archive ${options.archive}`, close: () => reader.close() }
+}
+
+export async function run(options: RestoreOptions, cli: CliContext): Promise<RestoreResult> {
+  if (Boolean(options.store) === Boolean(options.archive)) {
+    throw new UsageError('Restore from either --store DIR (with --snapshot ID|latest) or --archive FILE.', { hint: 'lifeboat restore --store /backups --snapshot latest --to-pds https://pds.example.com --did did:plc:…' })
+  }
+  const target = parseActor(options.did)
+  const pds = assertSecureUrl(options.toPds, '--to-pds').origin
+  const password = await readSecret({ label: `password of the account on ${new URL(pds).host}`, envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD', explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
+  const context = adapterContext(cli)
+  const identifier = 'did' in target ? target.did : target.handle
+  const session = await login(context.http, pds, identifier, password)
+  const work = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'))
+  let input: (RestoreInput & { label: string; close?: () => void }) | undefined
+  try {
+    input = options.store ? await fromSnapshot(options, work) : await fromArchive(options, work)
+    cli.out.info(`Restoring ${input.label} into ${session.did} on ${new URL(pds).host}.`)
+    const result = await restoreAccount(context, { pds, session }, input)
+    const s = result.status
+    cli.out.result(
+      { ok: result.missing.length === 0, did: session.did, pds, status: s, uploadedBlobs: result.uploadedBlobs, missing: result.missing },
+      `Restored: ${s.indexedRecords} records, ${s.importedBlobs}/${s.expectedBlobs} blobs, commit ${s.repoCommit} (account ${s.activated ? 'active' : 'deactivated'}).`,
+    )
+    if (result.missing.length > 0) {
+      throw new PartialFailureError(`${result.missing.length} blob${result.missing.length === 1 ? ' is' : 's are'} missing from the backup and could not be restored.`, {
+        hint: 'The records that use them will show no media; restore from an older snapshot if it has them.',
+      })
+    }
+    return result
+  } finally {
+    input?.close?.()
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+/** `restore atproto`, also the default: `lifeboat restore --store … --to-pds …` runs it without naming it. */
+export function registerSubcommand(restore: Command, cli: CliContext): void {
+  withExamples(
+    restore
+      .command('atproto', { isDefault: true })
+      .description('restore an AT Protocol account (repo, blobs, preferences) onto a PDS from a snapshot or an archive')
+      .option('--store <dir>', 'backup store to restore from')
+      .option('--snapshot <id>', 'snapshot id, id prefix, or "latest" (default latest)')
+      .option('--archive <file>', 'a Lifeboat archive of an AT Protocol account')
+      .requiredOption('--to-pds <url>', 'the PDS that holds the account to restore into')
+      .requiredOption('--did <did-or-handle>', 'the account on that PDS')
+      .option('--password-env <NAME>', 'environment variable holding the account password (a full session is needed for importRepo)')
+      .action(async (options: RestoreOptions) => {
+        await run(options, cli)
+      }),
+    'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-pds https://pds.example.com --did did:plc:abc',
+    'lifeboat restore atproto --archive alice.zip --to-pds https://pds.example.com --did alice.example.com --password-env PDS_PASSWORD',
+  )
+}
