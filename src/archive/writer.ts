@@ -180,18 +180,31 @@ export class ArchiveWriter {
     this.#notes.push(text)
   }
 
-  /** If media with this source key is already staged, records it and returns its record; else undefined. */
-  async reuseMedia(options: Omit<AddMediaOptions, 'expectSha256'>): Promise<MediaRecord | undefined> {
-    const staged = this.#staged.get(options.key)
-    if (!staged) return undefined
-    return this.#record(options, staged)
+  /** Whether media with this source key is already staged (by this run or an interrupted earlier one). */
+  hasStagedMedia(key: string): boolean {
+    return this.#staged.has(key)
   }
 
-  /** Stages media bytes (hashing while streaming), dedupes by sha256, and appends the media.jsonl record. */
+  /** If media with this source key is already staged, records it and returns its record; else undefined. */
+  async reuseMedia(options: Omit<AddMediaOptions, 'expectSha256'>): Promise<MediaRecord | undefined> {
+    if (!this.#staged.has(options.key)) return undefined
+    return this.recordMedia(options)
+  }
+
+  /** Stages media bytes and appends its media.jsonl record (stageMedia + recordMedia). */
   async addMedia(body: ByteSource, options: AddMediaOptions): Promise<MediaRecord> {
+    await this.stageMedia(body, options)
+    return this.recordMedia(options)
+  }
+
+  /**
+   * Stages media bytes (hashing while streaming) under the source key, deduplicated by sha256, without writing its
+   * media.jsonl record yet: callers downloading concurrently stage in any order and record in a fixed order.
+   */
+  async stageMedia(body: ByteSource, options: Pick<AddMediaOptions, 'key' | 'expectSha256'> & { meta: { mime?: string } }): Promise<{ sha256: string; size: number }> {
     throwIfAborted(this.options.signal)
-    const reused = await this.reuseMedia(options)
-    if (reused) return reused
+    const existing = this.#staged.get(options.key)
+    if (existing) return existing
     const temp = join(this.stagingDir, 'tmp', randomBytes(8).toString('hex'))
     let hashed: HashedFile
     try {
@@ -212,6 +225,13 @@ export class ArchiveWriter {
     const staged: StagedMedia = { key: options.key, sha256: hashed.sha256, size: hashed.size, mime: options.meta.mime }
     this.#staged.set(options.key, staged)
     await appendFile(join(this.stagingDir, 'media-staged.jsonl'), JSON.stringify(staged) + '\n', { mode: PRIVATE_FILE_MODE })
+    return staged
+  }
+
+  /** Appends the media.jsonl record of staged media (once per key; later calls return the same record). */
+  async recordMedia(options: Omit<AddMediaOptions, 'expectSha256'>): Promise<MediaRecord> {
+    const staged = this.#staged.get(options.key)
+    if (!staged) throw new Error(`media ${options.key} was never staged`)
     return this.#record(options, staged)
   }
 

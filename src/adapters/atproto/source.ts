@@ -1,12 +1,12 @@
 // AT Protocol Source: the repo CAR as fetched (streamed to disk), every blob (checked against its CID), the
 // preferences when logged in, the DID document and PLC log, and normalised records walked from the CAR.
-import PQueue from 'p-queue'
+import { forEachOrdered } from '../../concurrency/ordered-pool.js'
 import { CID } from 'multiformats/cid'
 import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { MediaHashMismatchError } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
-import type { AccountRef, ListRecord, MediaRecord } from '../../archive/records.js'
+import type { AccountRef, ListRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
 import { CarBlockStore, cidSha256Hex } from './car-file.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
@@ -156,38 +156,39 @@ export class AtprotoSource implements Source {
     for await (const cid of listBlobs(this.context, pds, did)) cids.add(cid)
     for (const cid of fromRecords.keys()) cids.add(cid)
     const progress = out.progress('blobs', cids.size)
-    const queue = new PQueue({ concurrency: this.options.blobConcurrency ?? 8 })
     let stored = 0
     let reused = 0
     const access = this.options.session?.accessJwt
-    for (const cid of cids) {
-      queue.add(async () => {
-        if (signal.aborted) return
-        const info = fromRecords.get(cid)
-        const meta: Omit<MediaRecord, 'sha256' | 'size'> = { mime: info?.mime, alt: info?.alt ?? null, source: { cid }, attachedTo: info?.attachedTo ?? [] }
-        try {
-          if (await writer.reuseMedia({ key: cid, meta })) reused++
-          else {
-            const expectSha256 = cidSha256Hex(CID.parse(cid))
-            await http.request(xrpcUrl(pds, 'com.atproto.sync.getBlob', { did, cid }), xrpcInit({ accessJwt: access }), async (res) => {
-              if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getBlob', pds, res)
-              meta.mime ??= res.headers.get('content-type') ?? undefined
-              return writer.addMedia(res.body, { key: cid, meta, expectSha256 })
-            })
-          }
-          stored++
-        } catch (error) {
-          if (signal.aborted) return
+    // Downloads run concurrently; records are written in CID order, so the archive does not depend on timing.
+    await forEachOrdered(
+      [...cids].sort(),
+      { concurrency: this.options.blobConcurrency ?? 8, signal },
+      async (cid) => {
+        if (writer.hasStagedMedia(cid)) {
+          reused++
+          return
+        }
+        const expectSha256 = cidSha256Hex(CID.parse(cid))
+        const mime = fromRecords.get(cid)?.mime
+        await http.request(xrpcUrl(pds, 'com.atproto.sync.getBlob', { did, cid }), xrpcInit({ accessJwt: access }), async (res) => {
+          if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getBlob', pds, res)
+          await writer.stageMedia(res.body, { key: cid, expectSha256, meta: { mime: mime ?? res.headers.get('content-type') ?? undefined } })
+        })
+      },
+      async (cid, result) => {
+        progress.tick()
+        if (!result.ok) {
+          const error = result.error
           const reason = error instanceof MediaHashMismatchError ? `bytes do not match the CID (${error.actual})` : (error as Error).message
           failures.push({ kind: 'media', item: cid, reason })
           out.warn(`blob ${cid}: ${reason}`)
-        } finally {
-          progress.tick()
+          return
         }
-      })
-    }
-    await queue.onIdle()
-    throwIfAborted(signal)
+        const info = fromRecords.get(cid)
+        await writer.recordMedia({ key: cid, meta: { mime: info?.mime, alt: info?.alt ?? null, source: { cid }, attachedTo: info?.attachedTo ?? [] } })
+        stored++
+      },
+    )
     progress.done(`blobs: ${stored} stored${reused ? ` (${reused} reused from an interrupted run)` : ''}${failures.length ? `, ${failures.length} failed` : ''}`)
     return stored
   }
