@@ -1,0 +1,69 @@
+// The Mastodon adapter's factories: the replay target (`lifeboat replay --to mastodon`) and aliases/moves for the
+// three Mastodon-API families (`lifeboat alias add --to …`, `lifeboat move --from …`). Tokens come only from the
+// environment variable named by --token-env (default LIFEBOAT_MASTODON_TOKEN) or a prompt.
+import type { AccountMigration, AdapterContext, MigrationFactory, TargetFactory, TargetFlags } from '../adapter.js'
+import { readSecret } from '../../cli/secrets.js'
+import type { CredentialAccount } from './api.js'
+import { MastodonClient, normalizeServer } from './client.js'
+import { detectServer, type Flavor, type ServerInfo } from './flavor.js'
+import { FollowCap, followHttpClient } from './follow-cap.js'
+import { accountRef } from './map.js'
+import { whoAmI } from './migration.js'
+import { AkkomaMigration, GoToSocialMigration, MastodonWebMigration } from './migration-flavors.js'
+import { MastodonTarget } from './target.js'
+
+export const DEFAULT_TOKEN_ENV = 'LIFEBOAT_MASTODON_TOKEN'
+
+export interface Connection {
+  client: MastodonClient
+  info: ServerInfo
+  me: CredentialAccount
+  token: string
+}
+
+/** Checks the server address, reads the token, and asks the server what it is and whose token this is. */
+export async function connect(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<Connection> {
+  const server = normalizeServer(flags.server)
+  const token = await readSecret({
+    label: `access token for ${new URL(server).host}`,
+    envName: flags.tokenEnv ?? DEFAULT_TOKEN_ENV,
+    explicit: Boolean(flags.tokenEnv),
+    env,
+    required: true,
+  })
+  const client = new MastodonClient(context, server, token)
+  const info = await detectServer(client)
+  const me = await whoAmI(client)
+  return { client, info, me, token }
+}
+
+export const replayTarget: TargetFactory = {
+  network: 'mastodon',
+  async create(flags, context, env) {
+    const { client, info, me, token } = await connect(flags, context, env)
+    const cap = new FollowCap()
+    const followClient = new MastodonClient({ ...context, http: followHttpClient(context, cap) }, client.server, token)
+    const target = new MastodonTarget(context, client, followClient, cap, me, info)
+    if (info.flavor === 'mastodon') {
+      context.out.info(`${client.host} (${info.software} ${info.version}) allows 400 new follows a day through its API; a longer follow list is replayed over several days: run the same command again when it says.`)
+    }
+    return { target, server: client.server, account: `${me.acct}@${info.domain}` }
+  },
+}
+
+function migrationFor(flavor: Flavor, ...args: ConstructorParameters<typeof MastodonWebMigration>): AccountMigration {
+  if (flavor === 'gotosocial') return new GoToSocialMigration(...args)
+  if (flavor === 'akkoma') return new AkkomaMigration(...args)
+  return new MastodonWebMigration(...args)
+}
+
+export const migration: MigrationFactory = {
+  flavors: ['mastodon', 'gotosocial', 'akkoma', 'pleroma'],
+  async create(flags, context, env) {
+    const { client, info, me } = await connect(flags, context, env)
+    const asked = flags.flavor === 'pleroma' ? 'akkoma' : flags.flavor
+    if (asked !== info.flavor) context.out.warn(`${client.host} runs ${info.software}, not ${flags.flavor}: using ${info.software}'s way of doing it.`)
+    const m = { context, client, info, env, passwordEnv: flags.passwordEnv }
+    return { migration: migrationFor(info.flavor, m, me), account: accountRef(me, info.domain), server: client.server }
+  },
+}
