@@ -1,0 +1,79 @@
+// The Misskey adapter's entry points for the generic commands: the replay Target factory (`lifeboat replay
+// --to misskey`) and the AccountMigration factory (`lifeboat alias add --to misskey`, `lifeboat move --from
+// misskey`). The export command is src/commands/export-misskey.ts.
+import type { AdapterContext, MigrationFactory, TargetFactory, TargetFlags } from '../adapter.js'
+import { readSecret } from '../../cli/secrets.js'
+import { createHttpClient, type HttpClientOptions } from '../../net/http-client.js'
+import { UsageError } from '../../errors.js'
+import { accountOf } from './accounts.js'
+import { DEFAULT_TOKEN_ENV } from './api.js'
+import { MisskeyMigration } from './migration.js'
+import { Pacer, type PacerOptions } from './pacer.js'
+import { probeServer, signIn, type MisskeySession } from './server.js'
+import { MisskeyTarget } from './target.js'
+
+/**
+ * Knobs for tests and benchmarks: `timeScale`/`overrides` match a fake server's scaled limits; `http` replaces the
+ * command's HTTP client by one with these options (e.g. short backoffs), keeping its abort signal and output.
+ */
+export type MisskeyTuning = Pick<PacerOptions, 'timeScale' | 'overrides' | 'now' | 'sleep'> & { http?: Partial<HttpClientOptions> }
+
+function tuned(context: AdapterContext, tuning: MisskeyTuning): AdapterContext {
+  return tuning.http ? { ...context, http: createHttpClient({ signal: context.signal, ...tuning.http }) } : context
+}
+
+async function open(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv, what: string): Promise<{ session: MisskeySession; tokenLength: number; envName: string }> {
+  if (!flags.server) throw new UsageError(`Name the ${what} server with --server URL.`, { hint: 'For example --server https://misskey.example.' })
+  const server = await probeServer(context, flags.server)
+  const envName = flags.tokenEnv ?? DEFAULT_TOKEN_ENV
+  const token = await readSecret({ label: `Misskey token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
+  return { session: await signIn(context, server, token, envName), tokenLength: token.length, envName }
+}
+
+function pacerFor(session: MisskeySession, context: AdapterContext, tuning: MisskeyTuning): Pacer {
+  const factor = (session.me.policies as { rateLimitFactor?: number } | undefined)?.rateLimitFactor ?? 1
+  const { http: _http, ...pacing } = tuning
+  return new Pacer({
+    ...pacing,
+    factor,
+    signal: context.signal,
+    onWait(endpoint, waitMs, limit) {
+      const url = `${session.server.origin}/api/${endpoint}`
+      context.out.event('paced', { url, waitMs })
+      if (waitMs >= 2000) {
+        const minutes = Math.round(limit.duration / 60_000)
+        context.out.info(`${endpoint} is limited to ${limit.max} per ${minutes >= 1 ? `${minutes} min` : `${limit.duration} ms`} on ${session.server.host}; waiting ${Math.ceil(waitMs / 1000)} s`)
+      }
+    },
+  })
+}
+
+export function createTargetFactory(tuning: MisskeyTuning = {}): TargetFactory {
+  return {
+    network: 'misskey',
+    async create(flags, given, env) {
+      const context = tuned(given, tuning)
+      const { session } = await open(flags, context, env, 'new account\'s')
+      const target = new MisskeyTarget(session, context, pacerFor(session, context, tuning))
+      return { target, server: session.server.uri, account: accountOf(session.server, session.me).handle! }
+    },
+  }
+}
+
+export function createMigrationFactory(tuning: MisskeyTuning = {}): MigrationFactory {
+  return {
+    flavors: ['misskey', 'sharkey', 'cherrypick'],
+    async create(flags, given, env) {
+      const context = tuned(given, tuning)
+      const { session, tokenLength, envName } = await open(flags, context, env, 'account\'s')
+      const migration = new MisskeyMigration(session, context, pacerFor(session, context, tuning), { length: tokenLength, envName })
+      return { migration, account: accountOf(session.server, session.me), server: session.server.uri }
+    },
+  }
+}
+
+/** For `registerTargetFactory('misskey', …)` in program.ts. */
+export const replayTarget: TargetFactory = createTargetFactory()
+
+/** For `registerMigrationFactory([...], …)` in program.ts. */
+export const migration: MigrationFactory = createMigrationFactory()

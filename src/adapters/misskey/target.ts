@@ -1,0 +1,231 @@
+// Misskey Target: replays follows, list memberships, mutes, blocks and domain blocks onto an account, one
+// idempotent operation at a time (src/replay/replay.ts drives it and keeps the journal).
+//
+// Accounts are found with `users/show {username, host}` (WebFinger on the server's side; the answer carries the
+// relation flags isFollowing/isMuted/isBlocking, users_show__bob-as-alice.json) and, failing that, `ap/show {uri}`
+// (30/h). The flags let a replay skip what is already in place without spending the write endpoints' hourly
+// quota, and the write endpoints are paced (pacer.ts). Error codes per endpoint are the recorded ones
+// (following_create__error-*.json, blocking_create__error-*.json, mute_create__error-*.json,
+// users_lists_push__error-*.json) and upstream's endpoint files for those not recorded.
+import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
+import type { AccountRef, ListRecord, RelationRecord } from '../../archive/records.js'
+import { acct } from '../../archive/compat.js'
+import { RemoteError } from '../../errors.js'
+import { accountOf } from './accounts.js'
+import type { UserDetailed, UserList } from './api.js'
+import { MisskeyApiError, toLifeboatError } from './errors.js'
+import type { Pacer } from './pacer.js'
+import { MISSKEY_CAPABILITIES } from './source.js'
+import type { MisskeySession } from './server.js'
+
+/** Answers that say the account is not there (users/show, ap/show, and the NO_SUCH_USER of every write). */
+const ABSENT = new Set(['NO_SUCH_USER', 'FAILED_TO_RESOLVE_REMOTE_USER', 'NO_SUCH_OBJECT', 'REQUEST_FAILED', 'RESPONSE_INVALID', 'FEDERATION_NOT_ALLOWED'])
+
+const GONE = 'not found or gone'
+
+type Codes = Record<string, Outcome>
+
+/** The outcome of a refused write: a known code, a wait too long to sit out (deferred), or a failure. */
+function outcomeOf(error: unknown, codes: Codes): Outcome {
+  if (error instanceof MisskeyApiError) {
+    if (codes[error.code]) return codes[error.code]!
+    if (error.code === 'NO_SUCH_USER') return { status: 'skipped', reason: GONE }
+    if (error.code === 'PERMISSION_DENIED') return { status: 'failed', reason: (toLifeboatError(error, '') as Error).message }
+    return { status: 'failed', reason: `${error.code}${error.body.message ? `: ${error.body.message}` : ''}` }
+  }
+  const retryAt = error instanceof RemoteError ? (error.details as { retryAt?: unknown } | undefined)?.retryAt : undefined
+  if (typeof retryAt === 'string') return { status: 'deferred', reason: error instanceof Error ? error.message : 'rate limited', until: retryAt }
+  throw error
+}
+
+function refused(why: string): Outcome {
+  return { status: 'skipped', reason: `refused: ${why}` }
+}
+
+export class MisskeyTarget implements Target {
+  readonly capabilities = MISSKEY_CAPABILITIES
+  /** Users as resolved, with the relation flags of that moment, by their id on this server. */
+  #users = new Map<string, UserDetailed>()
+  #lists: Map<string, UserList> | undefined
+  #mutedInstances: string[] | undefined
+
+  constructor(
+    readonly session: MisskeySession,
+    readonly context: AdapterContext,
+    readonly pacer: Pacer,
+  ) {}
+
+  get #client() {
+    return this.session.client
+  }
+
+  async whoami(): Promise<AccountRef> {
+    return accountOf(this.session.server, this.session.me)
+  }
+
+  /** Runs a lookup; a definite "no such account" is null, anything else (network, 5xx after retries) is thrown. */
+  async #lookup(find: () => Promise<UserDetailed | null>): Promise<UserDetailed | null> {
+    try {
+      return await find()
+    } catch (error) {
+      if (error instanceof MisskeyApiError && ABSENT.has(error.code)) return null
+      throw error
+    }
+  }
+
+  async resolve(account: AccountRef): Promise<ResolvedAccount | null> {
+    const { server } = this.session
+    const handle = acct(account)
+    let user: UserDetailed | null = null
+    if (handle) {
+      const [username, host] = handle.split('@') as [string, string]
+      const local = host.toLowerCase() === server.host.toLowerCase()
+      try {
+        user = await this.#lookup(() => this.#client.call('users/show', local ? { username } : { username, host }))
+      } catch (error) {
+        // FAILED_TO_RESOLVE_REMOTE_USER is a 500, so it arrives as "kept answering 500" once retries ran out
+        if (!(error instanceof RemoteError && error.status === 500)) throw error
+      }
+    }
+    if (!user && /^https?:\/\//.test(account.id)) {
+      user = await this.#lookup(async () => {
+        const found = await this.pacer.run('ap/show', () => this.#client.call('ap/show', { uri: account.id }))
+        return found.type === 'User' ? (found.object as UserDetailed) : null
+      })
+    }
+    if (!user) return null
+    if (user.movedTo) {
+      // follow the person where they are now, as Mastodon's importer does for moved accounts
+      const moved = await this.#lookup(() => this.#client.call('users/show', { userId: user!.movedTo! }))
+      if (moved) user = moved
+    }
+    this.#users.set(user.id, user)
+    return { targetId: user.id, ref: account }
+  }
+
+  #user(account: ResolvedAccount): Partial<UserDetailed> & Record<string, unknown> {
+    return (this.#users.get(account.targetId) ?? {}) as Partial<UserDetailed> & Record<string, unknown>
+  }
+
+  async follow(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome> {
+    const user = this.#user(account)
+    const userId = account.targetId
+    let outcome: Outcome = { status: 'unchanged' }
+    if (!user.isFollowing && !user.hasPendingFollowRequestFromYou) {
+      const withReplies = (settings.native as { withReplies?: unknown } | undefined)?.withReplies
+      try {
+        await this.pacer.run('following/create', () => this.#client.call('following/create', { userId, ...(typeof withReplies === 'boolean' ? { withReplies } : {}) }))
+        outcome = { status: 'applied' }
+        user.isFollowing = true
+      } catch (error) {
+        outcome = outcomeOf(error, {
+          ALREADY_FOLLOWING: { status: 'unchanged' },
+          BLOCKING: refused('you block this account here'),
+          BLOCKED: refused('this account blocks you'),
+          FOLLOWEE_IS_YOURSELF: { status: 'skipped', reason: 'this is the account itself' },
+        })
+        if (outcome.status !== 'unchanged') return outcome
+      }
+    }
+    // Mastodon's "show boosts: false" and Misskey's renote mute are the same wish
+    if (settings.showReposts === false && !user.isRenoteMuted) {
+      try {
+        await this.pacer.run('renote-mute/create', () => this.#client.call('renote-mute/create', { userId }))
+        user.isRenoteMuted = true
+        outcome = { status: 'applied' }
+      } catch (error) {
+        const muted = outcomeOf(error, { ALREADY_MUTING: { status: 'unchanged' } })
+        if (muted.status !== 'unchanged') return muted.status === 'failed' ? { status: 'failed', reason: `followed, but the renote mute failed: ${muted.reason}` } : muted
+      }
+    }
+    return outcome
+  }
+
+  async mute(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome> {
+    const user = this.#user(account)
+    if (user.isMuted) return { status: 'unchanged' }
+    const expiresAt = settings.expiresAt ? Date.parse(settings.expiresAt) : null
+    if (expiresAt !== null && expiresAt <= Date.now()) return { status: 'skipped', reason: 'the mute has expired' }
+    try {
+      await this.pacer.run('mute/create', () => this.#client.call('mute/create', { userId: account.targetId, expiresAt }))
+      user.isMuted = true
+      return { status: 'applied' }
+    } catch (error) {
+      return outcomeOf(error, { ALREADY_MUTING: { status: 'unchanged' }, MUTEE_IS_YOURSELF: { status: 'skipped', reason: 'this is the account itself' } })
+    }
+  }
+
+  async block(account: ResolvedAccount): Promise<Outcome> {
+    const user = this.#user(account)
+    if (user.isBlocking) return { status: 'unchanged' }
+    try {
+      await this.pacer.run('blocking/create', () => this.#client.call('blocking/create', { userId: account.targetId }))
+      user.isBlocking = true
+      return { status: 'applied' }
+    } catch (error) {
+      return outcomeOf(error, { ALREADY_BLOCKING: { status: 'unchanged' }, BLOCKEE_IS_YOURSELF: { status: 'skipped', reason: 'this is the account itself' } })
+    }
+  }
+
+  /** The account's lists by name, read once per run (users/lists/list returns them all, with their userIds). */
+  async #listsByName(): Promise<Map<string, UserList>> {
+    if (!this.#lists) {
+      this.#lists = new Map()
+      for (const list of await this.#client.call('users/lists/list', {})) if (!this.#lists.has(list.name)) this.#lists.set(list.name, list)
+    }
+    return this.#lists
+  }
+
+  async list(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]> {
+    const lists = await this.#listsByName()
+    let target = lists.get(list.name)
+    if (!target) {
+      try {
+        target = await this.#client.call('users/lists/create', { name: list.name })
+      } catch (error) {
+        const outcome = outcomeOf(error, { TOO_MANY_USERLISTS: refused('the server allows no more lists') })
+        return members.map(() => outcome)
+      }
+      lists.set(list.name, target)
+    }
+    const listId = target.id
+    const present = new Set(target.userIds ?? [])
+    const outcomes: Outcome[] = []
+    for (const member of members) {
+      if (present.has(member.targetId)) {
+        outcomes.push({ status: 'unchanged' })
+        continue
+      }
+      try {
+        await this.pacer.run('users/lists/push', () => this.#client.call('users/lists/push', { listId, userId: member.targetId }))
+        present.add(member.targetId)
+        outcomes.push({ status: 'applied' })
+      } catch (error) {
+        outcomes.push(
+          outcomeOf(error, {
+            ALREADY_ADDED: { status: 'unchanged' },
+            YOU_HAVE_BEEN_BLOCKED: refused('this account blocks you'),
+            TOO_MANY_USERS: refused('the list is full on this server'),
+          }),
+        )
+      }
+    }
+    target.userIds = [...present]
+    return outcomes
+  }
+
+  /** Misskey has no domain block for users; its instance mute (`mutedInstances`) hides the domain's notes. */
+  async blockDomain(domain: string): Promise<Outcome> {
+    const name = domain.trim().toLowerCase()
+    this.#mutedInstances ??= (await this.#client.call('i', {})).mutedInstances ?? []
+    if (this.#mutedInstances.includes(name)) return { status: 'unchanged' }
+    try {
+      const next = [...this.#mutedInstances, name]
+      await this.pacer.run('i/update', () => this.#client.call('i/update', { mutedInstances: next }))
+      this.#mutedInstances = next
+      return { status: 'applied' }
+    } catch (error) {
+      return outcomeOf(error, {})
+    }
+  }
+}
