@@ -6,18 +6,19 @@ import { compatMember } from '../../archive/format.js'
 import { blockedCsv, blockedDomainsCsv, bookmarksCsv, followingCsv, listsCsv, misskeyAcctList, misskeyListsCsv, mutedCsv } from '../../archive/compat.js'
 import type { GraphRecords } from './export-collections.js'
 
-export async function writeCompatFiles(writer: ArchiveWriter, graph: GraphRecords): Promise<void> {
-  const files: [string, string][] = [
-    ['following_accounts.csv', followingCsv(graph.following)],
-    ['lists.csv', listsCsv(graph.lists)],
-    ['blocked_accounts.csv', blockedCsv(graph.blocks)],
-    ['muted_accounts.csv', mutedCsv(graph.mutes)],
-    ['blocked_domains.csv', blockedDomainsCsv(graph.domainBlocks)],
-    ['bookmarks.csv', bookmarksCsv(graph.bookmarks)],
-    ['misskey/following.csv', misskeyAcctList(graph.following)],
-    ['misskey/blocking.csv', misskeyAcctList(graph.blocks)],
-    ['misskey/mute.csv', misskeyAcctList(graph.mutes)],
-    ['misskey/user-lists.csv', misskeyListsCsv(graph.lists)],
+/** Writes the files of every part of the graph that is known; a part left undefined (not in the source) gets none. */
+export async function writeCompatFiles(writer: ArchiveWriter, graph: Partial<GraphRecords>): Promise<void> {
+  const files: [string, string | undefined][] = [
+    ['following_accounts.csv', graph.following && followingCsv(graph.following)],
+    ['lists.csv', graph.lists && listsCsv(graph.lists)],
+    ['blocked_accounts.csv', graph.blocks && blockedCsv(graph.blocks)],
+    ['muted_accounts.csv', graph.mutes && mutedCsv(graph.mutes)],
+    ['blocked_domains.csv', graph.domainBlocks && blockedDomainsCsv(graph.domainBlocks)],
+    ['bookmarks.csv', graph.bookmarks && bookmarksCsv(graph.bookmarks)],
+    ['misskey/following.csv', graph.following && misskeyAcctList(graph.following)],
+    ['misskey/blocking.csv', graph.blocks && misskeyAcctList(graph.blocks)],
+    ['misskey/mute.csv', graph.mutes && misskeyAcctList(graph.mutes)],
+    ['misskey/user-lists.csv', graph.lists && misskeyListsCsv(graph.lists)],
   ]
-  for (const [name, text] of files) await writer.addFile(compatMember(name), text)
+  for (const [name, text] of files) if (text !== undefined) await writer.addFile(compatMember(name), text)
 }

@@ -8,13 +8,13 @@
 // written once those are in, pages in the order they were fetched. Pages are logged for resumption (resume.ts).
 import type { ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
-import type { MediaRef } from '../../archive/records.js'
+import type { MediaRecord, MediaRef, PostRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
 import type { CredentialAccount, Status, StatusEdit } from './api.js'
 import { compareIds, type MastodonClient } from './client.js'
 import { isStatus } from './errors.js'
 import { mapStatus } from './map.js'
-import { fileName, mimeFromName, type MediaFetcher } from './media.js'
+import { fileName, mimeFromName, type MediaFetcher, type MediaMeta } from './media.js'
 import { ResumeLog } from './resume.js'
 
 export const STATUSES_PAGE_LIMIT = 40
@@ -60,9 +60,9 @@ export async function exportStatuses(job: StatusesJob): Promise<StatusesResult> 
     // Failures surface through the page's promise; these handlers only keep Node from calling them unhandled.
     for (const p of prepared) p.catch(() => undefined)
     const page = written.then(async () => {
-      for (const record of await Promise.all(prepared)) {
+      for (const item of await Promise.all(prepared)) {
         throwIfAborted(signal)
-        await writer.write('posts', record)
+        await writer.write('posts', await finish(job, item))
         posts++
       }
       progress.tick(statuses.length)
@@ -95,17 +95,24 @@ export async function exportStatuses(job: StatusesJob): Promise<StatusesResult> 
   return { posts, newestId, resumedPages: log.storedPages }
 }
 
-/** Starts a status's media downloads and history read; resolves to its record. */
-async function prepare(job: StatusesJob, log: ResumeLog<Status>, status: Status): Promise<ReturnType<typeof mapStatus>> {
-  if (status.reblog) return mapStatus(status, { localDomain: job.localDomain, selfId: job.me.id, media: [], history: [] })
+interface Prepared {
+  status: Status
+  media: { key: string; meta: MediaMeta | null }[]
+  history: StatusEdit[]
+}
+
+/** Starts a status's media downloads (staging only) and history read. */
+async function prepare(job: StatusesJob, log: ResumeLog<Status>, status: Status): Promise<Prepared> {
+  if (status.reblog) return { status, media: [], history: [] }
   const [media, history] = await Promise.all([
-    Promise.all(status.media_attachments.map((attachment) => {
+    Promise.all(status.media_attachments.map(async (attachment) => {
+      const key = `media:${attachment.id}`
       const url = attachment.url ?? attachment.remote_url
       if (!url) {
         job.failures.push({ kind: 'media', item: `${status.uri} attachment ${attachment.id}`, reason: 'the server gives no URL for it' })
-        return Promise.resolve(null)
+        return { key, meta: null }
       }
-      return job.media.fetch(`media:${attachment.id}`, url, {
+      const meta = await job.media.stage(key, url, {
         mime: mimeFromName(url),
         name: fileName(url),
         alt: attachment.description,
@@ -113,11 +120,23 @@ async function prepare(job: StatusesJob, log: ResumeLog<Status>, status: Status)
         source: { url, id: attachment.id },
         attachedTo: [status.uri],
         native: attachment,
-      }).then((record): MediaRef | null => (record ? { sha256: record.sha256, mime: record.mime, ...(attachment.description ? { alt: attachment.description } : {}) } : null))
+      })
+      return { key, meta }
     })),
     status.edited_at ? readHistory(job, log, status) : Promise.resolve([] as StatusEdit[]),
   ])
-  return mapStatus(status, { localDomain: job.localDomain, selfId: job.me.id, media: media.filter((m): m is MediaRef => m !== null), history })
+  return { status, media, history }
+}
+
+/** Records the staged media (in attachment order) and maps the status. */
+async function finish(job: StatusesJob, prepared: Prepared): Promise<PostRecord> {
+  const refs: MediaRef[] = []
+  for (const { key, meta } of prepared.media) {
+    if (!meta) continue
+    const record = await job.writer.recordMedia({ key, meta: meta as MediaRecord })
+    refs.push({ sha256: record.sha256, ...(record.mime ? { mime: record.mime } : {}), ...(record.alt ? { alt: record.alt } : {}) })
+  }
+  return mapStatus(prepared.status, { localDomain: job.localDomain, selfId: job.me.id, media: refs, history: prepared.history })
 }
 
 async function readHistory(job: StatusesJob, log: ResumeLog<Status>, status: Status): Promise<StatusEdit[]> {

@@ -29,6 +29,10 @@ export function fileName(url: string): string | null {
   }
 }
 
+/**
+ * Stages media concurrently; the caller records them (`writer.recordMedia`) in a fixed order, so that media.jsonl
+ * is the same whatever order the downloads finish in.
+ */
 export class MediaFetcher {
   readonly #queue: PQueue
   stored = 0
@@ -43,27 +47,33 @@ export class MediaFetcher {
     this.#queue = new PQueue({ concurrency })
   }
 
-  /** Stores the file at `url` under `key`; resolves null (with the failure recorded) when it cannot be had. */
-  fetch(key: string, url: string, meta: MediaMeta): Promise<MediaRecord | null> {
-    return this.#queue.add(() => this.#fetchOne(key, url, meta)) as Promise<MediaRecord | null>
+  /** Stages the file at `url` under `key`; resolves to its final metadata, or null (failure recorded) when it cannot be had. */
+  stage(key: string, url: string, meta: MediaMeta): Promise<MediaMeta | null> {
+    return this.#queue.add(() => this.#stageOne(key, url, meta)) as Promise<MediaMeta | null>
   }
 
-  async #fetchOne(key: string, url: string, meta: MediaMeta): Promise<MediaRecord | null> {
+  /** Stages, then records at once (for single files such as the avatar, where order is not at stake). */
+  async fetch(key: string, url: string, meta: MediaMeta): Promise<MediaRecord | null> {
+    const staged = await this.stage(key, url, meta)
+    return staged ? this.writer.recordMedia({ key, meta: staged as MediaRecord }) : null
+  }
+
+  async #stageOne(key: string, url: string, meta: MediaMeta): Promise<MediaMeta | null> {
     const { http, signal, out } = this.context
     try {
-      const reused = await this.writer.reuseMedia({ key, meta: meta as MediaRecord })
-      if (reused) {
+      if (this.writer.hasStagedMedia(key)) {
         this.reused++
-        return reused
+        return meta
       }
-      const record = await http.request(url, { signal }, async (res) => {
+      const final = await http.request(url, { signal }, async (res) => {
         if (!res.ok || !res.body) throw new RemoteError(`HTTP ${res.status}`, { status: res.status })
         const type = res.headers.get('content-type')?.split(';')[0]?.trim()
         const withMime: MediaMeta = type && type !== 'application/octet-stream' ? { ...meta, mime: type } : meta
-        return this.writer.addMedia(res.body, { key, meta: withMime as MediaRecord })
+        await this.writer.stageMedia(res.body, { key, meta: withMime })
+        return withMime
       })
       this.stored++
-      return record
+      return final
     } catch (error) {
       if (signal.aborted) throw error
       const reason = (error as Error).message

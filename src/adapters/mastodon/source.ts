@@ -4,7 +4,7 @@
 import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
-import type { AccountRef, MediaRef } from '../../archive/records.js'
+import type { AccountRef, MediaRecord, MediaRef } from '../../archive/records.js'
 import type { Actor, CredentialAccount } from './api.js'
 import type { MastodonClient } from './client.js'
 import { writeCompatFiles } from './compat-files.js'
@@ -91,16 +91,23 @@ export class MastodonSource implements Source {
 
   /** §4.2 from verify_credentials; aliases from the actor document (Mastodon keeps them nowhere in its REST API). */
   async #profile(writer: ArchiveWriter, me: CredentialAccount, info: ServerInfo, media: MediaFetcher): Promise<void> {
-    const image = (url: string, key: string): Promise<MediaRef | null> =>
-      isPlaceholderImage(url)
-        ? Promise.resolve(null)
-        : media.fetch(key, url, { mime: mimeFromName(url), name: fileName(url), source: { url }, attachedTo: [] }).then((r) => (r ? { sha256: r.sha256, mime: r.mime } : null))
+    const stage = async (url: string, key: string): Promise<{ key: string; meta: MediaRecord } | null> => {
+      if (isPlaceholderImage(url)) return null
+      const meta = await media.stage(key, url, { mime: mimeFromName(url), name: fileName(url), source: { url }, attachedTo: [] })
+      return meta ? { key, meta: meta as MediaRecord } : null
+    }
+    // Staged together, recorded avatar first: media.jsonl does not depend on which download finishes first.
+    const staged = await Promise.all([stage(me.avatar, `avatar:${me.avatar}`), stage(me.header, `header:${me.header}`)])
+    const images: (MediaRef | null)[] = []
+    for (const item of staged) {
+      const record = item ? await writer.recordMedia(item) : null
+      images.push(record ? { sha256: record.sha256, ...(record.mime ? { mime: record.mime } : {}) } : null)
+    }
     const actor = await this.#actor(me)
     if (actor) await writer.addFile(nativeMember('mastodon', 'actor.json'), JSON.stringify(actor, null, 2) + '\n')
     const known = actor?.alsoKnownAs ?? me.source?.also_known_as_uris ?? []
     const aliases = Array.isArray(known) ? known : [known]
-    const [avatar, banner] = await Promise.all([image(me.avatar, `avatar:${me.avatar}`), image(me.header, `header:${me.header}`)])
-    await writer.setProfile(mapProfile(me, info.domain, { avatar, banner }, aliases))
+    await writer.setProfile(mapProfile(me, info.domain, { avatar: images[0] ?? null, banner: images[1] ?? null }, aliases))
   }
 
   /** The account's ActivityPub actor, fetched without the token; null when the server will not show it. */

@@ -1,0 +1,159 @@
+// Opens Mastodon's own account archive, a zip from 4.2.0 on and a tar.gz before (shared fixtures README,
+// "Container, by version"), told apart by their first bytes rather than their names. Member names are only ever
+// used as keys, never as paths on disk: a tar.gz is unpacked into numbered files inside a private directory, and a
+// zip is read in place. Names that could not come from Mastodon (`..` segments, NUL, backslashes), links and
+// special files are left out and reported; tar-era absolute names (local storage wrote
+// `/home/mastodon/live/public/system/media_attachments/…`) are kept, minus their leading slashes.
+import { createReadStream } from 'node:fs'
+import { mkdir, open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { BadArchiveError, throwIfAborted } from '../../errors.js'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../files/atomic-file.js'
+import { tarEntries } from './tar-reader.js'
+
+export interface ExportArchive {
+  kind: 'zip' | 'tar.gz'
+  /** Member names in archive order. */
+  names: string[]
+  /** Names left out, with the reason. */
+  refused: string[]
+  size(name: string): number
+  open(name: string): Promise<Readable>
+  close(): Promise<void>
+}
+
+/** Why a member name is refused, or null when it is usable as a key. */
+export function unusableName(name: string): string | null {
+  if (name.includes('\0')) return 'contains NUL'
+  if (name.includes('\\')) return 'contains a backslash'
+  if (name.split('/').includes('..')) return 'has a .. segment'
+  return null
+}
+
+export function normalizeName(name: string): string {
+  return name.replace(/^(\.?\/)+/, '')
+}
+
+async function magic(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new BadArchiveError(`${path} does not exist.`, { hint: 'Check the path of the Mastodon archive.' })
+    throw error
+  })
+  try {
+    const buffer = Buffer.alloc(4)
+    await handle.read(buffer, 0, 4, 0)
+    return buffer
+  } finally {
+    await handle.close()
+  }
+}
+
+export async function openExportArchive(path: string, options: { scratchDir: string; signal?: AbortSignal }): Promise<ExportArchive> {
+  const head = await magic(path)
+  if (head[0] === 0x50 && head[1] === 0x4b) return openZip(path)
+  if (head[0] === 0x1f && head[1] === 0x8b) return openTarGz(path, options)
+  throw new BadArchiveError(`${path} is neither a zip nor a tar.gz archive.`, { hint: 'Give the archive file Mastodon produced ("Request your archive"), unchanged.' })
+}
+
+const S_IFMT = 0o170000
+const S_IFREG = 0o100000
+
+function openZipFile(path: string): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => (error || !zip ? reject(error ?? new Error('cannot open zip')) : resolve(zip)))
+  })
+}
+
+async function openZip(path: string): Promise<ExportArchive> {
+  let zip: ZipFile
+  try {
+    zip = await openZipFile(path)
+  } catch (cause) {
+    throw new BadArchiveError(`${path} is not a readable zip archive (${(cause as Error).message}).`, { cause, hint: 'The download may be incomplete; get the archive again.' })
+  }
+  const entries = new Map<string, Entry>()
+  const refused: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: Entry) => {
+      const raw = entry.fileName as unknown as Buffer | string
+      const name = normalizeName(typeof raw === 'string' ? raw : raw.toString('utf8'))
+      const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
+      if (!name.endsWith('/')) {
+        const problem = unusableName(name) ?? (mode !== 0 && mode !== S_IFREG ? 'is a link or special file' : entries.has(name) ? 'is a duplicate' : null)
+        if (problem) refused.push(`${name}: ${problem}`)
+        else entries.set(name, entry)
+      }
+      zip.readEntry()
+    })
+    zip.once('end', resolve)
+    zip.once('error', reject)
+    zip.readEntry()
+  }).catch((cause) => {
+    zip.close()
+    throw new BadArchiveError(`${path} is damaged (${(cause as Error).message}).`, { cause })
+  })
+  return {
+    kind: 'zip',
+    names: [...entries.keys()],
+    refused,
+    size: (name) => entries.get(name)?.uncompressedSize ?? 0,
+    open: (name) =>
+      new Promise((resolve, reject) => {
+        const entry = entries.get(name)
+        if (!entry) return reject(new BadArchiveError(`${path} has no member ${name}.`))
+        zip.openReadStream(entry, (error, stream) => (error || !stream ? reject(new BadArchiveError(`${name} in ${path} is damaged.`, { cause: error })) : resolve(stream)))
+      }),
+    close: async () => zip.close(),
+  }
+}
+
+/** Unpacks the regular files into `<scratchDir>/<n>` (0600, in a 0700 directory) in one pass. */
+async function openTarGz(path: string, options: { scratchDir: string; signal?: AbortSignal }): Promise<ExportArchive> {
+  const dir = options.scratchDir
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await ensurePrivateDir(dir)
+  const files = new Map<string, { file: string; size: number }>()
+  const refused: string[] = []
+  try {
+    let n = 0
+    for await (const entry of tarEntries(createReadStream(path).pipe(createGunzip()))) {
+      throwIfAborted(options.signal)
+      const name = normalizeName(entry.name)
+      const problem = unusableName(name) ?? (files.has(name) ? 'is a duplicate' : null)
+      if (problem) {
+        refused.push(`${name}: ${problem}`)
+        continue
+      }
+      const file = join(dir, String(n++))
+      const handle = await open(file, 'wx', PRIVATE_FILE_MODE)
+      try {
+        for await (const chunk of entry.body) await handle.write(chunk)
+      } finally {
+        await handle.close()
+      }
+      files.set(name, { file, size: entry.size })
+    }
+  } catch (cause) {
+    await rm(dir, { recursive: true, force: true })
+    if (cause instanceof BadArchiveError || (cause as { name?: string }).name === 'InterruptedError') throw cause
+    throw new BadArchiveError(`${path} is not a readable tar.gz archive (${(cause as Error).message}).`, { cause, hint: 'The download may be incomplete; get the archive again.' })
+  }
+  return {
+    kind: 'tar.gz',
+    names: [...files.keys()],
+    refused,
+    size: (name) => files.get(name)?.size ?? 0,
+    open: async (name) => {
+      const found = files.get(name)
+      if (!found) throw new BadArchiveError(`${path} has no member ${name}.`)
+      return createReadStream(found.file)
+    },
+    close: async () => {
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
