@@ -21,7 +21,7 @@ function isSpace(b: number): boolean {
 /** Largest single element accepted (a status with its HTML is a few KB; a malicious one could be endless). */
 const MAX_ITEM_BYTES = 64 * 1024 * 1024
 
-export async function* arrayItems<T = unknown>(source: AsyncIterable<Uint8Array>, field: string, what: string): AsyncGenerator<T> {
+export async function* arrayItems<T = unknown>(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, field: string, what: string): AsyncGenerator<T> {
   let depth = 0
   let inString = false
   let escape = false
