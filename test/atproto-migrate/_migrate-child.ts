@@ -1,0 +1,13 @@
+// Runs `lifeboat migrate atproto` in a child process and kills it with SIGKILL right after the named step has been
+// recorded, the way a crash or `kill -9` would stop it (no finally blocks, no lock release).
+// argv: <actor> <options as JSON> <step>
+import { run } from '../../src/commands/migrate-atproto.js'
+import { Output } from '../../src/cli/output.js'
+
+const [actor, options, killAfter] = process.argv.slice(2)
+const cli = { out: new Output({}), signal: new AbortController().signal, env: process.env }
+await run(actor!, JSON.parse(options!), cli, {
+  onStep: (step) => {
+    if (step === killAfter) process.kill(process.pid, 'SIGKILL')
+  },
+})
