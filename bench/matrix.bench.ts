@@ -1,0 +1,110 @@
+// Issue 5's figures: exporting a Matrix room of 100,000 events (with 100 images) from the test homeserver behind
+// 40 ms of added latency per request, as a ratio of the lower bound — the same chain of `/messages` pages fetched
+// and parsed by a bare loop through the same proxy (the pages form a sequential chain; media download in parallel
+// beside it) — and the export's peak RSS against exporting a room of 1,000 events (≈1.0 means memory stays flat).
+// Each export runs in its own child process with bench/_rss.mjs preloaded.
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { Output } from '../src/cli/output.js'
+import { run as exportMatrix } from '../src/commands/export-matrix.js'
+import { startMatrixServer } from '../test/servers/matrix/server.js'
+import { startFaultProxy } from '../test/_util/fault-proxy.js'
+import { report, timed } from './_report.js'
+
+const LATENCY_MS = 40
+const PAGE = 1000
+
+async function childMode(): Promise<void> {
+  const [, , , url, user, output] = process.argv
+  const cli = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: process.env }
+  const { ms } = await timed(() => exportMatrix({ homeserver: url!, user: user!, output: output!, force: true }, cli))
+  process.stdout.write(`EXPORT_MS ${ms}\n`)
+}
+
+/** Async: the test server and proxy live in this process, so it must keep serving while the child runs. */
+function exportInChild(url: string, user: string, token: string, output: string): Promise<{ ms: number; rssMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/_rss.mjs', 'bench/matrix.bench.ts', '--child', url, user, output], {
+      env: { ...process.env, LIFEBOAT_MATRIX_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const ms = /EXPORT_MS ([\d.]+)/.exec(stdout)
+      const rss = /PEAK_RSS_KB (\d+)/.exec(stderr)
+      if (code !== 0 || !ms || !rss) reject(new Error(`export child failed (${code}): ${stderr}`))
+      else resolve({ ms: Number(ms[1]), rssMiB: Number(rss[1]) / 1024 })
+    })
+  })
+}
+
+/** The floor: every `/messages` page of the room, one after another, fetched and parsed and nothing else. */
+async function bareChain(url: string, token: string, roomId: string): Promise<{ ms: number; pages: number }> {
+  let pages = 0
+  const { ms } = await timed(async () => {
+    let from: string | undefined
+    for (;;) {
+      const query = new URLSearchParams({ dir: 'b', limit: String(PAGE), ...(from ? { from } : {}) })
+      const res = await fetch(`${url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query}`, { headers: { authorization: `Bearer ${token}` } })
+      const page = (await res.json()) as { end?: string }
+      pages++
+      if (!page.end) break
+      from = page.end
+    }
+  })
+  return { ms, pages }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--child') return childMode()
+  const server = await startMatrixServer()
+  const proxy = await startFaultProxy({ target: server.url, latencyMs: LATENCY_MS })
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-matrix-'))
+  try {
+    const alice = server.seed.user('alice')
+    const bob = server.seed.user('bob')
+    const images = Array.from({ length: 100 }, (_, i) => server.seed.media({ bytes: randomBytes(32 * 1024), contentType: 'image/jpeg', fileName: `p${i}.jpg` }))
+    const big = server.seed.room({ creator: alice.userId, kind: 'public', name: 'Big', members: [bob.userId] })
+    server.seed.messages(big, {
+      count: 100_000,
+      senders: [alice.userId, bob.userId],
+      content: (k) => (k % 1000 === 500 ? { msgtype: 'm.image', body: `picture ${k}`, url: images[k / 1000 - 0.5]!, info: { mimetype: 'image/jpeg' } } : { msgtype: 'm.text', body: `Message ${k + 1} with some words in it` }),
+    })
+    const chain = await bareChain(proxy.url, alice.accessToken, big)
+    const large = await exportInChild(proxy.url, alice.userId, alice.accessToken, join(dir, 'big.zip'))
+    report({
+      name: 'export of a 100,000-event room + 100 images, 40 ms latency',
+      value: large.ms / 1000,
+      baseline: chain.ms / 1000,
+      unit: 's',
+      against: `the bare chain of its ${chain.pages} /messages pages through the same proxy (latency alone: ${((chain.pages * LATENCY_MS) / 1000).toFixed(1)} s)`,
+      note: 'lower is better; 1.0 is the floor',
+    })
+
+    const small = server.seed.user('carol')
+    const smallRoom = server.seed.room({ creator: small.userId, kind: 'public', name: 'Small' })
+    server.seed.messages(smallRoom, { count: 1000, senders: [small.userId] })
+    const baseline = await exportInChild(proxy.url, small.userId, small.accessToken, join(dir, 'small.zip'))
+    report({
+      name: 'peak RSS exporting a 100,000-event room',
+      value: large.rssMiB,
+      baseline: baseline.rssMiB,
+      unit: 'MiB',
+      against: 'peak RSS exporting a 1,000-event room',
+      note: '≈1.0 means memory does not grow with the room',
+    })
+  } finally {
+    await proxy.close()
+    await server.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+await main()

@@ -1,0 +1,238 @@
+// Matrix Source: every selected room (state, whole timeline, media, decrypted where a key file allows), the account
+// data (m.direct, m.ignored_user_list, push rules, room tags and the rest, verbatim) and the profile.
+// One `/sync` with a filter that keeps rooms and global account data but no timelines or state gives the room list
+// and the account data (account data can only be listed through `/sync`: spec "Client Config"); each room's state
+// then comes from `/rooms/{id}/state` and its history from room-timeline.ts, one room at a time. A room that fails
+// is recorded with its error and the export goes on; a bad token or an interruption stops everything.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { ArchiveWriter } from '../../archive/writer.js'
+import { nativeMember } from '../../archive/format.js'
+import type { RoomRecord } from '../../archive/records.js'
+import { AuthError, InterruptedError, RemoteError, throwIfAborted } from '../../errors.js'
+import type { ClientEvent, StrippedStateEvent, SyncResponse } from './api.js'
+import { createDecryptor, type Decryptor } from './decryptor.js'
+import { isMatrixError } from './errors.js'
+import type { ExportedSession } from './key-file.js'
+import { directIndex, profileRecord, roomRecord, tagsOf } from './map.js'
+import { MediaFetcher } from './media-fetcher.js'
+import { exportTimeline } from './room-timeline.js'
+import type { MatrixSession } from './session.js'
+
+export const MATRIX_CAPABILITIES: Capabilities = {
+  network: 'matrix',
+  exports: ['rooms', 'events', 'account-data', 'media'],
+  replays: ['profile', 'rooms', 'direct', 'account-data'],
+  alias: false,
+  move: false,
+}
+
+/** What `--since` reads from an earlier archive and each export writes to `native/matrix/cursor.json`. */
+export interface MatrixCursor {
+  /** Room ID → the `/messages` token of the newest event the archive holds. */
+  rooms: Record<string, string>
+}
+
+export type RoomSelection = 'all' | 'joined' | string[]
+
+export interface MatrixSourceOptions {
+  session: MatrixSession
+  /** `all` (joined and invited, plus left with includeLeft), `joined`, or room IDs / aliases. */
+  rooms: RoomSelection
+  includeLeft: boolean
+  /** Sessions from a key file. */
+  keys?: ExportedSession[]
+  since?: { createdAt: string; cursor: MatrixCursor }
+  mediaConcurrency?: number
+}
+
+interface SelectedRoom {
+  roomId: string
+  membership: string
+  sync?: { account_data?: { events?: { type: string; content: Record<string, unknown> }[] } }
+  inviteState?: StrippedStateEvent[]
+}
+
+export class MatrixSource implements Source {
+  readonly capabilities = MATRIX_CAPABILITIES
+
+  constructor(
+    readonly context: AdapterContext,
+    readonly options: MatrixSourceOptions,
+  ) {}
+
+  async describe() {
+    return { server: this.options.session.baseUrl, account: { id: this.options.session.userId } }
+  }
+
+  async exportTo(writer: ArchiveWriter, _options: ExportOptions = {}): Promise<ExportReport> {
+    const { session, since } = this.options
+    const { out } = this.context
+    const failures: ItemFailure[] = []
+    for (const kind of ['rooms', 'events', 'account-data', 'media'] as const) writer.declare(kind)
+    if (since) {
+      // runExport opens the writer without `since`; the field is plain configuration read when the manifest is made.
+      writer.options.since = { archive: since.createdAt, cursor: since.cursor }
+      writer.note(`incremental: only events newer than the archive of ${since.createdAt}; rooms, state and account data are complete`)
+    }
+    const media = new MediaFetcher(this.context, session.client, writer, { authenticated: session.authenticatedMedia, concurrency: this.options.mediaConcurrency })
+    const decryptor = this.options.keys ? await this.#decryptor(writer) : null
+    try {
+      out.info(`Listing the rooms and account data of ${session.userId} on ${session.client.host} …`)
+      const sync = await session.client.sync(syncFilter(this.options.includeLeft || Array.isArray(this.options.rooms)))
+      const direct = await this.#writeAccountData(writer, sync, failures)
+      const profile = this.#profile(writer, media)
+      // Awaited after the rooms; until then a failure must not count as unhandled.
+      profile.catch(() => undefined)
+      const rooms = await this.#select(sync, failures)
+      const cursor: MatrixCursor = { rooms: {} }
+      const progress = out.progress('rooms', rooms.length)
+      const spoolDir = join(writer.stagingDir, 'tmp', 'matrix-spool')
+      await mkdir(spoolDir, { recursive: true, mode: 0o700 })
+      let undecryptable = 0
+      for (const [index, room] of rooms.entries()) {
+        throwIfAborted(this.context.signal)
+        const record = await this.#room(writer, room, direct, { media, decryptor, spool: join(spoolDir, `${index}.jsonl`) }, cursor)
+        undecryptable += record.counts.undecryptable
+        if (record.error) failures.push({ kind: 'room', item: room.roomId, reason: record.error })
+        await writer.write('rooms', record)
+        const what = `${record.counts.events} events, ${record.counts.undecryptable} undecryptable, ${record.counts.media} media`
+        out.event('room', { roomId: record.id, name: record.name ?? null, membership: record.membership, counts: record.counts, error: record.error }, `room ${record.id}${record.name ? ` (${record.name})` : ''}: ${record.error ? `FAILED: ${record.error}` : what}`)
+        progress.tick()
+      }
+      progress.done()
+      await profile
+      await media.idle()
+      throwIfAborted(this.context.signal)
+      failures.push(...media.failures)
+      if (undecryptable > 0) writer.note(`${undecryptable} encrypted events could not be decrypted with the keys given; they are kept verbatim (see counts.undecryptable per room)`)
+      await writer.addFile(nativeMember('matrix', 'cursor.json'), JSON.stringify(cursor, null, 2) + '\n')
+      return { counts: {}, failures, cursor }
+    } finally {
+      decryptor?.close()
+    }
+  }
+
+  async #decryptor(writer: ArchiveWriter): Promise<Decryptor> {
+    const decryptor = await createDecryptor(this.options.session.userId, this.options.keys!)
+    writer.note(`key file: ${decryptor.imported} of ${decryptor.total} room keys imported`)
+    this.context.out.info(`Imported ${decryptor.imported} of ${decryptor.total} room keys from the key file.`)
+    return decryptor
+  }
+
+  /** Global account data verbatim, push rules from `/pushrules/` (their authoritative form); returns the DM index. */
+  async #writeAccountData(writer: ArchiveWriter, sync: SyncResponse, failures: ItemFailure[]): Promise<Map<string, string[]>> {
+    let mDirect: Record<string, unknown> | undefined
+    for (const event of sync.account_data?.events ?? []) {
+      if (event.type === 'm.push_rules') continue
+      if (event.type === 'm.direct') mDirect = event.content
+      await writer.write('account-data', { type: event.type, roomId: null, content: event.content })
+    }
+    try {
+      const rules = await this.options.session.client.pushRules()
+      await writer.write('account-data', { type: 'm.push_rules', roomId: null, content: rules })
+    } catch (error) {
+      if (!isRoomLevel(error)) throw error
+      failures.push({ kind: 'account-data', item: 'm.push_rules', reason: (error as Error).message })
+    }
+    return directIndex(mDirect)
+  }
+
+  async #profile(writer: ArchiveWriter, media: MediaFetcher): Promise<void> {
+    const { client, userId } = this.options.session
+    let profile = {}
+    try {
+      profile = await client.profile(userId)
+    } catch (error) {
+      if (!isMatrixError(error, 404)) throw error
+    }
+    const mxc = (profile as { avatar_url?: unknown }).avatar_url
+    let avatar: { sha256: string; mime?: string } | null = null
+    if (typeof mxc === 'string' && mxc.startsWith('mxc://')) {
+      const outcome = await media.fetch({ mxc, name: 'avatar' }, null)
+      if ('sha256' in outcome) avatar = { sha256: outcome.sha256, mime: outcome.mime }
+    }
+    await writer.setProfile(profileRecord(userId, profile, avatar))
+  }
+
+  async #select(sync: SyncResponse, failures: ItemFailure[]): Promise<SelectedRoom[]> {
+    const joined = Object.entries(sync.rooms?.join ?? {}).map(([roomId, s]) => ({ roomId, membership: 'join', sync: s }))
+    const invited = Object.entries(sync.rooms?.invite ?? {}).map(([roomId, s]) => ({ roomId, membership: 'invite', inviteState: s.invite_state?.events ?? [] }))
+    const left = Object.entries(sync.rooms?.leave ?? {}).map(([roomId, s]) => ({ roomId, membership: 'leave', sync: s }))
+    const { rooms, includeLeft } = this.options
+    if (rooms === 'joined') return joined
+    if (rooms === 'all') return [...joined, ...invited, ...(includeLeft ? left : [])]
+    const known = new Map<string, SelectedRoom>([...left, ...invited, ...joined].map((r) => [r.roomId, r]))
+    const selected: SelectedRoom[] = []
+    for (const wanted of rooms) {
+      let roomId = wanted
+      if (wanted.startsWith('#')) {
+        try {
+          roomId = (await this.options.session.client.resolveAlias(wanted)).room_id
+        } catch (error) {
+          if (!isRoomLevel(error)) throw error
+          failures.push({ kind: 'room', item: wanted, reason: `the alias does not resolve: ${(error as Error).message}` })
+          continue
+        }
+      }
+      if (selected.some((r) => r.roomId === roomId)) continue
+      selected.push(known.get(roomId) ?? { roomId, membership: 'unknown' })
+    }
+    return selected
+  }
+
+  async #room(
+    writer: ArchiveWriter,
+    room: SelectedRoom,
+    direct: Map<string, string[]>,
+    run: { media: MediaFetcher; decryptor: Decryptor | null; spool: string },
+    cursor: MatrixCursor,
+  ): Promise<RoomRecord> {
+    const { client } = this.options.session
+    const roomData = room.sync?.account_data?.events ?? []
+    for (const event of roomData) await writer.write('account-data', { type: event.type, roomId: room.roomId, content: event.content })
+    const tags = tagsOf(roomData.find((e) => e.type === 'm.tag')?.content)
+    const counts = { events: 0, undecryptable: 0, media: 0 }
+    const previous = this.options.since?.cursor.rooms[room.roomId]
+    if (room.membership === 'invite') {
+      return roomRecord({ roomId: room.roomId, membership: 'invite', state: room.inviteState ?? [], direct, tags, counts, error: null })
+    }
+    let state: ClientEvent[] = []
+    try {
+      state = await client.roomState(room.roomId)
+      for (const event of state) for (const ref of stateMedia(event)) void run.media.fetch(ref, event.event_id)
+      const timeline = await exportTimeline({ context: this.context, client, writer, media: run.media, decryptor: run.decryptor }, room.roomId, run.spool, previous)
+      if (timeline.newestToken) cursor.rooms[room.roomId] = timeline.newestToken
+      const membership = room.membership === 'unknown' ? membershipIn(state, this.options.session.userId) : room.membership
+      return roomRecord({ roomId: room.roomId, membership, state, direct, tags, counts: { events: timeline.events, undecryptable: timeline.undecryptable, media: timeline.media }, error: null })
+    } catch (error) {
+      if (!isRoomLevel(error)) throw error
+      if (previous) cursor.rooms[room.roomId] = previous
+      return roomRecord({ roomId: room.roomId, membership: room.membership, state, direct, tags, counts, error: (error as Error).message })
+    }
+  }
+}
+
+/** The `/sync` filter: rooms with their account data, global account data; no timelines, state, presence or receipts. */
+export function syncFilter(includeLeave: boolean): Record<string, unknown> {
+  return {
+    presence: { types: [] },
+    room: { include_leave: includeLeave, timeline: { limit: 1 }, state: { types: [] }, ephemeral: { types: [] } },
+  }
+}
+
+/** Failures that concern one room or item: the server's errors and exhausted retries, never credentials or Ctrl-C. */
+function isRoomLevel(error: unknown): boolean {
+  return error instanceof RemoteError && !(error instanceof AuthError) && !(error instanceof InterruptedError)
+}
+
+function membershipIn(state: ClientEvent[], userId: string): string {
+  const event = state.find((e) => e.type === 'm.room.member' && e.state_key === userId)
+  return typeof event?.content.membership === 'string' ? event.content.membership : 'unknown'
+}
+
+function stateMedia(event: ClientEvent): { mxc: string; name: string }[] {
+  const url = event.type === 'm.room.avatar' ? event.content?.url : undefined
+  return typeof url === 'string' && url.startsWith('mxc://') ? [{ mxc: url, name: 'room avatar' }] : []
+}
