@@ -8,6 +8,10 @@ import { ArchiveReader } from '../../src/archive/reader.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import type { PostRecord } from '../../src/archive/records.js'
 import { captureCli } from '../_util/cli.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { startMisskeyServer } from '../servers/misskey/server.js'
+import { seedRecordedScenario } from '../servers/misskey/scenario.js'
 import { aliceNoteIds, FAST_HTTP, sha256, startWorld, type World } from './world.js'
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -146,3 +150,50 @@ describe('export misskey', () => {
     }
   })
 })
+
+describe('export misskey: other versions and interrupted runs', () => {
+  it('exports a Misskey 2025.7.0 account, whose clips/list ignores limit and cursors, without paging forever', async () => {
+    const server = await startMisskeyServer({ version: '2025.7.0', rateLimits: { enabled: false } })
+    const sc = seedRecordedScenario(server.seed)
+    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-misskey-2025-7-'))
+    try {
+      const { cli } = captureCli({ env: { LIFEBOAT_MISSKEY_TOKEN: sc.tokens.aliceApp } })
+      const result = await exportMisskey({ server: server.url, output: join(dir, 'a.zip') }, cli, { http: FAST_HTTP })
+      assert.equal(result.manifest.counts.clips, 2)
+      assert.equal(result.manifest.counts.posts, 149)
+      assert.ok(server.counters().byEndpoint['clips/list']! <= 2)
+    } finally {
+      await server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('an interrupted export, run again, downloads each file once and writes the same archive', async () => {
+    const world = await startWorld()
+    try {
+      const env = { LIFEBOAT_MISSKEY_TOKEN: world.sc.tokens.aliceApp }
+      const output = join(world.dir, 'resumed.zip')
+      const downloads = () => world.old.log.filter((e) => e.path.startsWith('/files/')).length
+      const stopped = captureCli({ env })
+      const timer = setInterval(() => downloads() >= 15 && stopped.abort(), 1)
+      await assert.rejects(exportMisskey({ server: world.old.url, output }, stopped.cli, { http: FAST_HTTP, downloadConcurrency: 2 }), { name: 'InterruptedError' })
+      clearInterval(timer)
+      const first = downloads()
+      assert.ok(first >= 15 && first < 40, `stopped during the downloads (${first})`)
+      const again = await exportMisskey({ server: world.old.url, output }, captureCli({ env }).cli, { http: FAST_HTTP })
+      assert.deepEqual(again.failures, [])
+      // the rerun fetches only what the first run had not staged (plus at most the downloads cut off in flight)
+      assert.ok(downloads() <= 40 + 2, `${downloads()} downloads in both runs for 40 files`)
+      const fresh = join(world.dir, 'fresh.zip')
+      await exportMisskey({ server: world.old.url, output: fresh }, captureCli({ env }).cli, { http: FAST_HTTP })
+      const [a, b] = [await ArchiveReader.open(output), await ArchiveReader.open(fresh)]
+      const sums = (r: ArchiveReader) => Object.fromEntries(Object.entries(r.manifest.members).map(([n, m]) => [n, m.sha256]))
+      assert.deepEqual(sums(a), sums(b))
+      a.close()
+      b.close()
+    } finally {
+      await world.close()
+    }
+  })
+})
+

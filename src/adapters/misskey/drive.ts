@@ -4,12 +4,13 @@
 // File bytes are public at the file's `url` (files/GET__*.json) and are checked against the drive's `md5`.
 //
 // Downloads run in parallel with the note chain: the listing queues every file, and a note that needs a file before
-// it can be written moves that file to the front (`ensure`), so posts always carry their media's sha256.
+// it can be written moves that file to the front (`ensure`), so posts always carry their media's sha256. Bytes are
+// staged as they arrive; media records are written in a fixed order (listing order, then by id).
 import { createHash } from 'node:crypto'
 import PQueue from 'p-queue'
 import type { AdapterContext, ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
-import type { MediaRecord } from '../../archive/records.js'
+import type { MediaRecord, MediaRef } from '../../archive/records.js'
 import type { DriveFile, DriveFolder } from './api.js'
 import { mediaMeta } from './map.js'
 import { paged } from './paging.js'
@@ -37,6 +38,17 @@ export interface DriveOptions {
   concurrency: number
 }
 
+/** A drive file's bytes in the archive: what a post or the profile needs to point at them. */
+export interface StagedFile extends MediaRef {
+  size: number
+}
+
+interface Listed {
+  id: string
+  meta: Omit<MediaRecord, 'sha256' | 'size'>
+  staged: Promise<StagedFile | null>
+}
+
 export class DriveExporter {
   readonly failures: ItemFailure[] = []
   stored = 0
@@ -45,8 +57,12 @@ export class DriveExporter {
   /** Newest file id listed (the `--since` cursor). */
   newestId: string | undefined
   #folders = new Map<string, { name: string; parentId: string | null }>()
-  #downloads = new Map<string, Promise<MediaRecord | null>>()
+  #downloads = new Map<string, Promise<StagedFile | null>>()
+  /** Metadata of files staged on a note's or the profile's behalf, recorded after the listing if it never named them. */
+  #extra = new Map<string, Omit<MediaRecord, 'sha256' | 'size'>>()
+  #recorded = new Set<string>()
   #queue: PQueue
+  readonly #window: number
 
   constructor(
     readonly session: MisskeySession,
@@ -55,6 +71,7 @@ export class DriveExporter {
     options: DriveOptions,
   ) {
     this.#queue = new PQueue({ concurrency: options.concurrency })
+    this.#window = options.concurrency * 4
   }
 
   /** Walks the folder tree from the root, one level at a time (folders of a level are listed in parallel). */
@@ -89,20 +106,47 @@ export class DriveExporter {
     return names.length > 0 ? names.join('/') : null
   }
 
-  /** Lists every file (or those newer than `sinceId`) and queues its download; returns once all are listed. */
+  /**
+   * Lists every file (or those newer than `sinceId`), queues its download, and writes the media records in listing
+   * order however the downloads finish, so the archive does not depend on timing. Holds at most a window of
+   * undelivered files, so memory does not grow with the drive.
+   */
   async listAll(sinceId?: string): Promise<void> {
     const fetchPage = (cursor: { untilId?: string; sinceId?: string }) => this.session.client.call('drive/stream', { limit: 100, ...cursor })
+    const pending: Listed[] = []
     for await (const page of paged(fetchPage, { sinceId, signal: this.context.signal })) {
       for (const file of page) {
         this.listed++
         if (this.newestId === undefined || file.id > this.newestId) this.newestId = file.id
-        void this.ensure(file, 0)
+        pending.push({ id: file.id, meta: this.#meta(file), staged: this.ensure(file, 0) })
+        while (pending.length >= this.#window) await this.#record(pending.shift()!)
       }
     }
+    while (pending.length > 0) await this.#record(pending.shift()!)
   }
 
-  /** The media record of `file` once its bytes are archived (null when that failed); a higher priority jumps the queue. */
-  ensure(file: DriveFile, priority = 1): Promise<MediaRecord | null> {
+  /** After the listing and the notes: records the files staged for them that the listing did not name, by id. */
+  async finish(): Promise<void> {
+    await this.#queue.onIdle()
+    for (const id of [...this.#extra.keys()].sort()) {
+      if (!this.#recorded.has(id)) await this.#record({ id, meta: this.#extra.get(id)!, staged: this.#downloads.get(id)! })
+    }
+    this.failures.sort((a, b) => a.item.localeCompare(b.item))
+  }
+
+  async #record(item: Listed): Promise<void> {
+    const staged = await item.staged
+    if (!staged || this.#recorded.has(item.id)) return
+    this.#recorded.add(item.id)
+    await this.writer.recordMedia({ key: item.id, meta: item.meta })
+  }
+
+  #meta(file: DriveFile): Omit<MediaRecord, 'sha256' | 'size'> {
+    return mediaMeta(file, this.folderPath(file.folderId))
+  }
+
+  /** The bytes of `file` in the archive once downloaded (null when that failed); a higher priority jumps the queue. */
+  ensure(file: DriveFile, priority = 1): Promise<StagedFile | null> {
     const known = this.#downloads.get(file.id)
     if (known) {
       if (priority > 0) {
@@ -114,6 +158,7 @@ export class DriveExporter {
       }
       return known
     }
+    if (priority > 0) this.#extra.set(file.id, this.#meta(file))
     const download = this.#queue.add(() => this.#download(file), { priority, id: file.id }).then((r) => r ?? null)
     // only an interrupted run rejects; whoever awaits it sees that, and a listing that does not await is not left unhandled
     download.catch(() => undefined)
@@ -121,8 +166,8 @@ export class DriveExporter {
     return download
   }
 
-  /** The media record of the drive file `id`, fetching its description first when the listing did not include it. */
-  async byId(id: string): Promise<MediaRecord | null> {
+  /** The staged bytes of the drive file `id`, fetching its description first when no listing or note named it. */
+  async byId(id: string): Promise<StagedFile | null> {
     const known = this.#downloads.get(id)
     if (known) return known
     try {
@@ -134,26 +179,20 @@ export class DriveExporter {
     }
   }
 
-  /** Waits until every queued download has finished. */
-  async done(): Promise<void> {
-    await this.#queue.onIdle()
-  }
-
-  async #download(file: DriveFile): Promise<MediaRecord | null> {
+  async #download(file: DriveFile): Promise<StagedFile | null> {
     const { context, writer } = this
-    const meta = mediaMeta(file, this.folderPath(file.folderId))
+    const ref = (staged: { sha256: string; size: number }): StagedFile => ({ sha256: staged.sha256, size: staged.size, mime: file.type, ...(file.comment ? { alt: file.comment } : {}) })
     try {
-      const reused = await writer.reuseMedia({ key: file.id, meta })
-      if (reused) {
+      if (writer.hasStagedMedia(file.id)) {
         this.reused++
-        return reused
+        return ref(await writer.stageMedia([], { key: file.id, meta: { mime: file.type } }))
       }
-      const record = await context.http.request(viaOrigin(this.session.server, file.url), { signal: context.signal }, async (res) => {
+      const staged = await context.http.request(viaOrigin(this.session.server, file.url), { signal: context.signal }, async (res) => {
         if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status} for the file's URL`)
-        return writer.addMedia(md5Checked(res.body, file.md5), { key: file.id, meta })
+        return writer.stageMedia(md5Checked(res.body, file.md5), { key: file.id, meta: { mime: file.type } })
       })
       this.stored++
-      return record
+      return ref(staged)
     } catch (error) {
       if (context.signal.aborted) throw error
       const reason = (error as Error).message

@@ -101,13 +101,6 @@ export function mediaMeta(file: DriveFile, folder: string | null): Omit<MediaRec
   }
 }
 
-export function mediaRef(record: MediaRecord): MediaRef {
-  const ref: MediaRef = { sha256: record.sha256 }
-  if (record.mime) ref.mime = record.mime
-  if (record.alt) ref.alt = record.alt
-  return ref
-}
-
 /** A relation record (following, followers, blocks, mutes, renote mutes); `native` is the Misskey relation minus the user. */
 export function mapRelation(account: AccountRef, relation: { id: string; createdAt: string }, extra: Partial<RelationRecord>, native: Record<string, unknown>): RelationRecord {
   return { account, createdAt: relation.createdAt, ...extra, native: { id: relation.id, ...native } }

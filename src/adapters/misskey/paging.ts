@@ -14,8 +14,11 @@ export interface Cursor {
 export interface PagingOptions {
   /** Walk upward from this id (incremental); default: from the newest item down. */
   sinceId?: string
-  /** Request the next page while the caller works on this one (for sequential chains such as notes). */
-  prefetch?: boolean
+  /**
+   * Pages to fetch ahead of the caller (default 0: one request at a time, after the caller asks). For sequential
+   * chains such as notes, a few pages ahead keep the chain moving while the caller waits on other work.
+   */
+  prefetch?: number
   signal?: AbortSignal
 }
 
@@ -23,23 +26,67 @@ export interface PagingOptions {
 export async function* paged<T extends { id: string }>(fetchPage: (cursor: Cursor) => Promise<T[]>, options: PagingOptions = {}): AsyncGenerator<T[]> {
   const ascending = options.sinceId !== undefined
   let bound = options.sinceId
-  const request = (): Promise<T[]> => fetchPage(bound === undefined ? {} : ascending ? { sinceId: bound } : { untilId: bound })
-  let next = request()
-  for (;;) {
+  const next = async (): Promise<T[]> => {
     throwIfAborted(options.signal)
-    const raw = await next
+    const raw = await fetchPage(bound === undefined ? {} : ascending ? { sinceId: bound } : { untilId: bound })
     const page = bound === undefined ? raw : raw.filter((item) => (ascending ? item.id > bound! : item.id < bound!))
-    if (page.length === 0) return
-    bound = ascending ? maxId(page) : minId(page)
-    if (options.prefetch) {
-      next = request()
-      // the caller may stop early; the prefetched page is then simply dropped
-      next.catch(() => undefined)
-      yield page
-    } else {
-      yield page
-      next = request()
+    if (page.length > 0) bound = ascending ? maxId(page) : minId(page)
+    return page
+  }
+  const depth = options.prefetch ?? 0
+  if (depth <= 0) {
+    for (let page = await next(); page.length > 0; page = await next()) yield page
+    return
+  }
+  yield* ahead(next, depth)
+}
+
+/** Runs `next` (one page after the other) up to `depth` pages ahead of the consumer; an empty page ends it. */
+async function* ahead<T>(next: () => Promise<T[]>, depth: number): AsyncGenerator<T[]> {
+  const buffer: T[][] = []
+  let finished = false
+  let failure: { error: unknown } | undefined
+  let stopped = false
+  let wake: (() => void) | undefined
+  const signal = () => {
+    wake?.()
+    wake = undefined
+  }
+  const waitForChange = () => new Promise<void>((resolve) => (wake = resolve))
+  const producer = (async () => {
+    try {
+      while (!stopped) {
+        if (buffer.length >= depth) {
+          await waitForChange()
+          continue
+        }
+        const page = await next()
+        if (page.length === 0) break
+        buffer.push(page)
+        signal()
+      }
+    } catch (error) {
+      failure = { error }
+    } finally {
+      finished = true
+      signal()
     }
+  })()
+  try {
+    for (;;) {
+      if (buffer.length > 0) {
+        const page = buffer.shift()!
+        signal()
+        yield page
+      } else if (finished) {
+        if (failure) throw failure.error
+        return
+      } else await waitForChange()
+    }
+  } finally {
+    stopped = true
+    signal()
+    await producer
   }
 }
 

@@ -14,9 +14,9 @@ import type { AccountRef, MediaRef } from '../../archive/records.js'
 import { AccountDirectory, accountOf } from './accounts.js'
 import type { MisskeyCursor } from './api.js'
 import { CollectionsExporter } from './collections.js'
-import { DriveExporter } from './drive.js'
+import { DriveExporter, type StagedFile } from './drive.js'
 import { toLifeboatError } from './errors.js'
-import { mapNote, mapProfile, mediaRef } from './map.js'
+import { mapNote, mapProfile } from './map.js'
 import { laterId, paged } from './paging.js'
 import type { MisskeySession } from './server.js'
 
@@ -33,6 +33,10 @@ export interface MisskeySourceOptions {
   downloadConcurrency?: number
   /** Used when the export command cannot pass `since` through ExportOptions. */
   since?: MisskeyCursor
+}
+
+function refOf({ size: _size, ...ref }: StagedFile): MediaRef {
+  return ref
 }
 
 /** The cursor an earlier archive recorded, if it is one of ours for this account. */
@@ -81,8 +85,8 @@ export class MisskeySource implements Source {
       ])
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (rejected) throw rejected.reason
-      await drive.done()
       await this.#profile(writer, drive)
+      await drive.finish()
     } catch (error) {
       throw toLifeboatError(error, server.origin)
     }
@@ -97,7 +101,7 @@ export class MisskeySource implements Source {
     await writer.addFile(nativeMember('misskey', 'cursor.json'), JSON.stringify(cursor, null, 2) + '\n')
     await writer.addFile(nativeMember('misskey', 'server.json'), JSON.stringify({ uri: server.uri, software: server.software, version: server.version, notesCount: me.notesCount }, null, 2) + '\n')
     if (since) writer.note(`incremental: notes, drive files, favorites and reactions newer than the earlier archive; everything else complete`)
-    const failures: ItemFailure[] = [...drive.failures, ...collections.failures]
+    const failures: ItemFailure[] = [...collections.failures, ...drive.failures]
     return { counts: {}, failures, cursor }
   }
 
@@ -114,12 +118,12 @@ export class MisskeySource implements Source {
     let count = 0
     const fetchPage = (cursor: { untilId?: string; sinceId?: string }) =>
       client.call('users/notes', { userId: me.id, withReplies: true, withRenotes: true, withChannelNotes: true, limit: 100, ...cursor })
-    for await (const page of paged(fetchPage, { sinceId, prefetch: true, signal: this.context.signal })) {
+    for await (const page of paged(fetchPage, { sinceId, prefetch: 4, signal: this.context.signal })) {
       const mentions = await this.directory.resolve(page.flatMap((n) => n.mentions ?? []))
       const files = page.flatMap((n) => n.files ?? [])
       const records = await Promise.all(files.map((f) => drive.ensure(f)))
       const media = new Map<string, MediaRef>()
-      records.forEach((r, i) => r && media.set(files[i]!.id, mediaRef(r)))
+      records.forEach((r, i) => r && media.set(files[i]!.id, refOf(r)))
       for (const note of page) {
         newest = laterId(newest, note.id)
         await writer.write('posts', mapNote(server, note, { mentions, media, pinned }))
@@ -135,7 +139,7 @@ export class MisskeySource implements Source {
     const { me } = this.session
     const image = async (id: string | null | undefined) => {
       const record = id ? await drive.byId(id) : null
-      return record ? mediaRef(record) : null
+      return record ? refOf(record) : null
     }
     const aliasIds = me.alsoKnownAs ?? []
     const aliases = await this.directory.resolve(aliasIds)
