@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs'
 import { mkdir, open, readFile, rename, rm, stat, appendFile, chmod } from 'node:fs/promises'
 import { dirname, join, basename } from 'node:path'
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import archiver from 'archiver'
 import { UsageError, throwIfAborted } from '../errors.js'
@@ -330,8 +331,13 @@ export class ArchiveWriter {
     this.options.signal?.addEventListener('abort', onAbort, { once: true })
     zip.pipe(output)
     const date = new Date(manifest.createdAt)
+    // One member at a time: each read stream is opened only when archiver is ready for it, so the number of open
+    // files and buffered bytes does not grow with the number of members.
     for (const entry of entries) {
+      const added = once(zip, 'entry')
       zip.append(createReadStream(entry.path), { name: entry.member, store: !entry.compress, date, mode: 0o600 })
+      await Promise.race([added, done])
+      throwIfAborted(this.options.signal)
     }
     zip.append(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), { name: MANIFEST_NAME, date, mode: 0o600 })
     await zip.finalize()

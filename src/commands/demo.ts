@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
-import { seedSampleWorld, createAccount } from '../demo/sample-account.js'
 import { run as exportAtproto } from './export-atproto.js'
 import { runOnce as backupAtproto } from './backup-atproto.js'
 import { run as restore } from './restore-atproto.js'
@@ -61,6 +60,7 @@ export async function run(options: { dir?: string }, cli: CliContext): Promise<D
   const dir = options.dir ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'lifeboat-demo-'))
   const step = (n: number, text: string) => out.info(`\n== ${n}. ${text}`)
   const devEnv = await loadDevEnv()
+  const { seedSampleWorld, createAccount } = await import('../demo/sample-account.js')
   step(1, 'Starting a PLC directory and a PDS on 127.0.0.1, and seeding alice.test')
   const network = await devEnv.TestNetworkNoAppView.create({})
   let pds2: { url: string; close(): Promise<void> } | undefined

@@ -1,6 +1,6 @@
 // Logging in to a PDS through @atproto/api, with its fetch routed through the shared HTTP client.
 // Every token the session holds is registered for redaction the moment it exists.
-import { AtpAgent } from '@atproto/api'
+import type { AtpAgent } from '@atproto/api'
 import type { HttpClient } from '../../net/http-client.js'
 import { registerSecret } from '../../net/redact.js'
 import { AuthError, RemoteError } from '../../errors.js'
@@ -13,6 +13,8 @@ export interface LoggedIn {
 
 export async function login(http: HttpClient, pds: string, identifier: string, password: string): Promise<LoggedIn> {
   registerSecret(password)
+  // Loaded on demand: @atproto/api's lexicons cost ~35 MB of memory, which a public export never needs.
+  const { AtpAgent } = await import('@atproto/api')
   const agent = new AtpAgent({ service: pds, fetch: http.fetch })
   try {
     await agent.login({ identifier, password })

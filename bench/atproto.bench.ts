@@ -1,0 +1,88 @@
+// Issue 3's figures: exporting an account of 10,000 records and 300 blobs from a real PDS behind 40 ms of added
+// latency, as a ratio of the time to fetch the same CAR and blobs with maximal parallelism; the export's peak RSS
+// (a child process running the real CLI); and an incremental backup of the unchanged account.
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TestNetworkNoAppView } from '@atproto/dev-env'
+import { createAccount } from '../src/demo/sample-account.js'
+import { solidPng } from '../src/demo/png.js'
+import { startFaultProxy } from '../test/_util/fault-proxy.js'
+import { report, timed } from './_report.js'
+
+const RECORDS = 10_000
+const BLOBS = 300
+
+function cli(args: string[]): Promise<{ code: number | null; rssKb: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', './bench/_rss.mjs', 'bin/lifeboat.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => resolve({ code, rssKb: Number(/PEAK_RSS_KB (\d+)/.exec(stderr)?.[1] ?? 0), stderr }))
+  })
+}
+
+async function seed(pds: string) {
+  const account = await createAccount(pds, 'bench')
+  const agent = account.agent
+  const now = Date.now()
+  const blobs = []
+  for (let i = 0; i < BLOBS; i++) {
+    const { data } = await agent.uploadBlob(solidPng(120, 90, [i & 0xff, (i * 7) & 0xff, 90], i), { encoding: 'image/png' })
+    blobs.push(data.blob)
+  }
+  const writes = []
+  for (let i = 0; i < RECORDS; i++) {
+    const createdAt = new Date(now - (RECORDS - i) * 1000).toISOString()
+    const value: Record<string, unknown> = { $type: 'app.bsky.feed.post', text: `post number ${i} with some text to make it realistic`, createdAt, langs: ['en'] }
+    if (i < BLOBS) value.embed = { $type: 'app.bsky.embed.images', images: [{ image: blobs[i], alt: `image ${i}` }] }
+    writes.push({ $type: 'com.atproto.repo.applyWrites#create', collection: 'app.bsky.feed.post', value })
+    if (writes.length === 200) {
+      await agent.com.atproto.repo.applyWrites({ repo: account.did, writes: writes.splice(0) })
+    }
+  }
+  if (writes.length) await agent.com.atproto.repo.applyWrites({ repo: account.did, writes })
+  return account
+}
+
+async function fetchAllParallel(base: string, did: string): Promise<number> {
+  const cids: string[] = []
+  let cursor: string | undefined
+  for (;;) {
+    const page = (await (await fetch(`${base}/xrpc/com.atproto.sync.listBlobs?did=${did}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { cids: string[]; cursor?: string }
+    if (page.cids.length === 0) break
+    cids.push(...page.cids)
+    cursor = page.cursor
+  }
+  const sizes = await Promise.all([
+    fetch(`${base}/xrpc/com.atproto.sync.getRepo?did=${did}`).then(async (r) => (await r.arrayBuffer()).byteLength),
+    ...cids.map((cid) => fetch(`${base}/xrpc/com.atproto.sync.getBlob?did=${did}&cid=${cid}`).then(async (r) => (await r.arrayBuffer()).byteLength)),
+  ])
+  return sizes.length
+}
+
+const network = await TestNetworkNoAppView.create({})
+const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-atproto-'))
+const proxy = await startFaultProxy({ target: network.pds.url, latencyMs: 40 })
+try {
+  process.stderr.write(`seeding ${RECORDS} records and ${BLOBS} blobs …\n`)
+  const account = await seed(network.pds.url)
+  const baseline = await timed(() => fetchAllParallel(proxy.url, account.did))
+  const exported = await timed(() => cli(['--quiet', 'export', 'atproto', account.did, '-o', join(dir, 'bench.zip'), '--pds', proxy.url]))
+  if (exported.value.code !== 0) throw new Error(`export failed: ${exported.value.stderr}`)
+  report({ name: `export ${RECORDS} records + ${BLOBS} blobs, 40 ms latency`, value: exported.ms / 1000, baseline: baseline.ms / 1000, unit: 's', against: 'fetching the same CAR and blobs all at once (no verification, no archive)', note: 'lower is better; includes process start, CID checks, MST walk, zip and re-verify' })
+  report({ name: 'export peak RSS', value: exported.value.rssKb / 1024, baseline: 150, unit: 'MiB', against: 'the 150 MiB budget of a 1 GB VPS', note: 'must stay below 1.0' })
+
+  const store = join(dir, 'store')
+  const first = await timed(() => cli(['--quiet', 'backup', 'atproto', account.did, '--store', store, '--pds', proxy.url]))
+  proxy.resetStats()
+  const again = await timed(() => cli(['--quiet', 'backup', 'atproto', account.did, '--store', store, '--pds', proxy.url]))
+  if (first.value.code !== 0 || again.value.code !== 0) throw new Error(`backup failed: ${first.value.stderr}${again.value.stderr}`)
+  report({ name: 'backup of the unchanged account', value: again.ms / 1000, baseline: first.ms / 1000, unit: 's', against: 'the first (full) backup', note: `${proxy.stats.requests} request(s)` })
+  report({ name: 'backup peak RSS (full)', value: first.value.rssKb / 1024, baseline: 150, unit: 'MiB', against: 'the 150 MiB budget' })
+} finally {
+  await proxy.close()
+  await network.close()
+  await rm(dir, { recursive: true, force: true })
+}
