@@ -1,12 +1,13 @@
 // One room's whole timeline into events.jsonl, in timeline order, with memory that does not grow with the room.
+// Two passes, so that rooms can be fetched side by side and still be written one after another.
 //
-// Backward pass: `/messages?dir=b&limit=1000` from the newest event until a page comes back without `end` (an empty
-// or short page is not the end: the server drops ignored users' events after applying the limit). The request for
-// the next page is sent before the current one is processed, so decryption, spooling and queuing media overlap the
-// network. Each event is decrypted here (when keys were given) and its media queued at once, so downloads run
-// while the chain continues. Forward pass: the spool is read back oldest first and each event written with the
-// sha256 of its media. A room that fails leaves nothing in events.jsonl: the first line is written only after the
-// last page arrived.
+// Backward pass (collectTimeline): `/messages?dir=b&limit=1000` from the newest event until a page comes back
+// without `end` (an empty or short page is not the end: the server drops ignored users' events after applying the
+// limit). The next page is requested before the current one is processed, so decryption, spooling and queuing media
+// overlap the network; each event is decrypted here (when keys were given) and its media queued at once, so
+// downloads run while the chain continues. Forward pass (writeTimeline): the spool is read back oldest first and
+// each event written with the sha256 of its media. A room that fails leaves nothing in events.jsonl: its first line
+// is written only after its last page arrived.
 import type { AdapterContext } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import type { EventRecord } from '../../archive/records.js'
@@ -33,8 +34,6 @@ export interface TimelineResult {
   events: number
   undecryptable: number
   media: number
-  /** The `start` token of the first backward page: where a later `--since` run stops paging. */
-  newestToken: string | null
 }
 
 interface Spooled {
@@ -42,8 +41,15 @@ interface Spooled {
   decrypted: Record<string, unknown> | null
 }
 
-/** Exports the timeline of `roomId`; with `stopAt` (an earlier run's token) only the events after it. */
-export async function exportTimeline(deps: TimelineDeps, roomId: string, spoolPath: string, stopAt?: string): Promise<TimelineResult> {
+/** A room's timeline fetched and spooled (on disk, newest first), waiting for its turn to be written. */
+export interface CollectedTimeline {
+  spool: ReverseSpool<Spooled>
+  /** The `start` token of the first backward page: where a later `--since` run stops paging. */
+  newestToken: string | null
+}
+
+/** Backward pass over `roomId`; with `stopAt` (an earlier run's token) only the events after it. */
+export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolPath: string, stopAt?: string): Promise<CollectedTimeline> {
   const { client, context } = deps
   const spool = new ReverseSpool<Spooled>(spoolPath)
   const page = (from: string | undefined): Promise<MessagesResponse> => client.messages(roomId, { dir: 'b', from, to: stopAt, limit: PAGE_LIMIT })
@@ -69,29 +75,36 @@ export async function exportTimeline(deps: TimelineDeps, roomId: string, spoolPa
       if (++pages % 20 === 0) context.out.info(`room ${roomId}: ${spool.count} events so far …`)
       from = next
     }
-    return { ...(await writeForward(deps, roomId, spool)), newestToken }
-  } finally {
+    await spool.seal()
+    return { spool, newestToken }
+  } catch (error) {
     await spool.remove()
+    throw error
   }
 }
 
-async function writeForward(deps: TimelineDeps, roomId: string, spool: ReverseSpool<Spooled>): Promise<Omit<TimelineResult, 'newestToken'>> {
+/** Forward pass: the spooled events oldest first into events.jsonl, each with the sha256 of its media. */
+export async function writeTimeline(deps: TimelineDeps, roomId: string, collected: CollectedTimeline): Promise<TimelineResult> {
   let events = 0
   let undecryptable = 0
   const stored = new Set<string>()
-  for await (const { event, decrypted } of spool.reversed()) {
-    throwIfAborted(deps.context.signal)
-    const media: EventRecord['media'] = []
-    for (const ref of mediaRefs(event, decrypted)) {
-      const outcome = await deps.media.fetch(ref, event.event_id)
-      if ('sha256' in outcome) {
-        media.push({ sha256: outcome.sha256, mxc: ref.mxc })
-        stored.add(ref.mxc)
+  try {
+    for await (const { event, decrypted } of collected.spool.reversed()) {
+      throwIfAborted(deps.context.signal)
+      const media: EventRecord['media'] = []
+      for (const ref of mediaRefs(event, decrypted)) {
+        const outcome = await deps.media.fetch(ref, event.event_id)
+        if ('sha256' in outcome) {
+          media.push({ sha256: outcome.sha256, mxc: ref.mxc })
+          stored.add(ref.mxc)
+        }
       }
+      if (decrypted === null && isEncryptedPayload(event)) undecryptable++
+      await deps.writer.write('events', { roomId, event, decrypted, media })
+      events++
     }
-    if (decrypted === null && isEncryptedPayload(event)) undecryptable++
-    await deps.writer.write('events', { roomId, event, decrypted, media })
-    events++
+  } finally {
+    await collected.spool.remove()
   }
   return { events, undecryptable, media: stored.size }
 }

@@ -1,23 +1,23 @@
 // Matrix Source: every selected room (state, whole timeline, media, decrypted where a key file allows), the account
 // data (m.direct, m.ignored_user_list, push rules, room tags and the rest, verbatim) and the profile.
 // One `/sync` with a filter that keeps rooms and global account data but no timelines or state gives the room list
-// and the account data (account data can only be listed through `/sync`: spec "Client Config"); each room's state
-// then comes from `/rooms/{id}/state` and its history from room-timeline.ts, one room at a time. A room that fails
-// is recorded with its error and the export goes on; a bad token or an interruption stops everything.
+// and the account data (account data can only be listed through `/sync`: spec "Client Config"); each room is then
+// exported by room-export.ts, a few fetched at once and written one after another in a fixed order. A room that
+// fails is recorded with its error and the export goes on; a bad token or an interruption stops everything.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { RoomRecord } from '../../archive/records.js'
-import { AuthError, InterruptedError, RemoteError, throwIfAborted } from '../../errors.js'
-import type { ClientEvent, StrippedStateEvent, SyncResponse } from './api.js'
+import { throwIfAborted } from '../../errors.js'
+import type { SyncResponse } from './api.js'
 import { createDecryptor, type Decryptor } from './decryptor.js'
 import { isMatrixError } from './errors.js'
 import type { ExportedSession } from './key-file.js'
-import { directIndex, profileRecord, roomRecord, tagsOf } from './map.js'
+import { directIndex, profileRecord } from './map.js'
 import { MediaFetcher } from './media-fetcher.js'
-import { exportTimeline } from './room-timeline.js'
+import { isRoomLevel, RoomExporter, type SelectedRoom } from './room-export.js'
 import type { MatrixSession } from './session.js'
 
 export const MATRIX_CAPABILITIES: Capabilities = {
@@ -45,14 +45,11 @@ export interface MatrixSourceOptions {
   keys?: ExportedSession[]
   since?: { createdAt: string; cursor: MatrixCursor }
   mediaConcurrency?: number
+  /** Rooms fetched ahead of the one being written (default ROOMS_IN_FLIGHT). */
+  roomsInFlight?: number
 }
 
-interface SelectedRoom {
-  roomId: string
-  membership: string
-  sync?: { account_data?: { events?: { type: string; content: Record<string, unknown> }[] } }
-  inviteState?: StrippedStateEvent[]
-}
+export const ROOMS_IN_FLIGHT = 3
 
 export class MatrixSource implements Source {
   readonly capabilities = MATRIX_CAPABILITIES
@@ -90,17 +87,29 @@ export class MatrixSource implements Source {
       const progress = out.progress('rooms', rooms.length)
       const spoolDir = join(writer.stagingDir, 'tmp', 'matrix-spool')
       await mkdir(spoolDir, { recursive: true, mode: 0o700 })
+      const exporter = new RoomExporter({ context: this.context, client: session.client, writer, media, decryptor, userId: session.userId, since: since?.cursor.rooms ?? {} })
       let undecryptable = 0
+      // Room i is fetched once room i - ahead is written: a few rooms' requests overlap (small rooms are mostly
+      // latency), while at most `ahead` fetched rooms wait on disk for their turn to be written.
+      const ahead = Math.max(1, this.options.roomsInFlight ?? ROOMS_IN_FLIGHT)
+      const written: Promise<void>[] = []
+      let turn: Promise<void> = Promise.resolve()
       for (const [index, room] of rooms.entries()) {
-        throwIfAborted(this.context.signal)
-        const record = await this.#room(writer, room, direct, { media, decryptor, spool: join(spoolDir, `${index}.jsonl`) }, cursor)
-        undecryptable += record.counts.undecryptable
-        if (record.error) failures.push({ kind: 'room', item: room.roomId, reason: record.error })
-        await writer.write('rooms', record)
-        const what = `${record.counts.events} events, ${record.counts.undecryptable} undecryptable, ${record.counts.media} media`
-        out.event('room', { roomId: record.id, name: record.name ?? null, membership: record.membership, counts: record.counts, error: record.error }, `room ${record.id}${record.name ? ` (${record.name})` : ''}: ${record.error ? `FAILED: ${record.error}` : what}`)
-        progress.tick()
+        const gate = index >= ahead ? written[index - ahead]! : Promise.resolve()
+        const collected = gate.then(() => exporter.collect(room, join(spoolDir, `${index}.jsonl`)))
+        collected.catch(() => undefined)
+        turn = turn.then(async () => {
+          throwIfAborted(this.context.signal)
+          const record = await exporter.write(room, await collected, direct, cursor.rooms)
+          undecryptable += record.counts.undecryptable
+          if (record.error) failures.push({ kind: 'room', item: room.roomId, reason: record.error })
+          await writer.write('rooms', record)
+          this.#report(record)
+          progress.tick()
+        })
+        written.push(turn)
       }
+      await turn
       progress.done()
       await profile
       await media.idle()
@@ -112,6 +121,13 @@ export class MatrixSource implements Source {
     } finally {
       decryptor?.close()
     }
+  }
+
+  #report(record: RoomRecord): void {
+    const { counts } = record
+    const what = record.error ? `FAILED: ${record.error}` : `${counts.events} events, ${counts.undecryptable} undecryptable, ${counts.media} media`
+    const data = { roomId: record.id, name: record.name ?? null, membership: record.membership, counts, error: record.error }
+    this.context.out.event('room', data, `room ${record.id}${record.name ? ` (${record.name})` : ''}: ${what}`)
   }
 
   async #decryptor(writer: ArchiveWriter): Promise<Decryptor> {
@@ -181,37 +197,6 @@ export class MatrixSource implements Source {
     }
     return selected
   }
-
-  async #room(
-    writer: ArchiveWriter,
-    room: SelectedRoom,
-    direct: Map<string, string[]>,
-    run: { media: MediaFetcher; decryptor: Decryptor | null; spool: string },
-    cursor: MatrixCursor,
-  ): Promise<RoomRecord> {
-    const { client } = this.options.session
-    const roomData = room.sync?.account_data?.events ?? []
-    for (const event of roomData) await writer.write('account-data', { type: event.type, roomId: room.roomId, content: event.content })
-    const tags = tagsOf(roomData.find((e) => e.type === 'm.tag')?.content)
-    const counts = { events: 0, undecryptable: 0, media: 0 }
-    const previous = this.options.since?.cursor.rooms[room.roomId]
-    if (room.membership === 'invite') {
-      return roomRecord({ roomId: room.roomId, membership: 'invite', state: room.inviteState ?? [], direct, tags, counts, error: null })
-    }
-    let state: ClientEvent[] = []
-    try {
-      state = await client.roomState(room.roomId)
-      for (const event of state) for (const ref of stateMedia(event)) void run.media.fetch(ref, event.event_id)
-      const timeline = await exportTimeline({ context: this.context, client, writer, media: run.media, decryptor: run.decryptor }, room.roomId, run.spool, previous)
-      if (timeline.newestToken) cursor.rooms[room.roomId] = timeline.newestToken
-      const membership = room.membership === 'unknown' ? membershipIn(state, this.options.session.userId) : room.membership
-      return roomRecord({ roomId: room.roomId, membership, state, direct, tags, counts: { events: timeline.events, undecryptable: timeline.undecryptable, media: timeline.media }, error: null })
-    } catch (error) {
-      if (!isRoomLevel(error)) throw error
-      if (previous) cursor.rooms[room.roomId] = previous
-      return roomRecord({ roomId: room.roomId, membership: room.membership, state, direct, tags, counts, error: (error as Error).message })
-    }
-  }
 }
 
 /** The `/sync` filter: rooms with their account data, global account data; no timelines, state, presence or receipts. */
@@ -220,19 +205,4 @@ export function syncFilter(includeLeave: boolean): Record<string, unknown> {
     presence: { types: [] },
     room: { include_leave: includeLeave, timeline: { limit: 1 }, state: { types: [] }, ephemeral: { types: [] } },
   }
-}
-
-/** Failures that concern one room or item: the server's errors and exhausted retries, never credentials or Ctrl-C. */
-function isRoomLevel(error: unknown): boolean {
-  return error instanceof RemoteError && !(error instanceof AuthError) && !(error instanceof InterruptedError)
-}
-
-function membershipIn(state: ClientEvent[], userId: string): string {
-  const event = state.find((e) => e.type === 'm.room.member' && e.state_key === userId)
-  return typeof event?.content.membership === 'string' ? event.content.membership : 'unknown'
-}
-
-function stateMedia(event: ClientEvent): { mxc: string; name: string }[] {
-  const url = event.type === 'm.room.avatar' ? event.content?.url : undefined
-  return typeof url === 'string' && url.startsWith('mxc://') ? [{ mxc: url, name: 'room avatar' }] : []
 }

@@ -38,6 +38,11 @@ export class ReverseSpool<T> {
     if (!this.#stream.write(line)) await once(this.#stream, 'drain')
   }
 
+  /** Ends writing and releases the file descriptor; the block offsets stay for reversed(). */
+  async seal(): Promise<void> {
+    await this.#close()
+  }
+
   async #close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
