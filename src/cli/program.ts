@@ -5,6 +5,12 @@ import type { CliContext } from './main.js'
 import { register as registerVerify } from '../commands/verify.js'
 import { register as registerInspect } from '../commands/inspect.js'
 import { register as registerExportAtproto } from '../commands/export-atproto.js'
+import { register as registerExportMisskey } from '../commands/export-misskey.js'
+import { register as registerExportMastodon } from '../commands/export-mastodon.js'
+import { register as registerExportMatrix } from '../commands/export-matrix.js'
+import { register as registerImportMastodonArchive } from '../commands/import-mastodon-archive.js'
+import { register as registerMigrateAtproto } from '../commands/migrate-atproto.js'
+import { registerNetworks } from './networks.js'
 import { register as registerBackup } from '../commands/backup.js'
 import { register as registerRestore } from '../commands/restore.js'
 import { register as registerSnapshots } from '../commands/snapshots.js'
@@ -28,8 +34,13 @@ export function buildProgram(context: CliContext): Command {
     .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride()
     .addHelpText('after', '\nExit codes and --json events: docs/cli.md')
+  registerNetworks()
   for (const register of [
     registerExportAtproto,
+    registerExportMisskey,
+    registerExportMastodon,
+    registerExportMatrix,
+    registerImportMastodonArchive,
     registerBackup,
     registerRestore,
     registerSnapshots,
@@ -40,6 +51,7 @@ export function buildProgram(context: CliContext): Command {
     registerFollows,
     registerAlias,
     registerMove,
+    registerMigrateAtproto,
     registerVerify,
     registerInspect,
     registerDemo,

@@ -1,0 +1,13 @@
+// Which networks can be replayed onto, and which server flavours support aliases and moves. Adapters are loaded
+// only when a command needs them: each costs memory and start-up time that other commands should not pay.
+import { registerTargetFactory } from '../commands/replay.js'
+import { registerMigrationFactory } from '../commands/alias.js'
+
+export function registerNetworks(): void {
+  registerTargetFactory('atproto', () => import('../adapters/atproto/index.js').then((m) => m.replayTarget))
+  registerTargetFactory('misskey', () => import('../adapters/misskey/index.js').then((m) => m.replayTarget))
+  registerTargetFactory('mastodon', () => import('../adapters/mastodon/index.js').then((m) => m.replayTarget))
+  registerTargetFactory('matrix', () => import('../adapters/matrix/index.js').then((m) => m.replayTarget))
+  registerMigrationFactory(['misskey'], () => import('../adapters/misskey/index.js').then((m) => m.migration))
+  registerMigrationFactory(['mastodon', 'gotosocial', 'akkoma', 'pleroma'], () => import('../adapters/mastodon/index.js').then((m) => m.migration))
+}
