@@ -3,7 +3,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { run as exportMisskey } from '../../src/commands/export-misskey.js'
+import { Command } from 'commander'
+import { register, run as exportMisskey } from '../../src/commands/export-misskey.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import type { PostRecord } from '../../src/archive/records.js'
@@ -123,6 +124,11 @@ describe('export misskey', () => {
       assert.match(await csv('misskey/user-lists.csv'), new RegExp(`^Friends,@bob@${old.host.replace('.', '\\.')}\n`))
       const cursor = await reader.readJson<{ notes: string; files: string }>('native/misskey/cursor.json')
       assert.equal(cursor.notes, [...held].sort().at(-1))
+      // the token appears nowhere in the archive
+      for (const member of reader.members.keys()) {
+        const text = Buffer.concat((await collect(await reader.openMember(member))) as Buffer[]).toString('latin1')
+        assert.ok(!text.includes(sc.tokens.aliceApp), member)
+      }
     } finally {
       reader.close()
     }
@@ -191,6 +197,26 @@ describe('export misskey: other versions and interrupted runs', () => {
       assert.deepEqual(sums(a), sums(b))
       a.close()
       b.close()
+    } finally {
+      await world.close()
+    }
+  })
+})
+
+describe('export misskey: the command line', () => {
+  it('wires --server, -o, --token-env and --since to the run', async () => {
+    const world = await startWorld()
+    try {
+      const { cli, stderr } = captureCli({ env: { ALICE_TOKEN: world.sc.tokens.aliceApp } })
+      const program = new Command('lifeboat').exitOverride()
+      register(program, cli)
+      const first = join(world.dir, 'cli.zip')
+      await program.parseAsync(['export', 'misskey', '--server', world.old.url, '-o', first, '--token-env', 'ALICE_TOKEN'], { from: 'user' })
+      assert.match(stderr(), /Wrote .*cli\.zip: posts 250/)
+      const second = join(world.dir, 'cli-2.zip')
+      await program.parseAsync(['export', 'misskey', '--server', world.old.url, '-o', second, '--token-env', 'ALICE_TOKEN', '--since', first], { from: 'user' })
+      assert.match(stderr(), /Wrote .*cli-2\.zip: posts 0/)
+      assert.ok(!stderr().includes(world.sc.tokens.aliceApp))
     } finally {
       await world.close()
     }

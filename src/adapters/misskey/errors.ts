@@ -2,7 +2,7 @@
 // Sources: fixture README "Error bodies and status codes" and "Requests and authentication": 401
 // AUTHENTICATION_FAILED / CREDENTIAL_REQUIRED, 403 PERMISSION_DENIED for an app token without the endpoint's kind,
 // 400 ACCESS_DENIED (id 56f35758-…) for an app token on a `secure` endpoint, 429 RATE_LIMIT_EXCEEDED.
-import { AuthError, LifeboatError, RemoteError, UnsupportedError } from '../../errors.js'
+import { AuthError, RemoteError, UnsupportedError } from '../../errors.js'
 import { ENDPOINT_KINDS, SECURE_ACCESS_DENIED_ID, type ApiErrorBody } from './api.js'
 
 /** A Misskey API error answer (or a non-Misskey answer to an API call), with the HTTP status it came with. */
@@ -79,10 +79,6 @@ export function toLifeboatError(error: unknown, server: string, envName = 'LIFEB
     cause: error,
     details: { endpoint, code, id: error.id },
   })
-}
-
-export function isLifeboatError(error: unknown): error is LifeboatError {
-  return error instanceof LifeboatError
 }
 
 export function hostOf(server: string): string {

@@ -31,8 +31,6 @@ export const MISSKEY_CAPABILITIES: Capabilities = {
 export interface MisskeySourceOptions {
   /** Parallel drive downloads; keep below the HTTP client's per-host concurrency (default 5). */
   downloadConcurrency?: number
-  /** Used when the export command cannot pass `since` through ExportOptions. */
-  since?: MisskeyCursor
 }
 
 function refOf({ size: _size, ...ref }: StagedFile): MediaRef {
@@ -68,7 +66,7 @@ export class MisskeySource implements Source {
 
   async exportTo(writer: ArchiveWriter, options: ExportOptions = {}): Promise<ExportReport> {
     const { out } = this.context
-    const since = sinceCursor(options.since?.cursor, this.session) ?? this.options.since
+    const since = sinceCursor(options.since?.cursor, this.session)
     const { server, me } = this.session
     out.info(`Exporting ${this.account.handle} from ${server.uri} (${server.software} ${server.version})${since ? ' (only what is new since the earlier archive)' : ''} …`)
     for (const kind of ['posts', 'media'] as const) writer.declare(kind)
