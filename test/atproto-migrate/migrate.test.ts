@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { TestNetworkNoAppView, TestPds, mockNetworkUtilities } from '@atproto/dev-env'
 import { AtpAgent } from '@atproto/api'
 import { CID } from 'multiformats/cid'
+import { Secp256k1Keypair } from '@atproto/crypto'
 import { seedSampleWorld, createAccount, type SampleWorld, type SampleAccount } from '../../src/demo/sample-account.js'
 import { solidPng } from '../../src/demo/png.js'
 import { run as migrate, type MigrateAtprotoOptions } from '../../src/commands/migrate-atproto.js'
@@ -79,14 +80,13 @@ const fast = { activateDelaysMs: [200, 400] }
 test('a migration moves the DID to the new PDS with identical records and blobs, and stops before the PLC step until --yes', async () => {
   const alice = world.alice
   const env = { OLD_PW: alice.password }
-  const before = await snapshot(alice.agent, alice.did)
-  assert.ok(before.blobs.size >= 3)
   const { data: prefsBefore } = await alice.agent.app.bsky.actor.getPreferences()
+  const records = (await snapshot(alice.agent, alice.did)).records.length
 
   const dry = captureCli({ env })
   const plan = await migrate(alice.did, { ...options(alice), dryRun: true }, dry.cli, fast)
   assert.equal(plan.new?.account, null)
-  assert.equal(plan.old?.account?.records, before.records.length)
+  assert.equal(plan.old?.account?.records, records)
   assert.match(dry.stderr(), /create-account: create the account on the new PDS/)
   await assert.rejects(access(options(alice).state!), 'a dry run writes no state')
 
@@ -95,8 +95,14 @@ test('a migration moves the DID to the new PDS with identical records and blobs,
   assert.equal(await didPds(alice.did), network.pds.url, 'without --yes the DID is not moved')
   assert.equal(await plcToken(alice.did), undefined, 'and no PLC token is requested')
 
+  // alice posts on the old PDS after the copy: the run with --yes copies the repo again before the PLC step.
+  await alice.agent.post({ text: 'one more before the move', createdAt: new Date().toISOString() })
+  const before = await snapshot(alice.agent, alice.did)
+  assert.equal(before.records.length, records + 1)
+  assert.ok(before.blobs.size >= 3)
   const waiting = captureCli({ env })
   await assert.rejects(migrate(alice.did, { ...options(alice), yes: true }, waiting.cli, fast), /Waiting for the PLC token/)
+  assert.match(waiting.stderr(), /The old repository changed since it was imported/)
   const token = await plcToken(alice.did)
   assert.ok(token, 'the token is requested only now, after the data is in place')
 
@@ -136,9 +142,10 @@ async function accountWithImage(name: string): Promise<{ account: SampleAccount;
   return { account, cid: data.blob.ref.toString() }
 }
 
-test('a migration killed after the blob copy resumes from its state file and completes', async () => {
+test('a migration killed after the blob copy resumes from its state file and completes, adding the user\'s rotation key', async () => {
   const { account: erin } = await accountWithImage('erin')
-  const opts = options(erin, { yes: true })
+  const rotationKey = (await Secp256k1Keypair.create()).did()
+  const opts = options(erin, { yes: true, rotationKey })
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/atproto-migrate/_migrate-child.ts', erin.did, JSON.stringify(opts), 'copy-blobs'], {
     env: { PATH: process.env.PATH, OLD_PW: erin.password },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -162,6 +169,8 @@ test('a migration killed after the blob copy resumes from its state file and com
   assert.equal(stepStatus['copy-blobs'], 'done-before')
   assert.equal(stepStatus['activate-new'], 'done')
   assert.equal(await didPds(erin.did), newPds.url)
+  const data = (await (await fetch(`${network.plc.url}/${erin.did}/data`)).json()) as { rotationKeys: string[] }
+  assert.equal(data.rotationKeys[0], rotationKey, 'the user\'s key comes first')
   assert.equal((await repoStatus(newPds.url, erin.did)).active, true)
   assert.equal((await repoStatus(network.pds.url, erin.did)).status, 'deactivated')
 })

@@ -1,5 +1,5 @@
 // Write pacing: the pacer's arithmetic on the headers a reference PDS sends (xrpc-server rate-limiter.ts
-// `setStatusHeaders`), and the RepoWriter against a real PDS with its limits on and a 4-second "hour".
+// `setStatusHeaders`), and the RepoWriter against a real PDS with its limits on and a 5-second "hour".
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { TestNetworkNoAppView, type TestPds } from '@atproto/dev-env'
@@ -13,7 +13,7 @@ import { adapterContext } from '../../src/cli/adapter-context.js'
 import { captureCli } from '../_util/cli.js'
 import { createRateLimitedPds } from './_short-window.js'
 
-const WINDOW_MS = 4000
+const WINDOW_MS = 5000
 
 let network: TestNetworkNoAppView
 let limited: TestPds
@@ -103,22 +103,22 @@ async function count(agent: AtpAgent, did: string, collection: string): Promise<
 }
 
 test('against the real limiter: what is left is spent, the reset is waited for, no 429 is met, every record is written once', async () => {
-  const { agent, context, session } = await spentAccount('paced', 4002)
+  const { agent, context, session } = await spentAccount('paced', 4500)
   const waits: number[] = []
   const pacer = new WritePacer({ onWait: (ms) => waits.push(ms) })
   const writer = new RepoWriter(context, session, pacer, new ExistingRecords(context, limited.url, session.did))
   const started = Date.now()
   const outcomes = await writer.create(
     'app.bsky.graph.follow',
-    Array.from({ length: 600 }, () => ({ $type: 'app.bsky.graph.follow', subject: fakeDid(), createdAt: new Date().toISOString() })),
+    Array.from({ length: 200 }, () => ({ $type: 'app.bsky.graph.follow', subject: fakeDid(), createdAt: new Date().toISOString() })),
   )
   const elapsed = Date.now() - started
   assert.ok(outcomes.every((o) => o.status === 'applied'), JSON.stringify(outcomes.find((o) => o.status !== 'applied')))
   assert.equal(context.http.stats.rateLimited, 0, 'no 429 was met')
-  // 998 points left, 250 of them kept as headroom: 249 creates now, the other 351 after the reset.
+  // 500 points left, 250 of them kept as headroom: 83 creates now, the other 117 after the reset.
   assert.equal(waits.length, 1, `waited ${JSON.stringify(waits)}`)
   assert.ok(elapsed < 2 * WINDOW_MS, `took ${elapsed} ms`)
-  assert.equal(await count(agent, session.did, 'app.bsky.graph.follow'), 600)
+  assert.equal(await count(agent, session.did, 'app.bsky.graph.follow'), 200)
 })
 
 test('when the reset is further away than the run may wait, the rest is deferred with the time to come back', async () => {
@@ -134,7 +134,7 @@ test('when the reset is further away than the run may wait, the rest is deferred
   assert.equal(deferred.length, 49)
   const until = Date.parse((deferred[0] as { until: string }).until)
   assert.ok(until > Date.now() && until <= Date.now() + WINDOW_MS + 1000)
-  assert.match((deferred[0] as { reason: string }).reason, /5000 points per 4 s/)
+  assert.match((deferred[0] as { reason: string }).reason, /5000 points per 5 s/)
   assert.equal(context.http.stats.rateLimited, 0)
   assert.equal(await count(agent, session.did, 'app.bsky.graph.block'), 1)
 })

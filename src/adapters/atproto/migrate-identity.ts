@@ -106,7 +106,8 @@ export async function currentIdentity(context: AdapterContext, did: string, plc:
 export function identityMatches(view: IdentityView, credentials: DidCredentials): boolean {
   const endpoint = credentials.services?.atproto_pds?.endpoint?.replace(/\/+$/, '')
   const key = credentials.verificationMethods?.atproto
-  return Boolean(endpoint && view.pds === endpoint && (!key || view.signingKey === key))
+  // A key written in a legacy format cannot be compared here; activateAccount checks it on the new PDS anyway.
+  return Boolean(endpoint && view.pds === endpoint && (!key || view.signingKey === null || view.signingKey === key))
 }
 
 /** What the owner of a did:web identity must publish, line by line. */
