@@ -15,7 +15,7 @@ import { seedSampleWorld, createAccount, type SampleWorld, type SampleAccount } 
 import { solidPng } from '../../src/demo/png.js'
 import { run as migrate, type MigrateAtprotoOptions } from '../../src/commands/migrate-atproto.js'
 import type { MigrationState } from '../../src/adapters/atproto/migrate-state.js'
-import { captureCli } from '../_util/cli.js'
+import { captureCli, runCli } from '../_util/cli.js'
 
 let network: TestNetworkNoAppView
 let newPds: TestPds
@@ -201,4 +201,20 @@ test('an app password is refused with a clear message', async () => {
     assert.match(error.message, /app password/)
     return true
   })
+})
+
+test('the built CLI: a dry run prints the plan as JSON and exits 0; a missing --email is a usage error', async () => {
+  const bob = world.friends[0]!
+  const state = join(dir, 'bob-cli.state.json')
+  const args = ['migrate', 'atproto', bob.did, '--to-pds', newPds.url, '--new-handle', 'bob-moved.test', '--plc', network.plc.url, '--state', state]
+  const dry = await runCli(['--json', ...args, '--email', 'bob@moved.example.com', '--dry-run'], { env: { LIFEBOAT_ATPROTO_PASSWORD: bob.password } })
+  assert.equal(dry.code, 0, dry.stderr)
+  const result = JSON.parse(dry.stdout.trim().split('\n').at(-1)!) as { event: string; ok: boolean; dryRun: boolean; steps: unknown[] }
+  assert.equal(result.event, 'result')
+  assert.equal(result.dryRun, true)
+  assert.equal(result.steps.length, 8)
+  const usage = await runCli(args, { env: { LIFEBOAT_ATPROTO_PASSWORD: bob.password } })
+  assert.equal(usage.code, 2, usage.stderr)
+  assert.match(usage.stderr, /needs --to-pds, --new-handle and --email/)
+  assert.ok(!dry.stdout.includes(bob.password) && !dry.stderr.includes(bob.password))
 })
