@@ -103,6 +103,8 @@ export interface Target {
   /** AT Protocol: like a post by its URI. */
   like?(subject: string): Promise<Outcome>
   setProfile?(profile: ProfileRecord): Promise<Outcome>
+  /** Lines describing how the pending work fits the server's caps (e.g. "400 follows a day: done by <date>"). */
+  plan?(pending: Record<string, number>): string[]
 }
 
 export type RecordOf<K extends RecordKind> = RecordsByKind[K]

@@ -9,7 +9,7 @@ import type { ReplayKind, TargetFactory, TargetFlags } from '../adapters/adapter
 import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
-import { replay, REPLAY_ORDER, type ReplaySummary } from '../replay/replay.js'
+import { replay, REPLAY_ORDER, type ReplayOptions, type ReplaySummary } from '../replay/replay.js'
 import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 
 export interface ReplayCommandOptions extends TargetFlags {
@@ -57,7 +57,16 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
     let summary: ReplaySummary
     try {
       cli.out.info(`${options.dryRun ? 'Planning' : 'Replaying'} ${only.join(', ')} from ${archivePath} onto ${account} at ${server} (journal: ${path}).`)
-      summary = await replay({ archive, target, journal, only, dryRun: Boolean(options.dryRun), context })
+      if (target.plan && only.includes('follows')) {
+        let pending = 0
+        for await (const record of archive.records('following')) if (!journal.isDone('follows', record.account.id)) pending++
+        for (const line of target.plan({ follows: pending })) cli.out.event('plan', { line }, line)
+      }
+      const replayOptions: ReplayOptions = { archive, target, journal, only, dryRun: Boolean(options.dryRun), context }
+      // Matrix replays rooms, direct chats and account data, which the generic driver does not model: its target
+      // takes the whole archive itself, with the same journal and report.
+      const whole = (target as Partial<{ replayArchive(o: ReplayOptions): Promise<ReplaySummary> }>).replayArchive
+      summary = whole ? await whole.call(target, replayOptions) : await replay(replayOptions)
     } finally {
       await journal.close()
     }
@@ -85,10 +94,10 @@ export function register(program: Command, cli: CliContext): void {
       .argument('<archive>', 'a Lifeboat archive')
       .requiredOption('--to <network>', `target network: ${NETWORKS.join(', ')}`)
       .option('--server <url>', 'Misskey or Mastodon-API server of the new account')
-      .option('--token-env <NAME>', 'environment variable holding the new account\'s access token')
+      .option('--token-env <NAME>', 'environment variable holding the new account\'s access token (Misskey, Mastodon, Matrix)')
       .option('--handle <handle>', 'AT Protocol: the new account')
       .option('--pds <url>', 'AT Protocol: the PDS of the new account')
-      .option('--password-env <NAME>', 'AT Protocol: environment variable holding the new account\'s app password')
+      .option('--password-env <NAME>', 'environment variable holding the new account\'s password (AT Protocol app password; Matrix password login)')
       .option('--homeserver <url>', 'Matrix: the new homeserver')
       .option('--user <mxid>', 'Matrix: the new account, e.g. @me:new.example')
       .option('--only <kinds>', `comma-separated subset of: ${REPLAY_ORDER.join(', ')}`)
