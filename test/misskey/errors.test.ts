@@ -1,6 +1,6 @@
 // What the user sees when things go wrong: a wrong token, an unknown server, a server that is not Misskey, a 429
 // from the server's own limiter (waited out), and refused inputs — each one clear error line, a hint, and the exit
-// code of docs/cli.md.
+// code of docs/cli.md. The CLI case runs bin/lifeboat.js, i.e. dist/ (npm test builds it first).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
@@ -13,6 +13,8 @@ import { startMisskeyServer } from '../servers/misskey/server.js'
 import { seedRecordedScenario } from '../servers/misskey/scenario.js'
 import { startTinyServer } from '../net/tiny-server.js'
 import { runCommand } from './run-command.js'
+import { runCli } from '../_util/cli.js'
+import { startFaultProxy } from '../_util/fault-proxy.js'
 import { FAST_HTTP, startWorld, type World } from './world.js'
 
 /** A port nothing listens on (bound once, then released). */
@@ -56,8 +58,26 @@ describe('export misskey: errors', () => {
     const limited = world.old.seed.token(world.alice, 'app', ['read:account'])
     const run = await exportTo(world.old.url, { LIFEBOAT_MISSKEY_TOKEN: limited })
     assert.equal(run.code, 4, run.stderr)
-    assert.match(run.stderr, /lacks the permission read:(drive|following|blocks|mutes|favorites)/)
+    assert.match(run.stderr, /lacks the permission read:(drive|blocks|mutes|favorites)/)
     oneErrorLine(run.stderr)
+  })
+
+  it('a refusal in one part of the export stops the others at once (not after the whole note chain)', async () => {
+    const server = await startMisskeyServer({ rateLimits: { enabled: false } })
+    const proxy = await startFaultProxy({ target: server.url, latencyMs: 10 })
+    try {
+      const bulky = server.seed.user({ username: 'bulky' })
+      for (let i = 0; i < 3000; i++) server.seed.note(bulky, { text: `note ${i}` })
+      const noBlocks = server.seed.token(bulky, 'app', ['read:account', 'read:drive', 'read:mutes', 'read:favorites'])
+      const run = await exportTo(proxy.url, { LIFEBOAT_MISSKEY_TOKEN: noBlocks })
+      assert.equal(run.code, 4, run.stderr)
+      assert.match(run.stderr, /may not call blocking\/list: it lacks the permission read:blocks/)
+      const pages = server.log.filter((e) => e.endpoint === 'users/notes').length
+      assert.ok(pages < 15, `the note chain stopped early (${pages} of 30 pages)`)
+    } finally {
+      await proxy.close()
+      await server.close()
+    }
   })
 
   it('an unknown server: exit 5', async () => {
@@ -88,6 +108,20 @@ describe('export misskey: errors', () => {
     } finally {
       await Promise.all([mastodon.close(), page.close()])
     }
+  })
+
+  it('through the built CLI: one error line, a hint, the documented exit codes, no token anywhere', async () => {
+    const out = join(world.dir, 'cli.zip')
+    const wrong = await runCli(['export', 'misskey', '--server', world.old.url, '-o', out], { env: { LIFEBOAT_MISSKEY_TOKEN: 'y'.repeat(32) } })
+    assert.equal(wrong.code, 4, wrong.stderr)
+    oneErrorLine(wrong.stderr)
+    assert.ok(!`${wrong.stdout}${wrong.stderr}`.includes('y'.repeat(32)))
+    const ok = await runCli(['--json', 'export', 'misskey', '--server', world.old.url, '-o', out], { env: { LIFEBOAT_MISSKEY_TOKEN: world.sc.tokens.aliceApp } })
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.equal(JSON.parse(ok.stdout.trim().split('\n').at(-1)!).counts.posts, 250)
+    const follows = await runCli(['follows', out, '--format', 'csv'])
+    assert.equal(follows.code, 0, follows.stderr)
+    assert.match(follows.stdout, new RegExp(`^Account address,Show boosts,Notify on new posts,Languages\nfrank@${world.far.host.replace(/\./g, '\\.')},true,false,\n`))
   })
 
   it('--since refuses an archive of another account: exit 2', async () => {

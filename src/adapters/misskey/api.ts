@@ -68,8 +68,6 @@ export const ENDPOINT_KINDS: Record<string, string> = {
   'drive/stream': 'read:drive',
   'drive/folders': 'read:drive',
   'drive/files/show': 'read:drive',
-  'users/following': 'read:following',
-  'users/followers': 'read:following',
   'blocking/list': 'read:blocks',
   'mute/list': 'read:mutes',
   'renote-mute/list': 'read:mutes',
@@ -88,5 +86,5 @@ export const ENDPOINT_KINDS: Record<string, string> = {
 }
 
 /** Permissions an access token needs for each Lifeboat job (docs/adapters/misskey.md "Tokens"). */
-export const EXPORT_PERMISSIONS = ['read:account', 'read:drive', 'read:following', 'read:blocks', 'read:mutes', 'read:favorites']
+export const EXPORT_PERMISSIONS = ['read:account', 'read:drive', 'read:blocks', 'read:mutes', 'read:favorites']
 export const REPLAY_PERMISSIONS = ['read:account', 'write:account', 'write:following', 'write:blocks', 'write:mutes']

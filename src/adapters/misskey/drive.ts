@@ -12,6 +12,7 @@ import type { AdapterContext, ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import type { MediaRecord, MediaRef } from '../../archive/records.js'
 import type { DriveFile, DriveFolder } from './api.js'
+import { throwIfAborted } from '../../errors.js'
 import { mediaMeta } from './map.js'
 import { paged } from './paging.js'
 import { viaOrigin, type MisskeySession } from './server.js'
@@ -181,6 +182,7 @@ export class DriveExporter {
 
   async #download(file: DriveFile): Promise<StagedFile | null> {
     const { context, writer } = this
+    throwIfAborted(context.signal)
     const ref = (staged: { sha256: string; size: number }): StagedFile => ({ sha256: staged.sha256, size: staged.size, mime: file.type, ...(file.comment ? { alt: file.comment } : {}) })
     try {
       if (writer.hasStagedMedia(file.id)) {

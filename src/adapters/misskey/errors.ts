@@ -3,7 +3,7 @@
 // AUTHENTICATION_FAILED / CREDENTIAL_REQUIRED, 403 PERMISSION_DENIED for an app token without the endpoint's kind,
 // 400 ACCESS_DENIED (id 56f35758-…) for an app token on a `secure` endpoint, 429 RATE_LIMIT_EXCEEDED.
 import { AuthError, RemoteError, UnsupportedError } from '../../errors.js'
-import { ENDPOINT_KINDS, SECURE_ACCESS_DENIED_ID, type ApiErrorBody } from './api.js'
+import { ENDPOINT_KINDS, EXPORT_PERMISSIONS, REPLAY_PERMISSIONS, SECURE_ACCESS_DENIED_ID, type ApiErrorBody } from './api.js'
 
 /** A Misskey API error answer (or a non-Misskey answer to an API call), with the HTTP status it came with. */
 export class MisskeyApiError extends Error {
@@ -55,8 +55,9 @@ export function toLifeboatError(error: unknown, server: string, envName = 'LIFEB
   }
   if (code === 'PERMISSION_DENIED') {
     const kind = ENDPOINT_KINDS[endpoint]
+    const needed = kind?.startsWith('write:') ? REPLAY_PERMISSIONS : EXPORT_PERMISSIONS
     return new AuthError(`The token may not call ${endpoint}${kind ? `: it lacks the permission ${kind}` : ''}.`, {
-      hint: 'Generate an access token with the permissions listed in docs/adapters/misskey.md (Settings > API > Generate access token).',
+      hint: `Generate an access token (Settings > API > Generate access token) with ${needed.join(', ')}.`,
       cause: error,
     })
   }

@@ -70,19 +70,30 @@ export class MisskeySource implements Source {
     const { server, me } = this.session
     out.info(`Exporting ${this.account.handle} from ${server.uri} (${server.software} ${server.version})${since ? ' (only what is new since the earlier archive)' : ''} …`)
     for (const kind of ['posts', 'media'] as const) writer.declare(kind)
-    const drive = new DriveExporter(this.session, this.context, writer, { concurrency: this.options.downloadConcurrency ?? 5 })
-    const collections = new CollectionsExporter(this.session, this.directory, this.context, writer)
+    // the strands stop together: a refusal in one (say, a token without read:drive) ends the others at their next
+    // page instead of after the whole note chain, and queued downloads are dropped
+    const stop = new AbortController()
+    const context: AdapterContext = { ...this.context, signal: AbortSignal.any([this.context.signal, stop.signal]) }
+    const drive = new DriveExporter(this.session, context, writer, { concurrency: this.options.downloadConcurrency ?? 5 })
+    const collections = new CollectionsExporter(this.session, this.directory, context, writer)
     let newestNote: string | undefined
     let collectionsCursor: MisskeyCursor | undefined
+    let first: { error: unknown } | undefined
+    const strand = (work: Promise<unknown>) =>
+      work.catch((error: unknown) => {
+        if (!first) {
+          first = { error }
+          stop.abort()
+        }
+      })
     try {
       await drive.loadFolders()
-      const results = await Promise.allSettled([
-        this.#notes(writer, drive, since?.notes).then((newest) => (newestNote = newest)),
-        drive.listAll(since?.files),
-        collections.run(since).then((r) => (collectionsCursor = { ...this.#base(), ...r.cursor })),
+      await Promise.all([
+        strand(this.#notes(writer, drive, since?.notes, context.signal).then((newest) => (newestNote = newest))),
+        strand(drive.listAll(since?.files)),
+        strand(collections.run(since).then((r) => (collectionsCursor = { ...this.#base(), ...r.cursor }))),
       ])
-      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-      if (rejected) throw rejected.reason
+      if (first) throw first.error
       await this.#profile(writer, drive)
       await drive.finish()
     } catch (error) {
@@ -108,7 +119,7 @@ export class MisskeySource implements Source {
   }
 
   /** The note chain, newest first (or oldest first after `sinceId`); returns the newest note id seen. */
-  async #notes(writer: ArchiveWriter, drive: DriveExporter, sinceId: string | undefined): Promise<string | undefined> {
+  async #notes(writer: ArchiveWriter, drive: DriveExporter, sinceId: string | undefined, signal: AbortSignal): Promise<string | undefined> {
     const { client, server, me } = this.session
     const pinned = new Set(me.pinnedNoteIds)
     const progress = this.context.out.progress('notes', sinceId ? 0 : me.notesCount)
@@ -116,7 +127,7 @@ export class MisskeySource implements Source {
     let count = 0
     const fetchPage = (cursor: { untilId?: string; sinceId?: string }) =>
       client.call('users/notes', { userId: me.id, withReplies: true, withRenotes: true, withChannelNotes: true, limit: 100, ...cursor })
-    for await (const page of paged(fetchPage, { sinceId, prefetch: 4, signal: this.context.signal })) {
+    for await (const page of paged(fetchPage, { sinceId, prefetch: 4, signal })) {
       const mentions = await this.directory.resolve(page.flatMap((n) => n.mentions ?? []))
       const files = page.flatMap((n) => n.files ?? [])
       const records = await Promise.all(files.map((f) => drive.ensure(f)))
