@@ -185,6 +185,7 @@ describe('replay under the rate limit of following/create', () => {
       const naive = await runCommand({ LIFEBOAT_MISSKEY_TOKEN: world.freshToken }, (c) => replay(archive, { to: 'misskey', server: fresh.url, only: 'follows' }, c))
       assert.equal(naive.code, 0, naive.stderr)
       assert.equal(naive.value!.counts.follows!.applied, 9)
+      assert.match(naive.stderr, /9 follows at 100 per 1 h on 127\.0\.0\.1:\d+: about 0 min|9 follows to make, within/)
       assert.ok(fresh.counters().rateLimited >= 1, 'the server answered 429 and the client waited')
 
       pacing = { overrides: { 'following/create': limit } }

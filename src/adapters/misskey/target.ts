@@ -38,6 +38,14 @@ function outcomeOf(error: unknown, codes: Codes): Outcome {
   throw error
 }
 
+/** `9 h`, `1 h 30 min`, `45 min`, `3 s`. */
+function duration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`
+  const minutes = Math.round(ms / 60_000)
+  const [h, m] = [Math.floor(minutes / 60), minutes % 60]
+  return h === 0 ? `${m} min` : m === 0 ? `${h} h` : `${h} h ${m} min`
+}
+
 function refused(why: string): Outcome {
   return { status: 'skipped', reason: `refused: ${why}` }
 }
@@ -57,6 +65,21 @@ export class MisskeyTarget implements Target {
 
   get #client() {
     return this.session.client
+  }
+
+  /** How the pending follows fit following/create's limit on this server (printed before the replay starts). */
+  plan(pending: Record<string, number>): string[] {
+    const follows = pending.follows ?? 0
+    if (follows === 0) return []
+    const host = this.session.server.host
+    const limit = this.pacer.limit('following/create')
+    if (!limit) return [`${follows} follows to make; ${host} sets no follow limit for this account.`]
+    const windows = Math.ceil(follows / limit.max) - 1
+    const per = `${limit.max} per ${duration(limit.duration)}`
+    if (windows <= 0) return [`${follows} follows to make, within ${host}'s limit of ${per}.`]
+    const ms = windows * limit.duration
+    const done = new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z')
+    return [`${follows} follows at ${per} on ${host}: about ${duration(ms)}, done around ${done}. Stop at any time; running the same command again continues.`]
   }
 
   async whoami(): Promise<AccountRef> {
