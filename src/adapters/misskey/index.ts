@@ -72,8 +72,8 @@ export function createMigrationFactory(tuning: MisskeyTuning = {}): MigrationFac
   }
 }
 
-/** For `registerTargetFactory('misskey', …)` in program.ts. */
+/** Registered for `replay --to misskey` in src/cli/networks.ts. */
 export const replayTarget: TargetFactory = createTargetFactory()
 
-/** For `registerMigrationFactory([...], …)` in program.ts. */
+/** Registered for `alias --to` / `move --from` in src/cli/networks.ts, under `migration.flavors`. */
 export const migration: MigrationFactory = createMigrationFactory()
