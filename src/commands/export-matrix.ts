@@ -6,14 +6,12 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
-import { ArchiveReader } from '../archive/reader.js'
-import { nativeMember } from '../archive/format.js'
 import { UsageError } from '../errors.js'
 import type { AdapterContext } from '../adapters/adapter.js'
 import { decryptKeyFile, parseSessions, type ExportedSession } from '../adapters/matrix/key-file.js'
 import { checkUserId, DEFAULT_TOKEN_ENV, openSession } from '../adapters/matrix/session.js'
 import { MatrixSource, type MatrixCursor, type RoomSelection } from '../adapters/matrix/source.js'
-import { exportParent, runExport, type ExportResult } from './export.js'
+import { exportParent, readEarlierArchive, runExport, type ExportResult } from './export.js'
 
 export const DEFAULT_PASSPHRASE_ENV = 'LIFEBOAT_MATRIX_KEYS_PASSPHRASE'
 
@@ -61,19 +59,8 @@ async function readKeys(options: ExportMatrixOptions, cli: CliContext): Promise<
 }
 
 async function readSince(path: string, user: string): Promise<{ createdAt: string; cursor: MatrixCursor }> {
-  const reader = await ArchiveReader.open(path)
-  try {
-    const { source, createdAt } = reader.manifest
-    if (source.network !== 'matrix' || source.account.id !== user) {
-      throw new UsageError(`--since ${path} is an archive of ${source.account.id} on ${source.network}, not of ${user} on Matrix.`, { hint: 'Name an earlier Matrix archive of the same account.' })
-    }
-    const member = nativeMember('matrix', 'cursor.json')
-    if (!reader.has(member)) throw new UsageError(`--since ${path} has no ${member}.`, { hint: 'Use an archive written by `lifeboat export matrix`.' })
-    const cursor = await reader.readJson<MatrixCursor>(member)
-    return { createdAt, cursor: { rooms: { ...(cursor.rooms ?? {}) } } }
-  } finally {
-    reader.close()
-  }
+  const since = await readEarlierArchive<MatrixCursor>(path, { network: 'matrix', account: { id: user } })
+  return { createdAt: since.createdAt, cursor: { rooms: { ...(since.cursor.rooms ?? {}) } } }
 }
 
 export async function run(options: ExportMatrixOptions, cli: CliContext, context: AdapterContext = adapterContext(cli)): Promise<ExportResult> {
@@ -90,7 +77,7 @@ export async function run(options: ExportMatrixOptions, cli: CliContext, context
   const session = await openSession(context.http, { homeserver: options.homeserver, user, token, password, deviceName: 'Lifeboat export' })
   try {
     const source = new MatrixSource(context, { session, rooms, includeLeft: Boolean(options.includeLeft), keys, since })
-    return await runExport(source, options, cli)
+    return await runExport(source, { output: options.output, force: options.force, since }, cli)
   } finally {
     await session.close()
   }

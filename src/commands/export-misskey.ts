@@ -7,7 +7,7 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
-import type { ExportOptions, Source, SinceState } from '../adapters/adapter.js'
+import type { SinceState } from '../adapters/adapter.js'
 import type { HttpClientOptions } from '../net/http-client.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { nativeMember } from '../archive/format.js'
@@ -67,21 +67,6 @@ export async function readSince(path: string, session: MisskeySession): Promise<
   }
 }
 
-/**
- * runExport passes neither `since` to the Source nor to the manifest; this wrapper does both, so the archive is
- * marked incremental (manifest `since`) and the Source gets the cursor through the contract's ExportOptions.
- */
-function incremental(source: Source, since: SinceState): Source {
-  return {
-    capabilities: source.capabilities,
-    describe: () => source.describe(),
-    exportTo(writer, options: ExportOptions) {
-      writer.options.since ??= { archive: since.createdAt, cursor: since.cursor }
-      return source.exportTo(writer, { ...options, since: options.since ?? since })
-    },
-  }
-}
-
 export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<ExportResult> {
   if (!options.server) throw new UsageError('Name the Misskey server with --server URL.', { hint: 'For example --server https://misskey.io.' })
   requireOutput(options.output)
@@ -93,7 +78,7 @@ export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: 
   const session = await signIn(context, server, token, envName)
   const since = options.since ? await readSince(options.since, session) : undefined
   const source = new MisskeySource(session, context, { downloadConcurrency: deps.downloadConcurrency })
-  return runExport(since ? incremental(source, since) : source, options, cli)
+  return runExport(source, { output: options.output, force: options.force, since }, cli)
 }
 
 export function register(program: Command, cli: CliContext): void {

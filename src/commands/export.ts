@@ -2,7 +2,10 @@
 // open the writer, let the Source stream into it, finish (manifest last, verified, renamed) or abort.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import type { Source } from '../adapters/adapter.js'
+import type { SinceState, Source } from '../adapters/adapter.js'
+import { ArchiveReader } from '../archive/reader.js'
+import { nativeMember, type Network } from '../archive/format.js'
+import type { AccountRef } from '../archive/records.js'
 import { ArchiveWriter } from '../archive/writer.js'
 import type { Manifest } from '../archive/records.js'
 import { PartialFailureError, UsageError } from '../errors.js'
@@ -11,6 +14,8 @@ import { formatBytes } from './inspect.js'
 export interface ExportCommandOptions {
   output: string
   force?: boolean
+  /** From `--since <earlier archive>`: recorded in the manifest and handed to the Source. */
+  since?: SinceState
 }
 
 export interface ExportResult {
@@ -38,12 +43,13 @@ export async function runExport(source: Source, options: ExportCommandOptions, c
     force: options.force,
     signal: cli.signal,
     source: { network: source.capabilities.network, server, account },
+    since: options.since ? { archive: options.since.createdAt, cursor: options.since.cursor } : null,
   })
   if (writer.resumedMedia > 0) cli.out.info(`Resuming: ${writer.resumedMedia} media files were already downloaded by an interrupted run.`)
   let manifest: Manifest
   let failures: ExportResult['failures']
   try {
-    const report = await source.exportTo(writer, {})
+    const report = await source.exportTo(writer, options.since ? { since: options.since } : {})
     failures = report.failures
     for (const failure of failures) writer.note(`failed ${failure.kind} ${failure.item}: ${failure.reason}`)
     manifest = await writer.finish()
@@ -55,8 +61,8 @@ export async function runExport(source: Source, options: ExportCommandOptions, c
   for (const failure of failures) cli.out.event('item-failed', failure)
   const counts = Object.entries(manifest.counts).map(([k, v]) => `${k} ${v}`).join(', ')
   cli.out.result(
-    { ok: failures.length === 0, archive: options.output, counts: manifest.counts, mediaBytes, failures },
-    `Wrote ${options.output}: ${counts}; media ${formatBytes(mediaBytes)}.`,
+    { ok: failures.length === 0, archive: options.output, counts: manifest.counts, mediaBytes, failures, since: manifest.since?.archive ?? null },
+    `Wrote ${options.output}${options.since ? ` (new since ${options.since.createdAt})` : ''}: ${counts}; media ${formatBytes(mediaBytes)}.`,
   )
   if (failures.length > 0) {
     throw new PartialFailureError(`${failures.length} item${failures.length === 1 ? '' : 's'} could not be exported; the archive holds everything else.`, {
@@ -65,4 +71,32 @@ export async function runExport(source: Source, options: ExportCommandOptions, c
     })
   }
   return { archive: options.output, manifest, failures }
+}
+
+/**
+ * Opens the archive named by `--since`: it must be an archive of the same account on the same network. Returns its
+ * date and the adapter's cursor (`native/<network>/cursor.json`), or what `fallback` derives from its records when an
+ * older archive has no cursor file; UsageError when neither exists.
+ */
+export async function readEarlierArchive<C>(
+  path: string,
+  expect: { network: Network; account: AccountRef },
+  fallback?: (reader: ArchiveReader) => Promise<C>,
+): Promise<SinceState & { cursor: C }> {
+  const reader = await ArchiveReader.open(path)
+  try {
+    const { source, createdAt } = reader.manifest
+    const sameAccount = source.account.id === expect.account.id || (expect.account.handle !== undefined && source.account.handle === expect.account.handle)
+    if (source.network !== expect.network || !sameAccount) {
+      throw new UsageError(`--since ${path} is an archive of ${source.account.handle ?? source.account.id} on ${source.network}, not of ${expect.account.handle ?? expect.account.id} on ${expect.network}.`, {
+        hint: 'Give --since an earlier archive of this same account.',
+      })
+    }
+    const member = nativeMember(expect.network, 'cursor.json')
+    if (reader.has(member)) return { createdAt, cursor: await reader.readJson<C>(member) }
+    if (fallback) return { createdAt, cursor: await fallback(reader) }
+    throw new UsageError(`--since ${path} has no ${member}.`, { hint: `Use an archive written by \`lifeboat export ${expect.network}\`.` })
+  } finally {
+    reader.close()
+  }
 }

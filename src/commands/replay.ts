@@ -97,6 +97,7 @@ export function register(program: Command, cli: CliContext): void {
       .option('--token-env <NAME>', 'environment variable holding the new account\'s access token (Misskey, Mastodon, Matrix)')
       .option('--handle <handle>', 'AT Protocol: the new account')
       .option('--pds <url>', 'AT Protocol: the PDS of the new account')
+      .option('--plc <url>', 'AT Protocol: PLC directory used to check that subjects still exist (default https://plc.directory)')
       .option('--password-env <NAME>', 'environment variable holding the new account\'s password (AT Protocol app password; Matrix password login)')
       .option('--homeserver <url>', 'Matrix: the new homeserver')
       .option('--user <mxid>', 'Matrix: the new account, e.g. @me:new.example')

@@ -35,12 +35,15 @@ export function xrpcInit(options: XrpcOptions): RequestInit {
 export async function xrpcError(nsid: string, service: string, res: Response): Promise<Error> {
   let name = ''
   let message = ''
+  // Reading the body is outside the try: a connection reset while reading must reach the HTTP client, which
+  // retries the whole request; only a body that is not JSON (a proxy's error page) is tolerated.
+  const text = await res.text()
   try {
-    const body = (await res.json()) as { error?: string; message?: string }
+    const body = JSON.parse(text) as { error?: string; message?: string }
     name = body.error ?? ''
     message = body.message ?? ''
   } catch {
-    // Non-JSON error bodies (proxies) keep the status only.
+    // Non-JSON error bodies keep the status only.
   }
   const host = new URL(service).host
   const what = `${nsid} on ${host} answered ${res.status}${name ? ` ${name}` : ''}${message ? `: ${message}` : ''}`
