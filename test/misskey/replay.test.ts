@@ -11,7 +11,7 @@ import { createTargetFactory, type MisskeyTuning } from '../../src/adapters/miss
 import type { ReplaySummary } from '../../src/replay/replay.js'
 import { startFaultProxy } from '../_util/fault-proxy.js'
 import { captureCli } from '../_util/cli.js'
-import type { MisskeyTestServer } from '../servers/misskey/server.js'
+import { startMisskeyServer, type MisskeyTestServer } from '../servers/misskey/server.js'
 import type { UserRecord } from '../servers/misskey/state.js'
 import { runCommand } from './run-command.js'
 import { FAST_HTTP, followingOf, startWorld, type World } from './world.js'
@@ -125,6 +125,27 @@ describe('replay --to misskey', () => {
     assert.equal(failed.code, 3, failed.stderr)
     assert.match(failed.stderr, /failed: follows bob@.*write:following/)
     assert.deepEqual(state(fresh, dora).blocks, [`dave@${old.host}`])
+  })
+
+  it('accounts on a server that is gone fail (to be tried again later), without a lookup each', async () => {
+    const { old, fresh } = world
+    const closing = await startMisskeyServer({ directory: world.directory, rateLimits: { enabled: false } })
+    const lina = old.seed.user({ username: 'lina' })
+    for (const name of ['gus', 'gwen', 'gail']) old.seed.follow(lina, old.instance.federation.resolveRemoteUser(closing.seed.user({ username: name }).username, closing.host)!)
+    old.seed.follow(lina, world.sc.users.bob)
+    const output = join(world.dir, 'lina.zip')
+    await exportMisskey({ server: old.url, output }, captureCli({ env: { LIFEBOAT_MISSKEY_TOKEN: old.seed.token(lina, 'app') } }).cli, { http: FAST_HTTP })
+    await closing.close()
+    const lena = fresh.seed.user({ username: 'lena' })
+    const before = fresh.log.filter((e) => e.endpoint === 'users/show').length
+    const run = await runCommand({ LIFEBOAT_MISSKEY_TOKEN: fresh.seed.token(lena, 'app') }, (c) => replay(output, { to: 'misskey', server: fresh.url, only: 'follows' }, c))
+    assert.equal(run.code, 3, run.stderr)
+    assert.equal(run.value, undefined)
+    assert.match(run.stderr, new RegExp(`failed: follows gus@${closing.host.replace(/\./g, '\\.')} \\(${closing.host.replace(/\./g, '\\.')} cannot be reached \\(Cannot reach`))
+    for (const name of ['gus', 'gwen', 'gail']) assert.match(run.stderr, new RegExp(`failed: follows ${name}@.*cannot be reached`))
+    // one lookup for the whole dead host (its 500 tried 7 times by the HTTP layer), one for bob
+    assert.equal(fresh.log.filter((e) => e.endpoint === 'users/show').length - before, 7 + 1)
+    assert.deepEqual(followingOf(fresh, lena), [`bob@${old.host}`])
   })
 
   it('an interrupted replay, run again, ends with the same result and follows nobody twice', async () => {

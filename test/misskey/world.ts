@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createMisskeyDirectory } from '../servers/misskey/directory.js'
+import { createMisskeyDirectory, type MisskeyDirectory } from '../servers/misskey/directory.js'
 import { seedRecordedScenario, tinyPng, type Scenario } from '../servers/misskey/scenario.js'
 import { startMisskeyServer, type MisskeyServerOptions, type MisskeyTestServer } from '../servers/misskey/server.js'
 import type { DriveFileRecord, UserRecord } from '../servers/misskey/state.js'
@@ -16,6 +16,7 @@ export const FAST_HTTP: Partial<HttpClientOptions> = { baseDelayMs: 5, maxDelayM
 
 export interface World {
   dir: string
+  directory: MisskeyDirectory
   old: MisskeyTestServer
   fresh: MisskeyTestServer
   far: MisskeyTestServer
@@ -77,6 +78,7 @@ export async function startWorld(options: { old?: MisskeyServerOptions; fresh?: 
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-misskey-'))
   return {
     dir,
+    directory,
     old,
     fresh,
     far,

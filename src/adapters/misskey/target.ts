@@ -55,6 +55,8 @@ export class MisskeyTarget implements Target {
   /** Users as resolved, with the relation flags of that moment, by their id on this server. */
   #users = new Map<string, UserDetailed>()
   #lists: Map<string, UserList> | undefined
+  /** Hosts checked after the server could not resolve one of their accounts: why they are dead, or null. */
+  #hosts = new Map<string, Promise<string | null>>()
   #mutedInstances: string[] | undefined
 
   constructor(
@@ -96,21 +98,34 @@ export class MisskeyTarget implements Target {
     }
   }
 
+  /**
+   * `users/show {username, host}` first (WebFinger on the server's side); `ap/show` by the actor URI only where it can
+   * add something — no handle, or a URI on another host than the handle (split-domain setups) — since it costs 30/h.
+   * When the server cannot resolve an account, its host is checked once from here: a host that answers means the
+   * account is gone (null); a host that does not (shut down, unreachable) fails the account, so a later run tries
+   * again, and the host's other accounts fail at once instead of each costing the retries of the server's 500.
+   */
   async resolve(account: AccountRef): Promise<ResolvedAccount | null> {
     const { server } = this.session
     const handle = acct(account)
+    const [username, host] = (handle?.split('@') ?? []) as [string?, string?]
+    const hostKey = host?.toLowerCase()
+    const local = hostKey === server.host.toLowerCase()
+    if (hostKey && !local) await this.#assertReachable(hostKey, account, true)
     let user: UserDetailed | null = null
-    if (handle) {
-      const [username, host] = handle.split('@') as [string, string]
-      const local = host.toLowerCase() === server.host.toLowerCase()
+    let unresolved = false
+    if (username && hostKey) {
       try {
-        user = await this.#lookup(() => this.#client.call('users/show', local ? { username } : { username, host }))
+        user = await this.#lookup(() => this.#client.call('users/show', local ? { username } : { username, host: host! }))
       } catch (error) {
         // FAILED_TO_RESOLVE_REMOTE_USER is a 500, so it arrives as "kept answering 500" once retries ran out
         if (!(error instanceof RemoteError && error.status === 500)) throw error
+        unresolved = true
       }
     }
-    if (!user && /^https?:\/\//.test(account.id)) {
+    if (unresolved && hostKey) await this.#assertReachable(hostKey, account, false)
+    const uriHost = /^https?:\/\//.test(account.id) ? new URL(account.id).host.toLowerCase() : undefined
+    if (!user && uriHost && uriHost !== hostKey) {
       user = await this.#lookup(async () => {
         const found = await this.pacer.run('ap/show', () => this.#client.call('ap/show', { uri: account.id }))
         return found.type === 'User' ? (found.object as UserDetailed) : null
@@ -124,6 +139,28 @@ export class MisskeyTarget implements Target {
     }
     this.#users.set(user.id, user)
     return { targetId: user.id, ref: account }
+  }
+
+  /**
+   * Throws when `host` is known (or, unless `knownOnly`, found) not to answer: its NodeInfo is fetched once per run,
+   * over the scheme of the account's URI when that names the same host. Any HTTP answer below 500 counts as alive.
+   */
+  async #assertReachable(host: string, account: AccountRef, knownOnly: boolean): Promise<void> {
+    let probe = this.#hosts.get(host)
+    if (!probe) {
+      if (knownOnly) return
+      const uri = /^https?:\/\//.test(account.id) ? new URL(account.id) : undefined
+      const origin = uri && uri.host.toLowerCase() === host ? uri.origin : `https://${host}`
+      probe = this.context.http
+        .request(`${origin}/.well-known/nodeinfo`, { method: 'GET', signal: this.context.signal }, async (res) => {
+          await res.body?.cancel()
+          return res.status < 500 ? null : `it answers HTTP ${res.status}`
+        })
+        .catch((error: Error) => (this.context.signal.aborted ? Promise.reject(error) : error instanceof RemoteError ? error.message : null))
+      this.#hosts.set(host, probe)
+    }
+    const dead = await probe
+    if (dead) throw new RemoteError(`${host} cannot be reached (${dead.replace(/\.$/, '')}); its accounts cannot be followed now`)
   }
 
   #user(account: ResolvedAccount): Partial<UserDetailed> & Record<string, unknown> {
