@@ -10,14 +10,13 @@ import { readSecret } from '../cli/secrets.js'
 import type { SinceState } from '../adapters/adapter.js'
 import type { HttpClientOptions } from '../net/http-client.js'
 import { ArchiveReader } from '../archive/reader.js'
-import { nativeMember } from '../archive/format.js'
 import { UsageError } from '../errors.js'
 import { accountOf } from '../adapters/misskey/accounts.js'
 import { DEFAULT_TOKEN_ENV, type MisskeyCursor } from '../adapters/misskey/api.js'
 import { laterId } from '../adapters/misskey/paging.js'
 import { probeServer, signIn, type MisskeySession } from '../adapters/misskey/server.js'
 import { MisskeySource } from '../adapters/misskey/source.js'
-import { exportParent, requireOutput, runExport, type ExportResult } from './export.js'
+import { exportParent, readEarlierArchive, requireOutput, runExport, type ExportResult } from './export.js'
 
 export interface ExportMisskeyOptions {
   server: string
@@ -43,28 +42,18 @@ async function newestNativeId(reader: ArchiveReader, kind: 'posts' | 'bookmarks'
   return newest
 }
 
-/** Reads where the earlier archive of this account ended; refuses archives of other networks or accounts. */
+/**
+ * Where the earlier archive of this account ended: its cursor file, or for an archive without one the newest ids of
+ * its records. Archives of other networks or accounts are refused (readEarlierArchive).
+ */
 export async function readSince(path: string, session: MisskeySession): Promise<SinceState & { cursor: MisskeyCursor }> {
-  const reader = await ArchiveReader.open(path)
-  try {
-    const { source, createdAt } = reader.manifest
-    const account = accountOf(session.server, session.me)
-    if (source.network !== 'misskey') throw new UsageError(`${path} is an archive of a ${source.network} account, not a Misskey one.`, { hint: 'Give --since an earlier archive of this Misskey account.' })
-    if (source.account.id !== account.id) {
-      throw new UsageError(`${path} is an archive of ${source.account.handle ?? source.account.id}, not of ${account.handle}.`, { hint: 'Give --since an earlier archive of this account.' })
-    }
-    const base: MisskeyCursor = { userId: session.me.id, server: session.server.uri }
-    const member = nativeMember('misskey', 'cursor.json')
-    if (reader.has(member)) return { createdAt, cursor: { ...(await reader.readJson<MisskeyCursor>(member)), ...base } }
+  const base: MisskeyCursor = { userId: session.me.id, server: session.server.uri }
+  const earlier = await readEarlierArchive<MisskeyCursor>(path, { network: 'misskey', account: accountOf(session.server, session.me) }, async (reader) => {
     let files: string | undefined
     for await (const media of reader.records('media')) files = laterId(files, media.source.id ?? undefined)
-    return {
-      createdAt,
-      cursor: { ...base, notes: await newestNativeId(reader, 'posts'), files, favorites: await newestNativeId(reader, 'bookmarks'), reactions: await newestNativeId(reader, 'likes') },
-    }
-  } finally {
-    reader.close()
-  }
+    return { ...base, notes: await newestNativeId(reader, 'posts'), files, favorites: await newestNativeId(reader, 'bookmarks'), reactions: await newestNativeId(reader, 'likes') }
+  })
+  return { createdAt: earlier.createdAt, cursor: { ...earlier.cursor, ...base } }
 }
 
 export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<ExportResult> {
