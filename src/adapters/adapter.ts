@@ -141,8 +141,11 @@ export interface PreflightCheck {
  * user's manual step took effect (Mastodon).
  */
 export interface AccountMigration {
-  /** Adds `oldAccount` (`@user@host`) to the account's aliases, keeping the existing ones; returns them as read back. */
-  addAlias(oldAccount: string): Promise<{ aliases: string[]; changed: boolean; instructions?: string[] }>
+  /**
+   * Adds `oldAccount` (`@user@host`) to the account's aliases, keeping the existing ones; returns them as read back,
+   * and `confirmed` when the adapter itself matched the old account among them (its actor URI, however it is shaped).
+   */
+  addAlias(oldAccount: string): Promise<{ aliases: string[]; changed: boolean; instructions?: string[]; confirmed?: boolean }>
   /** Checks that `newAccount` resolves from here and names this account among its aliases. */
   preflight(newAccount: string): Promise<PreflightCheck[]>
   /** Irreversible: moves this account to `newAccount`. Returns instructions instead when the network has no API. */

@@ -45,7 +45,8 @@ export async function run(oldAccount: string, options: AliasOptions, cli: CliCon
   if (result.instructions) {
     cli.out.info(result.instructions.join('\n'))
   }
-  const confirmed = result.aliases.some((a) => a.toLowerCase().includes(old.slice(1).split('@')[0]!.toLowerCase()))
+  // The adapter knows how its server spells an alias (a URI, an acct); the username match is only a fallback.
+  const confirmed = result.confirmed ?? result.aliases.some((a) => a.toLowerCase().includes(old.slice(1).split('@')[0]!.toLowerCase()))
   cli.out.result(
     { ok: confirmed, account: account.handle ?? account.id, aliases: result.aliases, changed: result.changed },
     confirmed ? `${account.handle ?? account.id} now lists ${old} among its aliases: ${result.aliases.join(', ')}` : `${old} is not among the aliases yet.`,
