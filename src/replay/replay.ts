@@ -174,6 +174,14 @@ async function batchedRelations(run: Run, kind: 'follows' | 'blocks', records: A
 async function lists(run: Run, records: AsyncIterable<ListRecord>) {
   const { target, journal, dryRun } = run.options
   for await (const list of records) {
+    if (list.members.length === 0) {
+      // An empty list is still a list the user made: create it once (the journal keys it by name alone).
+      await run.apply('lists', `${list.name}\0`, `${list.name} (empty)`, async () => {
+        await target.list!(list, [])
+        return { status: 'applied' }
+      })
+      continue
+    }
     const pending = list.members.filter((m) => !journal.isDone('lists', `${list.name}\0${m.id}`))
     for (const member of list.members) if (!pending.includes(member)) run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'done-before' })
     if (pending.length === 0) continue
