@@ -145,6 +145,7 @@ export interface MediaRecord {
   folder?: string | null
   source: { url?: string | null; cid?: string | null; id?: string | null; mxc?: string | null }
   attachedTo?: string[]
+  native?: unknown
 }
 
 export interface RecordsByKind {
