@@ -48,7 +48,8 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-function report(out: Output, error: unknown, signal: AbortSignal): number {
+/** Prints one failure as `error:` and `hint:` lines (and a --json result) and returns its exit code. */
+export function report(out: Output, error: unknown, signal: AbortSignal): number {
   out.stopProgress()
   const commanderCode = (error as { code?: string }).code
   if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {

@@ -8,6 +8,6 @@ export function registerNetworks(): void {
   registerTargetFactory('misskey', () => import('../adapters/misskey/index.js').then((m) => m.replayTarget))
   registerTargetFactory('mastodon', () => import('../adapters/mastodon/index.js').then((m) => m.replayTarget))
   registerTargetFactory('matrix', () => import('../adapters/matrix/index.js').then((m) => m.replayTarget))
-  registerMigrationFactory(['misskey'], () => import('../adapters/misskey/index.js').then((m) => m.migration))
+  registerMigrationFactory(['misskey', 'sharkey', 'cherrypick'], () => import('../adapters/misskey/index.js').then((m) => m.migration))
   registerMigrationFactory(['mastodon', 'gotosocial', 'akkoma', 'pleroma'], () => import('../adapters/mastodon/index.js').then((m) => m.migration))
 }

@@ -66,7 +66,7 @@ export function register(program: Command, cli: CliContext): void {
       .command('add')
       .description('add an old account to the new account\'s aliases (keeps existing aliases)')
       .argument('<old-account>', 'the account you are moving from, e.g. @me@old.example')
-      .requiredOption('--to <flavor>', 'the new server\'s software: misskey, mastodon, gotosocial, akkoma')
+      .requiredOption('--to <flavor>', 'the new server\'s software: misskey, sharkey, cherrypick, mastodon, gotosocial, akkoma')
       .requiredOption('--server <url>', 'the new account\'s server')
       .option('--token-env <NAME>', 'environment variable holding the new account\'s access token')
       .action(async (oldAccount: string, options: AliasOptions) => {

@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream'
 import { spawn } from 'node:child_process'
 import { Output } from '../../src/cli/output.js'
-import type { CliContext } from '../../src/cli/main.js'
+import { report, type CliContext } from '../../src/cli/main.js'
 
 export interface CapturedCli {
   cli: CliContext
@@ -44,4 +44,27 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; killA
     if (options.killAfterMs !== undefined) setTimeout(() => child.kill(options.signal ?? 'SIGINT'), options.killAfterMs)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
+}
+
+export interface CommandRun<T> {
+  code: number
+  value: T | undefined
+  error: Error | undefined
+  stderr: string
+  stdout: string
+}
+
+/**
+ * Runs a command's run() in-process; a failure is reported exactly as the CLI reports it (src/cli/main.ts `report`),
+ * so tests can check exit codes and the `error:`/`hint:` lines without a built CLI.
+ */
+export async function runCommand<T>(env: NodeJS.ProcessEnv, fn: (cli: CliContext, abort: () => void) => Promise<T>, options: { json?: boolean } = {}): Promise<CommandRun<T>> {
+  const captured = captureCli({ env, json: options.json })
+  try {
+    const value = await fn(captured.cli, captured.abort)
+    return { code: 0, value, error: undefined, stderr: captured.stderr(), stdout: captured.stdout() }
+  } catch (error) {
+    const code = report(captured.cli.out, error, captured.cli.signal)
+    return { code, value: undefined, error: error as Error, stderr: captured.stderr(), stdout: captured.stdout() }
+  }
 }

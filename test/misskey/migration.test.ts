@@ -11,7 +11,7 @@ import { run as exportMisskey } from '../../src/commands/export-misskey.js'
 import { createMigrationFactory } from '../../src/adapters/misskey/index.js'
 import { adapterContext } from '../../src/cli/adapter-context.js'
 import { captureCli } from '../_util/cli.js'
-import { runCommand } from './run-command.js'
+import { runCommand } from '../_util/cli.js'
 import { FAST_HTTP, startWorld, type World } from './world.js'
 
 const factory = createMigrationFactory({ http: FAST_HTTP })

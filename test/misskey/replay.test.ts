@@ -13,7 +13,7 @@ import { startFaultProxy } from '../_util/fault-proxy.js'
 import { captureCli } from '../_util/cli.js'
 import { startMisskeyServer, type MisskeyTestServer } from '../servers/misskey/server.js'
 import type { UserRecord } from '../servers/misskey/state.js'
-import { runCommand } from './run-command.js'
+import { runCommand } from '../_util/cli.js'
 import { FAST_HTTP, followingOf, startWorld, type World } from './world.js'
 
 let pacing: MisskeyTuning = {}
