@@ -161,11 +161,17 @@ test('a backup killed with SIGKILL and run again completes, and the store verifi
   }
 })
 
-test('--all-accounts backs up every account on the PDS, each as its own snapshot', async () => {
+test('--all-accounts backs up every active account on the PDS, each as its own snapshot, and reports the inactive', async () => {
   const store = join(dir, 'all-store')
-  const outcomes = await backup(undefined, { store, pds: network.pds.url, allAccounts: true }, captureCli().cli)
+  const mallory = world.friends[2]!
+  await mallory.agent.com.atproto.server.deactivateAccount({})
+  const { cli } = captureCli({ json: true })
+  const outcomes = await backup(undefined, { store, pds: network.pds.url, allAccounts: true }, cli)
   assert.equal(outcomes.length, 4)
-  assert.ok(outcomes.every((o) => o.status === 'changed'))
+  assert.deepEqual(outcomes.filter((o) => o.status === 'changed').map((o) => o.did).sort(), [world.alice.did, world.friends[0]!.did, world.friends[1]!.did].sort())
+  const skipped = outcomes.find((o) => o.did === mallory.did)!
+  assert.equal(skipped.status, 'skipped')
+  assert.match(skipped.reason!, /deactivated/)
   const snapshots = await (await openStore(store)).listSnapshots()
-  assert.deepEqual(new Set(snapshots.map((s) => s.subject.id)), new Set([world.alice.did, ...world.friends.map((f) => f.did)]))
+  assert.deepEqual(new Set(snapshots.map((s) => s.subject.id)), new Set([world.alice.did, world.friends[0]!.did, world.friends[1]!.did]))
 })
