@@ -91,7 +91,10 @@ export interface Target {
   follow(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome>
   block?(account: ResolvedAccount): Promise<Outcome>
   mute?(account: ResolvedAccount, settings: RelationRecord): Promise<Outcome>
-  /** Creates the list if needed (matched by name) and adds the members; one outcome per member. */
+  /**
+   * Creates the list if needed (matched by name) and adds the members; one outcome per member. Called with no
+   * members for an empty list, it may return one outcome for the list itself (else the driver counts it applied).
+   */
   list?(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]>
   /**
    * Optional batching for networks that write many items per request (AT Protocol's applyWrites takes 200): the

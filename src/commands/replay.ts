@@ -9,7 +9,8 @@ import type { ReplayKind, TargetFactory, TargetFlags } from '../adapters/adapter
 import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
-import { replay, REPLAY_ORDER, type ReplayOptions, type ReplaySummary } from '../replay/replay.js'
+import { replay, REPLAY_ORDER, type ReplayOptions } from '../replay/replay.js'
+import type { ReplaySummary } from '../replay/report.js'
 import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 
 export interface ReplayCommandOptions extends TargetFlags {

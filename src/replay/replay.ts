@@ -6,24 +6,10 @@ import type { AdapterContext, Outcome, ReplayKind, ResolvedAccount, Target } fro
 import type { ArchiveReader } from '../archive/reader.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../archive/records.js'
 import { throwIfAborted, UnsupportedError } from '../errors.js'
-import type { ReplayJournal, JournalStatus } from './journal.js'
+import type { ReplayJournal } from './journal.js'
+import { ReplayReport, type ReplaySummary } from './report.js'
 
 export const REPLAY_ORDER: readonly ReplayKind[] = ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes']
-
-export interface ReplayItem {
-  kind: ReplayKind
-  subject: string
-  status: JournalStatus | 'planned' | 'done-before'
-  reason?: string
-}
-
-export interface ReplaySummary {
-  items: ReplayItem[]
-  counts: Record<string, Record<string, number>>
-  /** When a kind was deferred by a limit: the earliest time to run again and how many items wait. */
-  deferred: { kind: ReplayKind; until: string; remaining: number }[]
-  failed: number
-}
 
 export interface ReplayOptions {
   archive: ArchiveReader
@@ -38,20 +24,11 @@ export function describeAccount(account: AccountRef): string {
   return account.handle ? `${account.handle}` : account.id
 }
 
-class Run {
-  readonly summary: ReplaySummary = { items: [], counts: {}, deferred: [], failed: 0 }
+class Run extends ReplayReport {
   #resolved = new Map<string, ResolvedAccount | null>()
 
-  constructor(readonly options: ReplayOptions) {}
-
-  note(item: ReplayItem): void {
-    this.summary.items.push(item)
-    const perKind = (this.summary.counts[item.kind] ??= {})
-    perKind[item.status] = (perKind[item.status] ?? 0) + 1
-    if (item.status === 'failed') this.summary.failed++
-    const human = `${item.kind} ${item.subject}: ${item.status}${item.reason ? ` (${item.reason})` : ''}`
-    this.options.context.out.event('item', { ...item }, item.status === 'failed' ? human : undefined)
-    if (item.status !== 'failed') this.options.context.out.debug(human)
+  constructor(readonly options: ReplayOptions) {
+    super(options.context.out)
   }
 
   async resolve(account: AccountRef): Promise<ResolvedAccount | null> {
@@ -176,10 +153,7 @@ async function lists(run: Run, records: AsyncIterable<ListRecord>) {
   for await (const list of records) {
     if (list.members.length === 0) {
       // An empty list is still a list the user made: create it once (the journal keys it by name alone).
-      await run.apply('lists', `${list.name}\0`, `${list.name} (empty)`, async () => {
-        await target.list!(list, [])
-        return { status: 'applied' }
-      })
+      await run.apply('lists', `${list.name}\0`, `${list.name} (empty)`, async () => (await target.list!(list, []))[0] ?? { status: 'applied' })
       continue
     }
     const pending = list.members.filter((m) => !journal.isDone('lists', `${list.name}\0${m.id}`))

@@ -71,7 +71,7 @@ describe('replay onto a second instance', () => {
   it('a dry run plans every item and changes nothing', async () => {
     const { cli, stderr } = captureCli({ env: { LIFEBOAT_MASTODON_TOKEN: newToken } })
     const summary = await replay(archive, { to: 'mastodon', server: world.neu.url, dryRun: true }, cli)
-    assert.deepEqual(summary.counts, { follows: { planned: 4 }, lists: { planned: 2 }, mutes: { planned: 2 }, blocks: { planned: 1 }, 'domain-blocks': { planned: 2 } })
+    assert.deepEqual(summary.counts, { follows: { planned: 4 }, lists: { planned: 3 }, mutes: { planned: 2 }, blocks: { planned: 1 }, 'domain-blocks': { planned: 2 } })
     assert.equal(world.neu.count(FOLLOW), 0)
     assert.match(stderr(), /allows 400 new follows a day/)
   })
@@ -89,7 +89,7 @@ describe('replay onto a second instance', () => {
       ['grace@friends.test', 'requested', true, false, null],
     ])
     // Mastodon lists hold only followed accounts; an empty list has no members to replay.
-    assert.deepEqual(graph.lists, [['Close, friends', ['bob@friends.test', 'carol@friends.test']]])
+    assert.deepEqual(graph.lists, [['Close, friends', ['bob@friends.test', 'carol@friends.test']], ['Empty', []]])
     assert.deepEqual(graph.blocks, ['frank@friends.test'])
     assert.deepEqual(graph.mutes, [['dave@friends.test', true, true], ['erin@friends.test', false, false]])
     assert.deepEqual(graph.domains, ['spam.example', 'worse.example'])
@@ -112,7 +112,7 @@ describe('replay onto a second instance', () => {
     const copy = join(dir, 'copy.zip')
     await copyFile(archive, copy)
     const fresh = await replay(copy, { to: 'mastodon', server: world.neu.url }, captureCli({ env: { LIFEBOAT_MASTODON_TOKEN: newToken } }).cli)
-    assert.deepEqual(fresh.counts, { follows: { unchanged: 4 }, lists: { unchanged: 2 }, mutes: { unchanged: 2 }, blocks: { unchanged: 1 }, 'domain-blocks': { unchanged: 2 } })
+    assert.deepEqual(fresh.counts, { follows: { unchanged: 4 }, lists: { unchanged: 3 }, mutes: { unchanged: 2 }, blocks: { unchanged: 1 }, 'domain-blocks': { unchanged: 2 } })
     assert.equal(posts(), postsBefore, 'nothing was written')
   })
 })
@@ -147,7 +147,7 @@ describe('the daily follow cap', () => {
     const graph = await graphOf(world.neu, newAlice.id, token)
     assert.deepEqual(graph.blocks, ['frank@friends.test'])
     assert.equal(graph.mutes.length, 2)
-    assert.deepEqual(graph.lists, [['Close, friends', []]])
+    assert.deepEqual(graph.lists, [['Close, friends', []], ['Empty', []]])
 
     clock += 86_400_000
     const second = await replay(archive, { to: 'mastodon', server: world.neu.url }, captureCli({ env: { LIFEBOAT_MASTODON_TOKEN: token } }).cli)
@@ -157,6 +157,6 @@ describe('the daily follow cap', () => {
     assert.equal(world.neu.count(FOLLOW), 4, 'four accounts, four follows')
     const after = await graphOf(world.neu, newAlice.id, token)
     assert.equal(after.follows.length, 4)
-    assert.deepEqual(after.lists, [['Close, friends', ['bob@friends.test', 'carol@friends.test']]])
+    assert.deepEqual(after.lists, [['Close, friends', ['bob@friends.test', 'carol@friends.test']], ['Empty', []]])
   })
 })

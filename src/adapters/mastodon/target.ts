@@ -150,6 +150,12 @@ export class MastodonTarget implements Target {
 
   /** Finds the list by title or creates it, then adds the members; Mastodon lists only hold accounts one follows. */
   async list(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]> {
+    if (members.length === 0) {
+      this.#lists ??= await this.client.get<List[]>('/api/v1/lists')
+      const existed = this.#lists.some((l) => l.title === list.name)
+      await this.#listNamed(list)
+      return [{ status: existed ? 'unchanged' : 'applied' }]
+    }
     const target = await this.#listNamed(list)
     const present = new Set<string>()
     for await (const account of this.client.items<Account>(`/api/v1/lists/${encodeURIComponent(target.id)}/accounts`, { limit: 80 })) present.add(account.id)

@@ -5,7 +5,7 @@ import type { AdapterContext, Outcome, ReplayKind } from '../adapter.js'
 import type { ArchiveReader } from '../../archive/reader.js'
 import type { JournalEntry, ReplayJournal } from '../../replay/journal.js'
 import { FINAL_STATUSES } from '../../replay/journal.js'
-import type { ReplayItem, ReplaySummary } from '../../replay/replay.js'
+import { ReplayReport } from '../../replay/report.js'
 import { AuthError, RemoteError, throwIfAborted } from '../../errors.js'
 
 export type MatrixOutcome = Outcome & { targetId?: string }
@@ -25,11 +25,12 @@ export interface ApplyOptions {
   plan?: string
 }
 
-export class ReplayRun {
-  readonly summary: ReplaySummary = { items: [], counts: {}, deferred: [], failed: 0 }
+export class ReplayRun extends ReplayReport {
   #stopped = new Set<ReplayKind>()
 
-  constructor(readonly options: MatrixReplayOptions) {}
+  constructor(readonly options: MatrixReplayOptions) {
+    super(options.context.out)
+  }
 
   get journal(): ReplayJournal {
     return this.options.journal
@@ -39,15 +40,6 @@ export class ReplayRun {
     return this.options.only.includes(kind)
   }
 
-  note(item: ReplayItem): void {
-    this.summary.items.push(item)
-    const perKind = (this.summary.counts[item.kind] ??= {})
-    perKind[item.status] = (perKind[item.status] ?? 0) + 1
-    if (item.status === 'failed') this.summary.failed++
-    const human = `${item.kind} ${item.subject}: ${item.status}${item.reason ? ` (${item.reason})` : ''}`
-    this.options.context.out.event('item', { ...item }, item.status === 'failed' ? human : undefined)
-    if (item.status !== 'failed') this.options.context.out.debug(human)
-  }
 
   /** The target ID an earlier (or this) run recorded for an item, when it reached the target. */
   targetOf(kind: ReplayKind, key: string): string | undefined {

@@ -4,7 +4,8 @@
 // Each step reuses the journal of src/replay/journal.ts, so a rerun continues and never repeats a write.
 import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
 import type { AccountRef } from '../../archive/records.js'
-import type { ReplayOptions, ReplaySummary } from '../../replay/replay.js'
+import type { ReplayOptions } from '../../replay/replay.js'
+import type { ReplaySummary } from '../../replay/report.js'
 import { isMatrixError } from './errors.js'
 import { replayIgnored, replayProfile, replayPushRules, replayTags } from './replay-account.js'
 import { mergeDirect, replayDirect, replayRooms, type TargetState } from './replay-rooms.js'
