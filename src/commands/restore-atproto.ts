@@ -2,8 +2,7 @@
 // account's repo, blobs and preferences back onto a PDS account (docs/adapters/atproto.md "Restore").
 import type { Command } from 'commander'
 import { openAsBlob } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises' // mkdtemp creates the directory owner-only (0700)
-import { tmpdir } from 'node:os'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createWriteStream } from 'node:fs'
@@ -96,7 +95,10 @@ export async function run(options: RestoreOptions, cli: CliContext): Promise<Res
   const context = adapterContext(cli)
   const identifier = 'did' in target ? target.did : target.handle
   const session = await login(context.http, pds, identifier, password)
-  const work = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'))
+  if (options.store) await openStore(options.store) // a missing store is exit 10 before anything is written
+  // Working files (a whole repo CAR, blobs) go beside the store or the archive, never to /tmp: /tmp is often RAM on
+  // small servers, and these files hold the account's data. mkdtemp creates the directory owner-only (0700).
+  const work = await mkdtemp(options.store ? join(options.store, 'tmp', 'restore-') : `${options.archive}.restore-`)
   let input: (RestoreInput & { label: string; close?: () => void }) | undefined
   try {
     input = options.store ? await fromSnapshot(options, work) : await fromArchive(options, work)

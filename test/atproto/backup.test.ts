@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TestNetworkNoAppView, TestPds } from '@atproto/dev-env'
@@ -109,6 +109,19 @@ test('backups: full, then unchanged in at most three requests, then a diff that 
     // A second restore changes nothing and uploads nothing.
     const again = await restore({ store, snapshot: 'latest', toPds: pds2.url, did: target.did, passwordEnv: 'TPW' }, captureCli({ env: { TPW: target.password } }).cli)
     assert.equal(again.uploadedBlobs, 0)
+
+    // From an archive instead of a snapshot: the same records and blobs arrive.
+    const archive = join(dir, 'for-restore.zip')
+    await exportAtproto(world.alice.did, { output: archive, pds: network.pds.url }, captureCli().cli)
+    const fromArchive = await createAccount(pds2.url, 'from-archive')
+    const viaArchive = await restore({ archive, toPds: pds2.url, did: fromArchive.handle, passwordEnv: 'APW' }, captureCli({ env: { APW: fromArchive.password } }).cli)
+    assert.equal(viaArchive.status.importedBlobs, viaArchive.status.expectedBlobs)
+    const archived = await fromArchive.agent.com.atproto.repo.listRecords({ repo: fromArchive.did, collection: 'app.bsky.feed.post', limit: 100 })
+    assert.deepEqual(
+      archived.data.records.map((r) => `${r.uri.split('/').pop()} ${r.cid}`).sort(),
+      sourceRecords.data.records.map((r) => `${r.uri.split('/').pop()} ${r.cid}`).sort(),
+    )
+    assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.restore-')), [], 'the working directory is removed')
   } finally {
     await pds2.close()
   }
