@@ -1,7 +1,6 @@
 // Issue 3's figures: exporting an account of 10,000 records and 300 blobs from a real PDS behind 40 ms of added
 // latency, as a ratio of the time to fetch the same CAR and blobs with maximal parallelism; the export's peak RSS
 // (a child process running the real CLI); and an incremental backup of the unchanged account.
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,18 +9,10 @@ import { createAccount } from '../src/demo/sample-account.js'
 import { solidPng } from '../src/demo/png.js'
 import { startFaultProxy } from '../test/_util/fault-proxy.js'
 import { report, timed } from './_report.js'
+import { runLifeboat as cli } from './_cli.js'
 
 const RECORDS = 10_000
 const BLOBS = 300
-
-function cli(args: string[]): Promise<{ code: number | null; rssKb: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', './bench/_rss.mjs', 'bin/lifeboat.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => resolve({ code, rssKb: Number(/PEAK_RSS_KB (\d+)/.exec(stderr)?.[1] ?? 0), stderr }))
-  })
-}
 
 async function seed(pds: string) {
   const account = await createAccount(pds, 'bench')
@@ -32,12 +23,12 @@ async function seed(pds: string) {
     const { data } = await agent.uploadBlob(solidPng(120, 90, [i & 0xff, (i * 7) & 0xff, 90], i), { encoding: 'image/png' })
     blobs.push(data.blob)
   }
-  const writes = []
+  const writes: { $type: 'com.atproto.repo.applyWrites#create'; collection: string; value: Record<string, unknown> }[] = []
   for (let i = 0; i < RECORDS; i++) {
     const createdAt = new Date(now - (RECORDS - i) * 1000).toISOString()
     const value: Record<string, unknown> = { $type: 'app.bsky.feed.post', text: `post number ${i} with some text to make it realistic`, createdAt, langs: ['en'] }
     if (i < BLOBS) value.embed = { $type: 'app.bsky.embed.images', images: [{ image: blobs[i], alt: `image ${i}` }] }
-    writes.push({ $type: 'com.atproto.repo.applyWrites#create', collection: 'app.bsky.feed.post', value })
+    writes.push({ $type: 'com.atproto.repo.applyWrites#create' as const, collection: 'app.bsky.feed.post', value })
     if (writes.length === 200) {
       await agent.com.atproto.repo.applyWrites({ repo: account.did, writes: writes.splice(0) })
     }

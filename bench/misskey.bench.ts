@@ -8,9 +8,7 @@
 // - replaying 1,000 follows under following/create's recorded limit (100 per hour, with the hour shrunk to a few
 //   seconds on both sides), as a ratio of the limit's floor ((⌈N/100⌉ − 1) windows), and how many requests the
 //   server answered 429.
-// Runs the real export command: through the built CLI when `export misskey` is wired into it, else the command's
-// run() in a tsx child (whose RSS then includes tsx's own).
-import { spawn, spawnSync } from 'node:child_process'
+// Runs the real export command through the built CLI, as a user's shell would (bench/_cli.ts).
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -20,6 +18,7 @@ import { startMisskeyServer } from '../test/servers/misskey/server.js'
 import { seedRecordedScenario } from '../test/servers/misskey/scenario.js'
 import { startFaultProxy } from '../test/_util/fault-proxy.js'
 import { captureCli } from '../test/_util/cli.js'
+import { runLifeboat } from './_cli.js'
 import { report, timed } from './_report.js'
 
 const NOTES = 50_000
@@ -30,36 +29,10 @@ const HOUR_MS = 3_000
 /** The exporter's parallel downloads (src/adapters/misskey/source.ts default). */
 const DOWNLOADS = 5
 
-async function childExport(): Promise<void> {
-  const [, , , server, output] = process.argv
-  const { run } = await import('../src/commands/export-misskey.js')
-  const { cli } = captureCli({ env: process.env })
-  const started = performance.now()
-  await run({ server: server!, output: output! }, cli)
-  process.stdout.write(`EXPORT_MS ${performance.now() - started}\n`)
-}
-
-/** Whether the built CLI lists `misskey` among the export subcommands. */
-const help = spawnSync(process.execPath, ['bin/lifeboat.js', 'export', '--help'], { encoding: 'utf8' })
-const viaCli = /^\s+misskey\b/m.test(`${help.stdout}${help.stderr}`)
-
-function exportChild(server: string, output: string, token: string): Promise<{ ms: number; rssKb: number }> {
-  const args = viaCli
-    ? ['--import', './bench/_rss.mjs', 'bin/lifeboat.js', '--quiet', 'export', 'misskey', '--server', server, '-o', output]
-    : ['--import', 'tsx', '--import', './bench/_rss.mjs', 'bench/misskey.bench.ts', '--child-export', server, output]
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIFEBOAT_MISSKEY_TOKEN: token } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`export failed (${code}): ${stderr}`))
-      const ms = Number(/EXPORT_MS ([\d.]+)/.exec(stdout)?.[1] ?? performance.now() - started)
-      resolve({ ms, rssKb: Number(/PEAK_RSS_KB (\d+)/.exec(stderr)?.[1] ?? 0) })
-    })
-  })
+async function exportChild(server: string, output: string, token: string): Promise<{ ms: number; rssKb: number }> {
+  const run = await runLifeboat(['--quiet', 'export', 'misskey', '--server', server, '-o', output], { LIFEBOAT_MISSKEY_TOKEN: token })
+  if (run.code !== 0) throw new Error(`export failed (${run.code}): ${run.stderr}`)
+  return { ms: run.ms, rssKb: run.rssKb }
 }
 
 async function post(base: string, endpoint: string, body: Record<string, unknown>): Promise<unknown> {
@@ -121,7 +94,7 @@ async function exportFigures(dir: string): Promise<void> {
     })
     const sc = seedRecordedScenario(small.seed)
     const tiny = await exportChild(small.url, join(dir, 'small.zip'), sc.tokens.aliceApp)
-    report({ name: 'export peak RSS', value: exported.rssKb / 1024, baseline: tiny.rssKb / 1024, unit: 'MiB', against: `the same export of a 149-note account${viaCli ? '' : ' (tsx child)'}`, note: '≈1.0 means memory does not grow with the account; the peak is the archive writer zipping 2,000 media members (docs/adapters/misskey.md "Memory")' })
+    report({ name: 'export peak RSS', value: exported.rssKb / 1024, baseline: tiny.rssKb / 1024, unit: 'MiB', against: 'the same export of a 149-note account', note: '≈1.0 means memory does not grow with the account' })
   } finally {
     await proxy.close()
     await Promise.all([server.close(), small.close()])
@@ -155,9 +128,7 @@ async function replayFigures(dir: string): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child-export') {
-  await childExport()
-} else {
+{
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-misskey-'))
   try {
     await exportFigures(dir)
