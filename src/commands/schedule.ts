@@ -24,14 +24,18 @@ export interface ScheduleSystemdDeps {
   executable?: string[]
 }
 
-/** This Node binary and the lifeboat script it is running, with symbolic links resolved (npm bin links move). */
+/**
+ * This Node binary, the V8 flags it runs with (bin/lifeboat.js's shebang keeps the young generation small; a unit
+ * that names node directly must pass them itself), and the lifeboat script, with symbolic links resolved.
+ */
 function currentExecutable(): string[] {
   const script = process.argv[1]
   if (!script) return [process.execPath]
+  const flags = process.execArgv.filter((arg) => arg.startsWith('--max-semi-space-size'))
   try {
-    return [process.execPath, realpathSync(script)]
+    return [process.execPath, ...flags, realpathSync(script)]
   } catch {
-    return [process.execPath, script]
+    return [process.execPath, ...flags, script]
   }
 }
 
