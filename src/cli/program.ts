@@ -70,6 +70,11 @@ function exitOverrideAll(command: Command): void {
   }
 }
 
+/** The parent command `name` (e.g. `export`, `import`), created on first use by whichever subcommand registers first. */
+export function parentCommand(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description)
+}
+
 /** Adds the "Example:" block every command's --help must show. */
 export function withExamples(command: Command, ...examples: string[]): Command {
   return command.addHelpText('after', `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`)

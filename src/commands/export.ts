@@ -10,6 +10,7 @@ import { ArchiveWriter } from '../archive/writer.js'
 import type { Manifest } from '../archive/records.js'
 import { PartialFailureError, UsageError } from '../errors.js'
 import { formatBytes } from './inspect.js'
+import { parentCommand } from '../cli/program.js'
 
 export interface ExportCommandOptions {
   output: string
@@ -25,9 +26,7 @@ export interface ExportResult {
 }
 
 export function exportParent(program: Command): Command {
-  const existing = program.commands.find((c) => c.name() === 'export')
-  if (existing) return existing
-  return program.command('export').description('export an account into a portable archive (docs/archive-format.md)')
+  return parentCommand(program, 'export', 'export an account into a portable archive (docs/archive-format.md)')
 }
 
 export function requireOutput(output: string | undefined): string {

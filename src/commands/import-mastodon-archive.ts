@@ -2,14 +2,12 @@
 // archive (and its CSV exports) as a Lifeboat archive, for accounts whose server is gone (docs/adapters/mastodon.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
 import { importMastodonArchive, readIdentity } from '../adapters/mastodon/archive-import.js'
 import { openExportArchive } from '../adapters/mastodon/export-archive.js'
-import { ArchiveWriter } from '../archive/writer.js'
-import type { Manifest } from '../archive/records.js'
-import { PartialFailureError } from '../errors.js'
-import { requireOutput } from './export.js'
-import { formatBytes } from './inspect.js'
+import { MASTODON_CAPABILITIES } from '../adapters/mastodon/source.js'
+import type { Source } from '../adapters/adapter.js'
+import { parentCommand, withExamples } from '../cli/program.js'
+import { requireOutput, runExport, type ExportResult } from './export.js'
 
 export interface ImportMastodonArchiveOptions {
   output: string
@@ -17,48 +15,25 @@ export interface ImportMastodonArchiveOptions {
   force?: boolean
 }
 
-export interface ImportResult {
-  archive: string
-  manifest: Manifest
-  failures: { kind: string; item: string; reason: string }[]
-}
-
 /** The `import` parent command, shared with other networks' importers. */
 export function importParent(program: Command): Command {
-  const existing = program.commands.find((c) => c.name() === 'import')
-  if (existing) return existing
-  return program.command('import').description('turn a network\'s own export into a Lifeboat archive (docs/archive-format.md)')
+  return parentCommand(program, 'import', 'turn a network\'s own export into a Lifeboat archive (docs/archive-format.md)')
 }
 
-export async function run(archivePath: string, options: ImportMastodonArchiveOptions, cli: CliContext): Promise<ImportResult> {
+export async function run(archivePath: string, options: ImportMastodonArchiveOptions, cli: CliContext): Promise<ExportResult> {
   const output = requireOutput(options.output)
   // A tar.gz is unpacked beside the output (not in /tmp: it holds private posts and may be large), then removed.
   const archive = await openExportArchive(archivePath, { scratchDir: `${output}.import.d`, signal: cli.signal })
   try {
     const identity = await readIdentity(archive)
     cli.out.info(`Importing the ${archive.kind} archive of ${identity.account.handle} (${identity.server}) …`)
-    const writer = await ArchiveWriter.open({ path: output, force: options.force, signal: cli.signal, source: { network: 'mastodon', server: identity.server, account: identity.account } })
-    let manifest: Manifest
-    let failures: ImportResult['failures']
-    try {
-      const report = await importMastodonArchive({ archive, identity, writer, csvFiles: options.csv ?? [], out: cli.out, signal: cli.signal })
-      failures = report.failures
-      for (const failure of failures) writer.note(`failed ${failure.kind} ${failure.item}: ${failure.reason}`)
-      manifest = await writer.finish()
-    } catch (error) {
-      await writer.abort()
-      throw error
+    // Mastodon's own archive is one more Source: the export run writes, verifies and reports it like any other.
+    const source: Source = {
+      capabilities: MASTODON_CAPABILITIES,
+      describe: async () => ({ server: identity.server, account: identity.account }),
+      exportTo: async (writer) => ({ counts: {}, ...(await importMastodonArchive({ archive, identity, writer, csvFiles: options.csv ?? [], out: cli.out, signal: cli.signal })) }),
     }
-    const mediaBytes = Object.entries(manifest.members).reduce((n, [name, m]) => (name.startsWith('media/') ? n + m.size : n), 0)
-    for (const failure of failures) cli.out.event('item-failed', failure)
-    const counts = Object.entries(manifest.counts).map(([k, v]) => `${k} ${v}`).join(', ')
-    cli.out.result({ ok: failures.length === 0, archive: output, counts: manifest.counts, mediaBytes, failures }, `Wrote ${output}: ${counts}; media ${formatBytes(mediaBytes)}.`)
-    if (failures.length > 0) {
-      throw new PartialFailureError(`${failures.length} item${failures.length === 1 ? '' : 's'} of the Mastodon archive could not be read; the new archive holds everything else.`, {
-        hint: 'The archive notes list each failure.',
-      })
-    }
-    return { archive: output, manifest, failures }
+    return await runExport(source, { output, force: options.force }, cli)
   } finally {
     await archive.close()
   }
