@@ -7,9 +7,8 @@
 //   media downloads (outside /api) overlap it;
 // - how many requests the server refused (429): pacing by X-RateLimit-* should leave none;
 // - the export's peak RSS (a child process), against the same child exporting a 200-status account.
-// The export runs as the command's run() in a tsx child (its RSS includes tsx's own), with every request for the
-// server (Link pages and media URLs included) sent through the latency proxy.
-import { spawn } from 'node:child_process'
+// The export runs as the real CLI (bench/_cli.ts) with --server naming the latency proxy, so every request (Link
+// pages and media URLs included) goes through it.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,6 +17,7 @@ import { startMastodonServer, type MastodonTestServer } from '../test/servers/ma
 import type { RateLimitOptions } from '../test/servers/mastodon/types.js'
 import { startFaultProxy } from '../test/_util/fault-proxy.js'
 import { report } from './_report.js'
+import { runLifeboat } from './_cli.js'
 
 const STATUSES = 20_000
 const MEDIA = 1_000
@@ -26,36 +26,12 @@ const PAGING = { limit: 300, periodSeconds: 60 }
 /** Mastodon's budgets (rack_attack.rb) with 15 min shrunk to 60 s. */
 const LIMITS: RateLimitOptions = { paging: PAGING, perToken: { limit: 300, periodSeconds: 20 }, perUser: { limit: 1500, periodSeconds: 20 }, unauthenticated: { limit: 300, periodSeconds: 20 } }
 
-async function childExport(): Promise<void> {
-  const [, , , server, proxy, output] = process.argv
-  const { run } = await import('../src/commands/export-mastodon.js')
-  const { captureCli } = await import('../test/_util/cli.js')
-  const { createHttpClient } = await import('../src/net/http-client.js')
-  const { cli } = captureCli({ env: process.env })
-  const fetchImpl: typeof fetch = (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    return fetch(url.startsWith(server!) ? proxy + url.slice(server!.length) : url, init)
-  }
-  const context = { http: createHttpClient({ signal: cli.signal, fetchImpl }), signal: cli.signal, out: cli.out }
-  const started = performance.now()
-  await run({ server: server!, output: output! }, cli, { context })
-  process.stdout.write(`EXPORT_MS ${performance.now() - started}\n`)
-}
-
-function exportChild(server: string, proxy: string, output: string, token: string): Promise<{ ms: number; rssKb: number; startedAt: number }> {
-  const args = ['--import', 'tsx', '--import', './bench/_rss.mjs', 'bench/mastodon.bench.ts', '--child-export', server, proxy, output]
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now()
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIFEBOAT_MASTODON_TOKEN: token } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`export failed (${code}): ${stderr}`))
-      resolve({ ms: Number(/EXPORT_MS ([\d.]+)/.exec(stdout)?.[1] ?? Date.now() - startedAt), rssKb: Number(/PEAK_RSS_KB (\d+)/.exec(stderr)?.[1] ?? 0), startedAt })
-    })
-  })
+/** The real CLI, pointed at the proxy (paging links are followed on the configured server whatever host they name). */
+async function exportChild(_server: string, proxy: string, output: string, token: string): Promise<{ ms: number; rssKb: number; startedAt: number }> {
+  const startedAt = Date.now()
+  const run = await runLifeboat(['--quiet', 'export', 'mastodon', '--server', proxy, '-o', output], { LIFEBOAT_MASTODON_TOKEN: token })
+  if (run.code !== 0) throw new Error(`export failed (${run.code}): ${run.stderr}`)
+  return { ms: run.ms, rssKb: run.rssKb, startedAt }
 }
 
 /**
@@ -117,13 +93,13 @@ async function main(): Promise<void> {
       baseline: bound / 1000,
       unit: 's',
       against: `the budget's lower bound for its ${paging} paging requests (40 ms each, ≤ ${PAGING.limit} per epoch-aligned window)`,
-      note: 'lower is better; includes the tsx child starting, collections, archive writing, zip and re-verify',
+      note: 'lower is better; includes the CLI starting, collections, archive writing, zip and re-verify',
     })
     report({ name: 'export: requests refused (429)', value: server.requests.filter((r) => r.status === 429).length, baseline: server.requests.length, unit: 'requests', against: 'requests made', note: '0 means the export paced itself before the server had to refuse' })
 
     const smallToken = seed(small, 200, 10)
     const tiny = await exportChild(small.url, smallProxy.url, join(dir, 'small.zip'), smallToken)
-    report({ name: 'export peak RSS', value: exported.rssKb / 1024, baseline: tiny.rssKb / 1024, unit: 'MiB', against: 'the same export of a 200-status account (tsx child)', note: '≈1.0 means memory does not grow with the account' })
+    report({ name: 'export peak RSS', value: exported.rssKb / 1024, baseline: tiny.rssKb / 1024, unit: 'MiB', against: 'the same export of a 200-status account', note: '≈1.0 means memory does not grow with the account' })
   } finally {
     await Promise.all([proxy.close(), smallProxy.close()])
     await Promise.all([server.close(), small.close()])
@@ -131,5 +107,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child-export') await childExport()
-else await main()
+await main()

@@ -3,46 +3,23 @@
 // and parsed by a bare loop through the same proxy (the pages form a sequential chain; media download in parallel
 // beside it) — and the export's peak RSS against exporting a room of 1,000 events (≈1.0 means memory stays flat).
 // Each export runs in its own child process with bench/_rss.mjs preloaded.
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { Output } from '../src/cli/output.js'
-import { run as exportMatrix } from '../src/commands/export-matrix.js'
 import { startMatrixServer } from '../test/servers/matrix/server.js'
 import { startFaultProxy } from '../test/_util/fault-proxy.js'
+import { runLifeboat } from './_cli.js'
 import { report, timed } from './_report.js'
 
 const LATENCY_MS = 40
 const PAGE = 1000
 
-async function childMode(): Promise<void> {
-  const [, , , url, user, output] = process.argv
-  const cli = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: process.env }
-  const { ms } = await timed(() => exportMatrix({ homeserver: url!, user: user!, output: output!, force: true }, cli))
-  process.stdout.write(`EXPORT_MS ${ms}\n`)
-}
-
-/** Async: the test server and proxy live in this process, so it must keep serving while the child runs. */
-function exportInChild(url: string, user: string, token: string, output: string): Promise<{ ms: number; rssMiB: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/_rss.mjs', 'bench/matrix.bench.ts', '--child', url, user, output], {
-      env: { ...process.env, LIFEBOAT_MATRIX_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const ms = /EXPORT_MS ([\d.]+)/.exec(stdout)
-      const rss = /PEAK_RSS_KB (\d+)/.exec(stderr)
-      if (code !== 0 || !ms || !rss) reject(new Error(`export child failed (${code}): ${stderr}`))
-      else resolve({ ms: Number(ms[1]), rssMiB: Number(rss[1]) / 1024 })
-    })
-  })
+/** The real CLI in its own process, so its peak memory is measured apart from the servers hosted here. */
+async function exportInChild(url: string, user: string, token: string, output: string): Promise<{ ms: number; rssMiB: number }> {
+  const run = await runLifeboat(['--quiet', 'export', 'matrix', '--homeserver', url, '--user', user, '-o', output, '--force'], { LIFEBOAT_MATRIX_TOKEN: token })
+  if (run.code !== 0 || !run.rssKb) throw new Error(`export child failed (${run.code}): ${run.stderr}`)
+  return { ms: run.ms, rssMiB: run.rssKb / 1024 }
 }
 
 /** The floor: every `/messages` page of the room, one after another, fetched and parsed and nothing else. */
@@ -63,7 +40,6 @@ async function bareChain(url: string, token: string, roomId: string): Promise<{ 
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') return childMode()
   const server = await startMatrixServer()
   const proxy = await startFaultProxy({ target: server.url, latencyMs: LATENCY_MS })
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-matrix-'))
