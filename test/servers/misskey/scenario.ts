@@ -2,38 +2,13 @@
 // every kind, drive files in the root and in a folder, profile with avatar/banner/fields, follows, a block, a mute,
 // a renote mute, two lists, three antennas, two clips and three favorites; bob, carol, dave and erin around her.
 // Tests and benchmarks start from it and add what they need.
-import { deflateSync } from 'node:zlib'
+import { solidPng } from '../../../src/demo/png.js'
 import type { MisskeySeeder } from './seed.js'
 import type { DriveFileRecord, NoteRecord, UserRecord } from './state.js'
 
 /** A valid RGB PNG of one colour, `width`×`height`, so drive files have real bytes and real dimensions. */
 export function tinyPng(width: number, height: number, rgb: [number, number, number] = [40, 90, 200]): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (buf: Buffer): number => {
-    let c = 0xffffffff
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8)
-    return (c ^ 0xffffffff) >>> 0
-  }
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(data.length)
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const sum = Buffer.alloc(4)
-    sum.writeUInt32BE(crc(body))
-    return Buffer.concat([len, body, sum])
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())])
-  const raw = Buffer.concat(Array.from({ length: height }, () => row))
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+  return solidPng(width, height, rgb)
 }
 
 export interface Scenario {
