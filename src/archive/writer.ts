@@ -5,7 +5,7 @@
 // output reuses them by source key, so a resumed export downloads each file once.
 import { createReadStream } from 'node:fs'
 import { mkdir, open, readFile, rename, rm, stat, appendFile, chmod } from 'node:fs/promises'
-import { dirname, join, basename } from 'node:path'
+import { dirname, join } from 'node:path'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import archiver from 'archiver'
@@ -357,9 +357,5 @@ export class ArchiveWriter {
     }
     await rm(this.partialPath, { force: true })
     await this.#lock.release()
-  }
-
-  get outputName(): string {
-    return basename(this.options.path)
   }
 }

@@ -18,9 +18,11 @@ export async function run(archive: string, options: { format?: string }, cli: Cl
   } finally {
     reader.close()
   }
-  if (cli.out.json || format === 'json') {
-    cli.out.result({ ok: true, archive, count: follows.length, following: follows.map(({ native: _native, ...rest }) => rest) })
-    if (!cli.out.json) cli.out.data(JSON.stringify(follows.map(({ native: _native, ...rest }) => rest), null, 2) + '\n')
+  const listed = follows.map(({ native: _native, ...rest }) => rest)
+  if (cli.out.json) {
+    cli.out.result({ ok: true, archive, count: follows.length, following: listed })
+  } else if (format === 'json') {
+    cli.out.data(JSON.stringify(listed, null, 2) + '\n')
   } else if (format === 'csv') {
     cli.out.data(followingCsv(follows))
   } else {

@@ -51,3 +51,30 @@ test('a secret typed into a flag instead of a variable name is refused and never
   assert.equal(result.event, 'result')
   assert.equal(result.error.exitCode, 2)
 })
+
+test('follows prints the recorded follow list as text, importable CSV, or JSON', async () => {
+  const archive = 'fixtures/archives/good.zip'
+  const text = await runCli(['follows', archive])
+  assert.equal(text.code, 0)
+  assert.equal(text.stdout, 'bob@mastodon.example\thttps://mastodon.example/users/bob\ncarol@old.example\thttps://old.example/users/9carol\n')
+  const csv = await runCli(['follows', archive, '--format', 'csv'])
+  assert.equal(csv.stdout, 'Account address,Show boosts,Notify on new posts,Languages\nbob@mastodon.example,true,false,\ncarol@old.example,true,false,\n')
+  const json = await runCli(['follows', archive, '--format', 'json'])
+  assert.deepEqual(JSON.parse(json.stdout).map((f: { account: { handle: string } }) => f.account.handle), ['bob@mastodon.example', 'carol@old.example'])
+  assert.equal((await runCli(['follows', archive, '--format', 'xml'])).code, 2)
+})
+
+test('inspect --json and verify report on archives with the documented exit codes', async () => {
+  const inspected = await runCli(['--json', 'inspect', 'fixtures/archives/good.zip'])
+  assert.equal(inspected.code, 0)
+  const result = JSON.parse(inspected.stdout.trim())
+  assert.deepEqual(result.counts, { posts: 2, following: 2, blocks: 0, media: 1 })
+  assert.equal(result.account.handle, 'alice@old.example')
+  assert.equal(result.mediaFiles, 1)
+  assert.equal((await runCli(['verify', 'fixtures/archives/good.zip'])).code, 0)
+  const broken = await runCli(['--json', 'verify', 'fixtures/archives/broken-bitflip-media.zip'])
+  assert.equal(broken.code, 12)
+  const lines = broken.stdout.trim().split('\n').map((l) => JSON.parse(l))
+  assert.ok(lines.some((l) => l.event === 'problem' && /is damaged/.test(l.problem)))
+  assert.equal(lines.at(-1).error.exitCode, 12)
+})

@@ -10,8 +10,6 @@ export interface XrpcOptions {
   method?: 'GET' | 'POST'
   body?: BodyInit
   headers?: Record<string, string>
-  /** Extra Content-Length for streamed bodies (importRepo requires one). */
-  duplex?: 'half'
 }
 
 export function xrpcUrl(service: string, nsid: string, params: XrpcOptions['params'] = {}): string {
@@ -23,11 +21,8 @@ export function xrpcUrl(service: string, nsid: string, params: XrpcOptions['para
 export function xrpcInit(options: XrpcOptions): RequestInit {
   const headers: Record<string, string> = { ...options.headers }
   if (options.accessJwt) headers.authorization = `Bearer ${options.accessJwt}`
-  const init: RequestInit & { duplex?: 'half' } = { method: options.method ?? 'GET', headers }
-  if (options.body !== undefined) {
-    init.body = options.body
-    if (options.duplex) init.duplex = options.duplex
-  }
+  const init: RequestInit = { method: options.method ?? 'GET', headers }
+  if (options.body !== undefined) init.body = options.body
   return init
 }
 

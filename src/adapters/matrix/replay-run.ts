@@ -64,19 +64,23 @@ export class ReplayRun extends ReplayReport {
       this.note({ kind, subject, status: 'planned', ...(options.plan ? { reason: options.plan } : {}) })
       return
     }
-    let outcome: MatrixOutcome
-    try {
-      outcome = await action()
-    } catch (error) {
-      if (context.signal.aborted || error instanceof AuthError) throw error
-      outcome = asOutcome(error)
-    }
+    const outcome = await this.#attempt(action)
     const reason = 'reason' in outcome ? outcome.reason : undefined
     await this.journal.record({ kind, key, status: outcome.status, ...(reason ? { reason } : {}), ...(outcome.targetId ? { targetId: outcome.targetId } : {}) })
     this.note({ kind, subject, status: outcome.status, ...(reason ? { reason } : {}) })
     if (outcome.status === 'deferred') {
       this.#stopped.add(kind)
       this.summary.deferred.push({ kind, until: outcome.until, remaining: 0 })
+    }
+  }
+
+  /** Runs one step; an error becomes its outcome unless the run must stop (interrupted, or the login is refused). */
+  async #attempt(action: () => Promise<MatrixOutcome>): Promise<MatrixOutcome> {
+    try {
+      return await action()
+    } catch (error) {
+      if (this.options.context.signal.aborted || error instanceof AuthError) throw error
+      return asOutcome(error)
     }
   }
 
@@ -91,13 +95,7 @@ export class ReplayRun extends ReplayReport {
       this.note({ kind, subject, status: 'planned', ...(plan ? { reason: plan } : {}) })
       return
     }
-    let outcome: MatrixOutcome
-    try {
-      outcome = await action()
-    } catch (error) {
-      if (context.signal.aborted || error instanceof AuthError) throw error
-      outcome = asOutcome(error)
-    }
+    const outcome = await this.#attempt(action)
     this.note({ kind, subject, status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}) })
   }
 }
