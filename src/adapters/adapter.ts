@@ -73,6 +73,8 @@ export type Outcome =
   | { status: 'unchanged' }
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; reason: string }
+  /** The subject (an account, a room) cannot be found from the target: the replay ends with exit 3 and names it. */
+  | { status: 'unresolved'; reason: string }
   /** A limit (e.g. Mastodon's 400 follows a day) stops this kind until `until`; the rest of the kind waits too. */
   | { status: 'deferred'; reason: string; until: string }
 

@@ -10,8 +10,8 @@ import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
 import { replay, REPLAY_ORDER, type ReplayOptions } from '../replay/replay.js'
-import type { ReplaySummary } from '../replay/report.js'
-import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
+import { printable, replayError, type ReplaySummary } from '../replay/report.js'
+import { UnsupportedError, UsageError } from '../errors.js'
 
 export interface ReplayCommandOptions extends TargetFlags {
   to: string
@@ -71,16 +71,12 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
     } finally {
       await journal.close()
     }
-    const problems = summary.items.filter((i) => i.status === 'failed' || i.status === 'skipped')
-    const human = [summaryLine(summary), ...problems.map((p) => `  ${p.status}: ${p.kind} ${p.subject}${p.reason ? ` (${p.reason})` : ''}`)].join('\n')
-    cli.out.result({ ok: summary.failed === 0 && summary.deferred.length === 0, journal: path, counts: summary.counts, deferred: summary.deferred, items: summary.items }, human)
-    if (summary.failed > 0) {
-      throw new PartialFailureError(`${summary.failed} item${summary.failed === 1 ? '' : 's'} could not be replayed.`, { hint: 'Run the same command again to retry them; everything done is recorded in the journal.' })
-    }
-    if (summary.deferred.length > 0) {
-      const d = summary.deferred[0]!
-      throw new PartialFailureError(`The server's limit stopped the ${d.kind} replay with ${d.remaining + 1} left.`, { hint: `Run the same command again after ${d.until}; it continues from the journal.` })
-    }
+    const problems = summary.items.filter((i) => i.status === 'failed' || i.status === 'skipped' || i.status === 'unresolved')
+    const human = [summaryLine(summary), ...problems.map((p) => printable(`  ${p.status}: ${p.kind} ${p.subject}${p.reason ? ` (${p.reason})` : ''}`))].join('\n')
+    const unresolved = summary.unresolved.map((i) => ({ kind: i.kind, subject: i.subject }))
+    cli.out.result({ ok: summary.failed === 0 && summary.deferred.length === 0 && unresolved.length === 0, journal: path, counts: summary.counts, deferred: summary.deferred, unresolved, items: summary.items }, human)
+    const ending = replayError(summary)
+    if (ending) throw ending
     return summary
   } finally {
     archive.close()

@@ -2,14 +2,15 @@
 // replayed onto one target account. A rerun reads it first and never repeats an item that was applied, was already
 // there, or was skipped for a reason that does not change (gone, refused); failed and deferred items are tried
 // again. Each line is appended and fsynced before the next item starts, so a run killed at any point loses at most
-// the item in flight, and that item's write is idempotent on the target.
+// the item in flight, and that item's write is idempotent on the target. An item whose subject the target could not
+// find (`unresolved`) is tried again too: federation may know it by the next run.
 import { createHash } from 'node:crypto'
 import { open, readFile, type FileHandle } from 'node:fs/promises'
 import { dirname, basename, join } from 'node:path'
 import { acquireLock, type Lock } from '../files/lock.js'
 import { PRIVATE_FILE_MODE } from '../files/atomic-file.js'
 
-export type JournalStatus = 'applied' | 'unchanged' | 'skipped' | 'failed' | 'deferred'
+export type JournalStatus = 'applied' | 'unchanged' | 'skipped' | 'failed' | 'deferred' | 'unresolved'
 
 export interface JournalEntry {
   /** Replay kind: follows, lists, mutes, blocks, domain-blocks, likes, rooms … */

@@ -1,7 +1,8 @@
 // The one replay driver for every network: reads an archive's social graph and applies it through a Target, item by
 // item, in the order targets need (follows before lists, since Mastodon lists only take followed accounts), with the
 // journal deciding what is already done. Per-item failures are recorded and reported, never thrown; a deferred
-// outcome (a daily cap) stops that kind cleanly and says when to continue.
+// outcome (a daily cap) stops that kind cleanly and says when to continue. A subject the target cannot resolve is
+// `unresolved` (never silently skipped): the run names each one and ends with exit 3 (report.ts).
 import type { AdapterContext, Outcome, ReplayKind, ResolvedAccount, Target } from '../adapters/adapter.js'
 import type { ArchiveReader } from '../archive/reader.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../archive/records.js'
@@ -19,6 +20,9 @@ export interface ReplayOptions {
   dryRun: boolean
   context: AdapterContext
 }
+
+/** Why an account the target's resolve() returned null for is not replayed. */
+export const UNRESOLVED = { status: 'unresolved', reason: 'not found from the target server' } as const satisfies Outcome
 
 export function describeAccount(account: AccountRef): string {
   return account.handle ? `${account.handle}` : account.id
@@ -70,7 +74,7 @@ class Run extends ReplayReport {
   async applyToAccount(kind: ReplayKind, account: AccountRef, act: (resolved: ResolvedAccount) => Promise<Outcome>): Promise<boolean> {
     return this.apply(kind, account.id, describeAccount(account), async () => {
       const resolved = await this.resolve(account)
-      if (!resolved) return { status: 'skipped', reason: 'not found or gone' }
+      if (!resolved) return UNRESOLVED
       return act(resolved)
     })
   }
@@ -138,8 +142,8 @@ async function batchedRelations(run: Run, kind: 'follows' | 'blocks', records: A
       continue
     }
     if (!resolved) {
-      await journal.record({ kind, key: record.account.id, status: 'skipped', reason: 'not found or gone' })
-      run.note({ kind, subject: describeAccount(record.account), status: 'skipped', reason: 'not found or gone' })
+      await journal.record({ kind, key: record.account.id, ...UNRESOLVED })
+      run.note({ kind, subject: describeAccount(record.account), ...UNRESOLVED })
       continue
     }
     batch.push({ account: resolved, record })
@@ -171,8 +175,8 @@ async function lists(run: Run, records: AsyncIterable<ListRecord>) {
       })
       if (r === undefined) continue
       if (r === null) {
-        await journal.record({ kind: 'lists', key: `${list.name}\0${member.id}`, status: 'skipped', reason: 'not found or gone' })
-        run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'skipped', reason: 'not found or gone' })
+        await journal.record({ kind: 'lists', key: `${list.name}\0${member.id}`, ...UNRESOLVED })
+        run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, ...UNRESOLVED })
       } else resolved.push(r)
     }
     let outcomes: Outcome[]

@@ -43,6 +43,11 @@ function writes(server: MisskeyTestServer): number {
   return ['following/create', 'users/lists/create', 'users/lists/push', 'mute/create', 'blocking/create', 'renote-mute/create'].reduce((n, e) => n + (counts[e] ?? 0), 0)
 }
 
+/** The `result` event of a --json run. */
+function resultEvent(stdout: string) {
+  return stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event === 'result')
+}
+
 describe('replay --to misskey', () => {
   let world: World
   let archive: string
@@ -98,7 +103,7 @@ describe('replay --to misskey', () => {
     assert.deepEqual([after.lists, after.mutes, after.blocks], [[], [], []])
   })
 
-  it('reports gone and refused accounts apart, and exits 3 when follows failed', async () => {
+  it('reports unresolved and refused accounts apart; an unresolved account or a failed follow means exit 3', async () => {
     const { old, fresh, far } = world
     const ghost = far.seed.user({ username: 'ghost' })
     const hank = old.seed.user({ username: 'hank' })
@@ -110,13 +115,20 @@ describe('replay --to misskey', () => {
     ghost.isSuspended = true
     const carla = fresh.seed.user({ username: 'carla' })
     fresh.seed.block(fresh.instance.federation.resolveRemoteUser('hank', old.host)!, carla)
-    const run = await runCommand({ LIFEBOAT_MISSKEY_TOKEN: fresh.seed.token(carla, 'app') }, (c) => replay(output, { to: 'misskey', server: fresh.url, only: 'follows' }, c))
-    assert.equal(run.code, 0, run.stderr)
-    const item = (name: string) => run.value!.items.find((i) => i.subject.startsWith(name))!
-    assert.deepEqual([item('ghost').status, item('ghost').reason], ['skipped', 'not found or gone'])
+    const run = await runCommand({ LIFEBOAT_MISSKEY_TOKEN: fresh.seed.token(carla, 'app') }, (c) => replay(output, { to: 'misskey', server: fresh.url, only: 'follows' }, c), { json: true })
+    // the replay did all it could, but an account it could not find makes it partial: exit 3, and --json lists it
+    assert.equal(run.code, 3, run.stderr)
+    const result = resultEvent(run.stdout)
+    assert.deepEqual(result.unresolved, [{ kind: 'follows', subject: `ghost@${far.host}` }])
+    const item = (name: string) => result.items.find((i: { subject: string }) => i.subject.startsWith(name))
+    assert.deepEqual([item('ghost').status, item('ghost').reason], ['unresolved', 'not found from the target server'])
     assert.deepEqual([item('hank').status, item('hank').reason], ['skipped', 'refused: this account blocks you'])
     assert.equal(item('bob').status, 'applied')
-    assert.match(run.stderr, /skipped: follows ghost@.*not found or gone/)
+    // a rerun looks ghost up again, and says how many and which could not be resolved
+    const again = await runCommand({ LIFEBOAT_MISSKEY_TOKEN: fresh.seed.token(carla, 'app') }, (c) => replay(output, { to: 'misskey', server: fresh.url, only: 'follows' }, c))
+    assert.equal(again.code, 3, again.stderr)
+    assert.match(again.stderr, /follows ghost@.*: unresolved \(not found from the target server\)/)
+    assert.match(again.stderr, /error: 1 item could not be resolved on the target: follows ghost@/)
 
     // a token without write:following: every follow fails, the rest of the report stands, exit code 3
     const dora = fresh.seed.user({ username: 'dora' })
@@ -171,8 +183,10 @@ describe('replay --to misskey', () => {
       assert.equal(stopped.code, 130, stopped.stderr)
       const partial = followingOf(fresh, erika).length
       assert.ok(partial >= 10 && partial < 27, `stopped half-way (${partial} followed)`)
-      const rerun = await runCommand(env, (c) => replay(output, { to: 'misskey', server: proxy.url, only: 'follows' }, c))
-      assert.equal(rerun.code, 0, rerun.stderr)
+      const rerun = await runCommand(env, (c) => replay(output, { to: 'misskey', server: proxy.url, only: 'follows' }, c), { json: true })
+      // ghost, suspended by the earlier test, cannot be found: the rerun ends partial (exit 3) but finishes the rest
+      assert.equal(rerun.code, 3, rerun.stderr)
+      assert.match(rerun.stderr, /error: 1 item could not be resolved on the target: follows ghost@/)
       // everyone alice follows, except ghost, suspended by the earlier test
       const expected = followingOf(old, world.alice).filter((a) => !a.startsWith('ghost@'))
       assert.deepEqual(followingOf(fresh, erika), expected)
@@ -181,7 +195,7 @@ describe('replay --to misskey', () => {
       // delivered after the client had gone) may be repeated, and the server then answers ALREADY_FOLLOWING
       assert.equal(calls.filter((e) => e.status === 200).length, expected.length)
       assert.ok(calls.length - expected.length <= 1, `${calls.length} calls for ${expected.length} accounts`)
-      const summary = rerun.value as ReplaySummary
+      const summary = resultEvent(rerun.stdout) as ReplaySummary
       // the follow in flight when the run stopped was made but not journalled: the rerun finds it in place
       const counts = summary.counts.follows!
       assert.equal((counts['done-before'] ?? 0) + (counts.unchanged ?? 0), partial)

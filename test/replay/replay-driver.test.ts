@@ -9,6 +9,7 @@ import { ArchiveWriter } from '../../src/archive/writer.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { ReplayJournal, journalPath } from '../../src/replay/journal.js'
 import { replay } from '../../src/replay/replay.js'
+import { replayError } from '../../src/replay/report.js'
 import type { Outcome, ResolvedAccount, Target } from '../../src/adapters/adapter.js'
 import type { ListRecord } from '../../src/archive/records.js'
 import { captureCli } from '../_util/cli.js'
@@ -68,20 +69,25 @@ async function run(path: string, target: MemoryTarget, options: { dryRun?: boole
   }
 }
 
-test('follows then lists; gone accounts skipped; empty lists created; a rerun applies nothing', async () => {
+test('follows then lists; unresolved accounts named (exit 3) and tried again; empty lists created; a rerun applies nothing', async () => {
   const path = await archiveWith(await mkdtemp(join(tmpdir(), 'lifeboat-replay-')))
   const target = new MemoryTarget()
   const dry = await run(path, target, { dryRun: true })
   assert.equal(target.writes, 0, 'a dry run writes nothing')
   assert.equal(dry.counts.follows?.planned, 4)
   const first = await run(path, target)
-  assert.deepEqual(first.counts.follows, { applied: 3, skipped: 1 })
+  assert.deepEqual(first.counts.follows, { applied: 3, unresolved: 1 })
+  assert.deepEqual(first.unresolved.map((i) => i.subject), ['gone-c@x.example'])
+  const ending = replayError(first)
+  assert.equal(ending?.exitCode, 3)
+  assert.match(ending!.message, /^1 item could not be resolved on the target: follows gone-c@x\.example\.$/)
   assert.deepEqual([...target.lists.keys()].sort(), ['Empty', 'Friends'])
   assert.equal(first.failed, 0)
   const writes = target.writes
   const second = await run(path, target)
   assert.equal(target.writes, writes, 'nothing is written twice')
-  assert.equal(second.counts.follows?.['done-before'], 4)
+  assert.equal(second.counts.follows?.['done-before'], 3)
+  assert.equal(second.counts.follows?.unresolved, 1, 'an unresolved account is looked up again')
 })
 
 test('a daily cap defers the rest of the kind cleanly, and the next run finishes it', async () => {

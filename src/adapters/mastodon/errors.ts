@@ -42,3 +42,21 @@ export function apiError(host: string, what: string, status: number, body: strin
 export function isStatus(error: unknown, ...statuses: number[]): error is MastodonHttpError {
   return error instanceof MastodonHttpError && statuses.includes(error.httpStatus)
 }
+
+/** The HTTP status of a failed call: a MastodonHttpError's, or a RemoteError's once the HTTP layer gave up retrying. */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof MastodonHttpError) return error.httpStatus
+  return error instanceof RemoteError ? error.status : undefined
+}
+
+/**
+ * Whether a failed call to an optional endpoint means the server does not implement it: 404, 405, 410 or 501 on any
+ * server; on Sharkey also a 5xx, which is how its Mastodon API answers endpoints it lacks (`/api/v1/filters`, and
+ * bookmarks with "misskey does not support"; issue 17, test server README).
+ */
+export function isNotImplemented(error: unknown, flavor: string): boolean {
+  const status = httpStatusOf(error)
+  if (status === undefined) return false
+  if ([404, 405, 410, 501].includes(status)) return true
+  return flavor === 'sharkey' && status >= 500 && status <= 599
+}

@@ -15,7 +15,9 @@ import type { DomainBlockRecord, ListRecord, RelationRecord, SubjectRecord } fro
 import { throwIfAborted } from '../../errors.js'
 import type { Account, CredentialAccount, FeaturedTag, Filter, FilterV1, List, MutedAccount, Relationship, Status, Tag } from './api.js'
 import type { MastodonClient } from './client.js'
-import { isStatus } from './errors.js'
+import { isNotImplemented, isStatus } from './errors.js'
+import type { Flavor } from './flavor.js'
+import { uniqueItems, uniquePages } from './paging.js'
 import { accountRef, featuredTagRecord, filterRecord, followingRecord, listRecord, muteRecord, plainRelation, subjectRecord } from './map.js'
 
 const RELATIONSHIPS_PER_CALL = 40
@@ -32,6 +34,8 @@ export interface CollectionsJob {
   localDomain: string
   failures: ItemFailure[]
   since?: HistoryCursor
+  /** Decides which failures mean "not implemented here" (errors.ts isNotImplemented). */
+  flavor: Flavor
 }
 
 /** What the compat CSVs are written from. */
@@ -47,6 +51,8 @@ export interface GraphRecords {
 export interface CollectionsResult {
   graph: GraphRecords
   cursor: HistoryCursor
+  /** Optional endpoints the server does not implement (named as in the archive notes): not failures. */
+  unimplemented: string[]
 }
 
 /** The `min_id` (or `since_id`) a `rel="prev"` link continues from. */
@@ -61,6 +67,7 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
   const self = encodeURIComponent(me.id)
   const graph: GraphRecords = { following: [], blocks: [], mutes: [], lists: [], domainBlocks: [], bookmarks: [] }
   const cursor: HistoryCursor = {}
+  const unimplemented: string[] = []
   const step = async (kind: RecordKind, path: string, run: () => Promise<void>): Promise<void> => {
     throwIfAborted(client.context.signal)
     try {
@@ -69,13 +76,15 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
       writer.declare(kind)
     } catch (error) {
       if (client.context.signal.aborted) throw error
-      if (isStatus(error, 404)) writer.note(`${kind}: ${client.host} does not offer ${path}`)
-      else job.failures.push({ kind, item: path, reason: (error as Error).message })
+      if (isNotImplemented(error, job.flavor)) {
+        writer.note(`${kind}: ${client.host} does not implement ${path}`)
+        unimplemented.push(path)
+      } else job.failures.push({ kind, item: path, reason: (error as Error).message })
     }
   }
 
   await step('following', 'following', async () => {
-    for await (const page of client.pages<Account>(`/api/v1/accounts/${self}/following`, 'next', { limit: 80 })) {
+    for await (const page of uniquePages<Account>(client, `/api/v1/accounts/${self}/following`, { params: { limit: 80 } })) {
       const relationships = await relationshipsOf(client, page.items)
       for (const account of page.items) {
         const record = followingRecord(account, relationships.get(account.id), job.localDomain)
@@ -85,17 +94,17 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
     }
   })
   await step('followers', 'followers', async () => {
-    for await (const account of client.items<Account>(`/api/v1/accounts/${self}/followers`, { limit: 80 })) await writer.write('followers', plainRelation(account, job.localDomain))
+    for await (const account of uniqueItems<Account>(client, `/api/v1/accounts/${self}/followers`, { params: { limit: 80 } })) await writer.write('followers', plainRelation(account, job.localDomain))
   })
   await step('blocks', 'blocks', async () => {
-    for await (const account of client.items<Account>('/api/v1/blocks', { limit: 80 })) {
+    for await (const account of uniqueItems<Account>(client, '/api/v1/blocks', { params: { limit: 80 } })) {
       const record = plainRelation(account, job.localDomain)
       graph.blocks.push(record)
       await writer.write('blocks', record)
     }
   })
   await step('mutes', 'mutes', async () => {
-    for await (const page of client.pages<MutedAccount>('/api/v1/mutes', 'next', { limit: 80 })) {
+    for await (const page of uniquePages<MutedAccount>(client, '/api/v1/mutes', { params: { limit: 80 } })) {
       const relationships = await relationshipsOf(client, page.items)
       for (const account of page.items) {
         const record = muteRecord(account, relationships.get(account.id), job.localDomain)
@@ -105,7 +114,7 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
     }
   })
   await step('domain-blocks', 'domain blocks', async () => {
-    for await (const domain of client.items<string>('/api/v1/domain_blocks', { limit: 200 })) {
+    for await (const domain of uniqueItems<string>(client, '/api/v1/domain_blocks', { params: { limit: 200 } })) {
       const record = { domain }
       graph.domainBlocks.push(record)
       await writer.write('domain-blocks', record)
@@ -114,7 +123,7 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
   await step('lists', 'lists', async () => {
     for (const list of await client.get<List[]>('/api/v1/lists')) {
       const members: Account[] = []
-      for await (const account of client.items<Account>(`/api/v1/lists/${encodeURIComponent(list.id)}/accounts`, { limit: 80 })) members.push(account)
+      for await (const account of uniqueItems<Account>(client, `/api/v1/lists/${encodeURIComponent(list.id)}/accounts`, { params: { limit: 80 } })) members.push(account)
       const record = listRecord(list, members, job.localDomain)
       graph.lists.push(record)
       await writer.write('lists', record)
@@ -134,13 +143,13 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
     for (const tag of await client.get<FeaturedTag[]>('/api/v1/featured_tags')) await writer.write('featured-tags', featuredTagRecord(tag))
   })
   await step('endorsements', 'endorsements', async () => {
-    for await (const account of client.items<Account>('/api/v1/endorsements', { limit: 80 })) await writer.write('endorsements', accountRef(account, job.localDomain))
+    for await (const account of uniqueItems<Account>(client, '/api/v1/endorsements', { params: { limit: 80 } })) await writer.write('endorsements', accountRef(account, job.localDomain))
   })
   await step('filters', 'filters', async () => {
     for (const filter of await readFilters(client)) await writer.write('filters', filterRecord(filter))
   })
-  await followedTags(job)
-  return { graph, cursor }
+  if (await followedTags(job)) unimplemented.push('followed tags')
+  return { graph, cursor, unimplemented }
 }
 
 /** Relationship of the exporting account to each of `accounts`, by account id. */
@@ -161,7 +170,7 @@ async function walkHistory(client: MastodonClient, path: string, since: string |
   let newest = since
   const rel = since ? 'prev' : 'next'
   let first = true
-  for await (const page of client.pages<Status>(path, rel, since ? { limit: 40, min_id: since } : { limit: 40 })) {
+  for await (const page of uniquePages<Status>(client, path, { rel, params: since ? { limit: 40, min_id: since } : { limit: 40 } })) {
     if (page.items.length > 0 && (since || first)) newest = prevCursor(page.links.prev) ?? newest
     first = false
     for (const status of page.items) await each(status)
@@ -179,15 +188,17 @@ async function readFilters(client: MastodonClient): Promise<(Filter | FilterV1)[
   }
 }
 
-/** Followed hashtags have no record kind of their own: kept as a native file. */
-async function followedTags(job: CollectionsJob): Promise<void> {
+/** Followed hashtags have no record kind of their own: kept as a native file. True when the server has none to give. */
+async function followedTags(job: CollectionsJob): Promise<boolean> {
   const tags: Tag[] = []
   try {
-    for await (const tag of job.client.items<Tag>('/api/v1/followed_tags', { limit: 200 })) tags.push(tag)
+    for await (const tag of uniqueItems<Tag>(job.client, '/api/v1/followed_tags', { params: { limit: 200 }, key: (t) => t.name.toLowerCase() })) tags.push(tag)
   } catch (error) {
     if (job.client.context.signal.aborted) throw error
-    if (!isStatus(error, 404)) job.failures.push({ kind: 'followed-tags', item: 'followed_tags', reason: (error as Error).message })
-    return
+    if (isNotImplemented(error, job.flavor)) return true
+    job.failures.push({ kind: 'followed-tags', item: 'followed_tags', reason: (error as Error).message })
+    return false
   }
   await job.writer.addFile(nativeMember('mastodon', 'followed-tags.json'), JSON.stringify(tags, null, 2) + '\n')
+  return false
 }

@@ -5,7 +5,9 @@
 //
 // While the next page is fetched, the current page's media originals download and its edited statuses' histories
 // (`GET /api/v1/statuses/:id/history`, mdocs: methods/statuses.md#history, 3.5+) are read; the page's records are
-// written once those are in, pages in the order they were fetched. Pages are logged for resumption (resume.ts).
+// written once those are in, pages in the order they were fetched. Pages are logged for resumption (resume.ts). As in
+// every collection walk (paging.ts), a status already written is never written again, and a page that brings no new
+// status ends the walk.
 import type { ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import type { MediaRecord, MediaRef, PostRecord } from '../../archive/records.js'
@@ -73,13 +75,15 @@ export async function exportStatuses(job: StatusesJob): Promise<StatusesResult> 
     if (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift()
   }
 
+  const seen = new Set<string>()
+  const unseen = (statuses: Status[]): Status[] => statuses.filter((status) => !seen.has(status.id) && Boolean(seen.add(status.id)))
   try {
-    for await (const items of log.storedItems()) await take(items)
+    for await (const items of log.storedItems()) await take(unseen(items))
     let url = log.continueFrom
     while (url !== null) {
       throwIfAborted(signal)
       const { body, links } = await client.call<Status[]>('GET', url)
-      const items = Array.isArray(body) ? body : []
+      const items = unseen(Array.isArray(body) ? body : [])
       const link = items.length > 0 ? (links[rel] ?? null) : null
       const next = link === url ? null : link
       await log.addPage(url, next, items)

@@ -1,13 +1,15 @@
 // Which Mastodon-API server this is, and its account domain. `GET /api/v2/instance` (4.0+; v1 before) gives the
 // LOCAL_DOMAIN that local `acct`s lack and a `version`: Akkoma and Pleroma say "<compat> (compatible; Akkoma x)"
 // (megalodon `detector`). NodeInfo's `software.name` (nodeinfo schema 2.0) tells GoToSocial and Mastodon forks apart.
-// A server that answers neither instance endpoint is not a Mastodon-API server.
+// Sharkey (a Misskey fork that also speaks the Mastodon client API) says "3.0.0 (compatible; Sharkey 2025.4.7; like
+// Akkoma)" in `/api/v1/instance` and has no `/api/v2/instance`: it is its own flavour, not Akkoma (issue 17; test
+// server README). A server that answers neither instance endpoint is not a Mastodon-API server.
 import { RemoteError, UnsupportedError } from '../../errors.js'
 import type { InstanceV1, InstanceV2, NodeInfo } from './api.js'
 import type { MastodonClient } from './client.js'
 import { isStatus } from './errors.js'
 
-export type Flavor = 'mastodon' | 'gotosocial' | 'akkoma'
+export type Flavor = 'mastodon' | 'gotosocial' | 'akkoma' | 'sharkey'
 
 export interface ServerInfo {
   flavor: Flavor
@@ -21,6 +23,7 @@ export interface ServerInfo {
 export function flavorOf(software: string, version: string): Flavor {
   const name = software.toLowerCase()
   if (name === 'gotosocial') return 'gotosocial'
+  if (name === 'sharkey' || /\(compatible; sharkey\b/i.test(version)) return 'sharkey'
   if (['akkoma', 'pleroma', 'rebased'].includes(name) || /\((compatible; )?(akkoma|pleroma)/i.test(version)) return 'akkoma'
   return 'mastodon'
 }
@@ -57,6 +60,6 @@ async function nodeInfoSoftware(client: MastodonClient): Promise<string | undefi
 
 export async function detectServer(client: MastodonClient): Promise<ServerInfo> {
   const found = await instance(client)
-  const software = (await nodeInfoSoftware(client)) ?? (/gotosocial/i.test(found.sourceUrl ?? '') ? 'gotosocial' : /akkoma/i.test(found.version) ? 'akkoma' : 'mastodon')
+  const software = (await nodeInfoSoftware(client)) ?? (/gotosocial/i.test(found.sourceUrl ?? '') ? 'gotosocial' : /\(compatible; sharkey\b/i.test(found.version) ? 'sharkey' : /akkoma/i.test(found.version) ? 'akkoma' : 'mastodon')
   return { flavor: flavorOf(software, found.version), software, version: found.version, domain: found.domain }
 }

@@ -3,6 +3,7 @@
 // environment variable named by --token-env (default LIFEBOAT_MASTODON_TOKEN) or a prompt.
 import type { AccountMigration, AdapterContext, MigrationFactory, TargetFactory, TargetFlags } from '../adapter.js'
 import { readSecret } from '../../cli/secrets.js'
+import { UnsupportedError } from '../../errors.js'
 import type { CredentialAccount } from './api.js'
 import { MastodonClient, normalizeServer } from './client.js'
 import { detectServer, type Flavor, type ServerInfo } from './flavor.js'
@@ -52,6 +53,9 @@ export const replayTarget: TargetFactory = {
 }
 
 function migrationFor(flavor: Flavor, ...args: ConstructorParameters<typeof MastodonWebMigration>): AccountMigration {
+  if (flavor === 'sharkey') {
+    throw new UnsupportedError(`${args[0].client.host} runs Sharkey, whose aliases and moves live in its Misskey API.`, { hint: 'Use --to misskey (or --from misskey) for this server.' })
+  }
   if (flavor === 'gotosocial') return new GoToSocialMigration(...args)
   if (flavor === 'akkoma') return new AkkomaMigration(...args)
   return new MastodonWebMigration(...args)

@@ -160,7 +160,26 @@ export function featuredTagRecord(tag: FeaturedTag): NamedRecord {
 
 /** Mastodon's placeholder for "no avatar/header" is not the user's media. */
 export function isPlaceholderImage(url: string | null | undefined): boolean {
-  return !url || /\/missing\.png(\?|$)/.test(url)
+  if (!url) return true
+  // Mastodon's `missing.png`; Misskey forks' generated identicon and static default (Sharkey: issue 17), which are
+  // not the user's data, often live on a host the exporter cannot reach, and must not count as failed items.
+  return /\/missing\.png(\?|$)/.test(url) || /\/identicon\/[^/]*$/.test(url.split(/[?#]/)[0]!) || /\/static-assets\/avatar\.png(\?|$)/.test(url)
+}
+
+/**
+ * A URL naming the server's own host with another scheme, moved onto the server as configured: Sharkey writes its
+ * configured `https://` URL into account URIs and URLs even when it is reached over http on loopback (issue 17).
+ * Any other URL is returned unchanged.
+ */
+export function onServerOrigin(url: string, server: string): string {
+  try {
+    const parsed = new URL(url)
+    const origin = new URL(server)
+    if (parsed.host !== origin.host || parsed.protocol === origin.protocol || !/^https?:$/.test(parsed.protocol)) return url
+    return `${origin.origin}${parsed.pathname}${parsed.search}`
+  } catch {
+    return url
+  }
 }
 
 /** §4.2 from `verify_credentials`: `source` holds the note and fields as typed (plain text). */

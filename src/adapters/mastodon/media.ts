@@ -6,6 +6,7 @@ import type { AdapterContext, ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import type { MediaRecord } from '../../archive/records.js'
 import { RemoteError } from '../../errors.js'
+import { onServerOrigin } from './map.js'
 
 export type MediaMeta = Omit<MediaRecord, 'sha256' | 'size'> & { native?: unknown }
 
@@ -43,6 +44,8 @@ export class MediaFetcher {
     readonly writer: ArchiveWriter,
     readonly failures: ItemFailure[],
     concurrency = 6,
+    /** The configured server: its own files named with another scheme are fetched from it (map.ts onServerOrigin). */
+    readonly server?: string,
   ) {
     this.#queue = new PQueue({ concurrency })
   }
@@ -65,7 +68,7 @@ export class MediaFetcher {
         this.reused++
         return meta
       }
-      const final = await http.request(url, { signal }, async (res) => {
+      const final = await http.request(this.server ? onServerOrigin(url, this.server) : url, { signal }, async (res) => {
         if (!res.ok || !res.body) throw new RemoteError(`HTTP ${res.status}`, { status: res.status })
         const type = res.headers.get('content-type')?.split(';')[0]?.trim()
         const withMime: MediaMeta = type && type !== 'application/octet-stream' ? { ...meta, mime: type } : meta

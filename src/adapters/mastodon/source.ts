@@ -11,7 +11,7 @@ import { writeCompatFiles } from './compat-files.js'
 import { exportCollections } from './export-collections.js'
 import { exportStatuses } from './export-statuses.js'
 import { detectServer, type ServerInfo } from './flavor.js'
-import { accountRef, isPlaceholderImage, mapProfile } from './map.js'
+import { accountRef, isPlaceholderImage, mapProfile, onServerOrigin } from './map.js'
 import { fileName, MediaFetcher, mimeFromName } from './media.js'
 
 export const MASTODON_CAPABILITIES: Capabilities = {
@@ -68,12 +68,16 @@ export class MastodonSource implements Source {
     const { out } = this.context
     const failures: ItemFailure[] = []
     const since = options.since?.cursor as MastodonCursor | undefined
-    const media = new MediaFetcher(this.context, writer, failures, this.options.mediaConcurrency ?? 6)
+    const media = new MediaFetcher(this.context, writer, failures, this.options.mediaConcurrency ?? 6, this.client.server)
     out.info(`Exporting @${me.acct}@${info.domain} from ${this.client.server} (${info.software} ${info.version})${since ? ` since ${options.since!.createdAt}` : ''} …`)
 
     await this.#profile(writer, me, info, media)
     const statuses = await exportStatuses({ client: this.client, writer, media, me, localDomain: info.domain, sinceId: since?.statuses, failures })
-    const collections = await exportCollections({ client: this.client, writer, me, localDomain: info.domain, failures, since: since ? { favourites: since.favourites, bookmarks: since.bookmarks } : undefined })
+    const collections = await exportCollections({ client: this.client, writer, me, localDomain: info.domain, failures, flavor: info.flavor, since: since ? { favourites: since.favourites, bookmarks: since.bookmarks } : undefined })
+    if (collections.unimplemented.length > 0) {
+      // Said once, as what it is: the server has no such data to give, so nothing was lost and nothing failed.
+      out.info(`${this.client.host} (${info.software} ${info.version}) does not implement ${collections.unimplemented.join(', ')}: the archive holds none of those, and that is not a failure.`)
+    }
     await media.idle()
     writer.declare('media')
     await writeCompatFiles(writer, collections.graph)
@@ -115,7 +119,7 @@ export class MastodonSource implements Source {
     const uri = me.uri ?? me.url
     if (!uri) return null
     try {
-      return await this.context.http.request(uri, { headers: { Accept: 'application/activity+json' } }, async (res) => (res.ok ? ((await res.json()) as Actor) : null))
+      return await this.context.http.request(onServerOrigin(uri, this.client.server), { headers: { Accept: 'application/activity+json' } }, async (res) => (res.ok ? ((await res.json()) as Actor) : null))
     } catch (error) {
       if (this.context.signal.aborted) throw error
       return null

@@ -2,8 +2,10 @@
 // hide-notifications flag and what is left of their duration), blocks and domain blocks onto an account, one
 // idempotent call at a time (the replay driver and its journal decide what still needs doing).
 //
-// Accounts are found with `GET /api/v2/search?q=user@host&type=accounts&resolve=true` (mdocs: methods/search.md;
-// WebFinger for accounts the server does not know yet). Each write first reads the relationship
+// Accounts are found with `GET /api/v2/search?type=accounts&resolve=true` (mdocs: methods/search.md; the server
+// fetches accounts it does not know yet), asked in turn for the archive's actor URI, the `acct` as given, and the bare
+// username when the account is local to the target: Sharkey finds nothing for `user@host` and answers
+// `/api/v1/accounts/lookup` with 500, but finds its local accounts by username (issue 17). Each write first reads the relationship
 // (`/api/v1/accounts/relationships`), so an account already followed, muted or blocked as recorded is `unchanged`
 // and is never followed twice. Follows go through follow-cap.ts, which turns the daily cap into a deferral.
 import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
@@ -13,6 +15,7 @@ import { RemoteError } from '../../errors.js'
 import type { Account, CredentialAccount, List, Relationship, SearchResults } from './api.js'
 import type { MastodonClient } from './client.js'
 import { isStatus, MastodonHttpError } from './errors.js'
+import { uniqueItems } from './paging.js'
 import { relationshipsOf } from './export-collections.js'
 import { DAY_MS, FollowCap, planFollows } from './follow-cap.js'
 import type { ServerInfo } from './flavor.js'
@@ -33,6 +36,8 @@ export class MastodonTarget implements Target {
   #domainBlocks: Set<string> | undefined
   /** Set once a follow was deferred by the cap: list members not yet followed then wait too. */
   #followsDeferred = false
+  /** The form field list members are added with: Mastodon's `account_ids`, or what the server asked for instead. */
+  #listField: 'account_ids' | 'accounts_id' = 'account_ids'
 
   constructor(
     readonly context: AdapterContext,
@@ -61,15 +66,30 @@ export class MastodonTarget implements Target {
     ]
   }
 
+  /** The searches that may find `account`, in order: actor URI, `acct`, and the bare username of a local account. */
+  resolveQueries(account: AccountRef): string[] {
+    const handle = acct(account)
+    const queries: string[] = []
+    if (/^https?:\/\//.test(account.id)) queries.push(account.id)
+    if (handle) {
+      queries.push(handle)
+      const at = handle.lastIndexOf('@')
+      if (handle.slice(at + 1).toLowerCase() === this.info.domain.toLowerCase()) queries.push(handle.slice(0, at))
+    }
+    return [...new Set(queries)]
+  }
+
   async resolve(account: AccountRef): Promise<ResolvedAccount | null> {
     const handle = acct(account)
-    const query = handle ?? (/^https?:\/\//.test(account.id) ? account.id : null)
-    if (query === null) return null
-    const found = await this.client.get<SearchResults>('/api/v2/search', { q: query, type: 'accounts', resolve: true, limit: 5 })
-    const match = (found?.accounts ?? []).find((a) => {
-      const full = (a.acct.includes('@') ? a.acct : `${a.acct}@${this.info.domain}`).toLowerCase()
-      return (handle !== null && full === handle.toLowerCase()) || a.uri === account.id || a.url === account.id
-    })
+    let match: Account | undefined
+    for (const query of this.resolveQueries(account)) {
+      const found = await this.client.get<SearchResults>('/api/v2/search', { q: query, type: 'accounts', resolve: true, limit: 5 })
+      match = (found?.accounts ?? []).find((a) => {
+        const full = (a.acct.includes('@') ? a.acct : `${a.acct}@${this.info.domain}`).toLowerCase()
+        return (handle !== null && full === handle.toLowerCase()) || a.uri === account.id || a.url === account.id
+      })
+      if (match) break
+    }
     if (!match) return null
     // A moved account is followed (and blocked, muted, listed) at its new home, as Mastodon's own Move would carry it.
     const target = match.moved ?? match
@@ -135,7 +155,7 @@ export class MastodonTarget implements Target {
   async blockDomain(domain: string): Promise<Outcome> {
     if (!this.#domainBlocks) {
       this.#domainBlocks = new Set()
-      for await (const blocked of this.client.items<string>('/api/v1/domain_blocks', { limit: 200 })) this.#domainBlocks.add(blocked.toLowerCase())
+      for await (const blocked of uniqueItems<string>(this.client, '/api/v1/domain_blocks', { params: { limit: 200 } })) this.#domainBlocks.add(blocked.toLowerCase())
     }
     if (this.#domainBlocks.has(domain.toLowerCase())) return { status: 'unchanged' }
     try {
@@ -158,7 +178,7 @@ export class MastodonTarget implements Target {
     }
     const target = await this.#listNamed(list)
     const present = new Set<string>()
-    for await (const account of this.client.items<Account>(`/api/v1/lists/${encodeURIComponent(target.id)}/accounts`, { limit: 80 })) present.add(account.id)
+    for await (const account of uniqueItems<Account>(this.client, `/api/v1/lists/${encodeURIComponent(target.id)}/accounts`, { params: { limit: 80 } })) present.add(account.id)
     const missing = members.filter((m) => !present.has(m.targetId) && m.targetId !== this.me.id)
     const relationships = await relationshipsOf(this.client, missing.map((m) => ({ id: m.targetId }) as Account))
     const outcomes = new Map<ResolvedAccount, Outcome>()
@@ -195,8 +215,17 @@ export class MastodonTarget implements Target {
   async #addMembers(list: List, members: ResolvedAccount[], outcomes: Map<ResolvedAccount, Outcome>): Promise<void> {
     if (members.length === 0) return
     const path = `/api/v1/lists/${encodeURIComponent(list.id)}/accounts`
+    const ids = members.map((m) => m.targetId)
     try {
-      await this.client.post(path, { account_ids: members.map((m) => m.targetId) })
+      try {
+        await this.client.post(path, { [this.#listField]: ids })
+      } catch (error) {
+        // Sharkey 2025.4.7 refuses `account_ids` with a 400 that asks for `accounts_id` (issue 17): said once, the
+        // field name is used from then on.
+        if (this.#listField !== 'account_ids' || !isStatus(error, 400) || !/accounts_id/.test(error.serverMessage)) throw error
+        this.#listField = 'accounts_id'
+        await this.client.post(path, { accounts_id: ids })
+      }
       for (const m of members) outcomes.set(m, { status: 'applied' })
       return
     } catch (error) {

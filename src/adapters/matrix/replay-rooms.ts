@@ -64,7 +64,7 @@ async function joinRoom(client: MatrixClient, target: TargetState, room: RoomRec
       throw error
     }
   }
-  return { status: 'skipped', reason: `cannot be found from ${client.host}: ${lastNotFound}` }
+  return { status: 'unresolved', reason: `cannot be found from ${client.host}: ${lastNotFound}` }
 }
 
 /** Re-creates each DM; returns new room ID → partners, for the `m.direct` merge. */

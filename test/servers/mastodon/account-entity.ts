@@ -22,6 +22,16 @@ function fileUrl(state: ServerState, path: string | null, missing: string): stri
   return `${state.url}${path ?? missing}`
 }
 
+/**
+ * Without an uploaded avatar Mastodon points at its `missing.png`; Sharkey at a generated identicon under its
+ * configured https URL (Misskey `getIdenticonUrl`: `${config.url}/identicon/<acct>`), which the loopback test setup
+ * cannot reach (issue 17).
+ */
+function avatarUrl(state: ServerState, account: AccountRecord): string {
+  if (account.avatarPath === null && state.flavor === 'sharkey') return `https://${state.domain}/identicon/${encodeURIComponent(state.store.acct(account))}`
+  return fileUrl(state, account.avatarPath, '/avatars/original/missing.png')
+}
+
 /** `created_at` is truncated to midnight UTC since 3.4; `last_status_at` is a date since 3.1. */
 function midnight(iso: string): string {
   return `${iso.slice(0, 10)}T00:00:00.000Z`
@@ -43,8 +53,8 @@ export function accountEntity(state: ServerState, account: AccountRecord, depth 
     note: textToHtml(account.note),
     url: account.url,
     uri: account.uri,
-    avatar: fileUrl(state, account.avatarPath, '/avatars/original/missing.png'),
-    avatar_static: fileUrl(state, account.avatarPath, '/avatars/original/missing.png'),
+    avatar: avatarUrl(state, account),
+    avatar_static: avatarUrl(state, account),
     header: fileUrl(state, account.headerPath, '/headers/original/missing.png'),
     header_static: fileUrl(state, account.headerPath, '/headers/original/missing.png'),
     followers_count: store.follows.to(account.id).length,

@@ -1,6 +1,6 @@
 // An in-process Mastodon REST API server (node:http on 127.0.0.1, random port) that behaves as the Mastodon
 // documentation and source describe for what Lifeboat uses; flavors `gotosocial` and `akkoma` add their alias and
-// move endpoints and report their own version strings. Behaviour → source is listed in README.md beside this file.
+// move endpoints and report their own version strings; `sharkey` answers as Sharkey 2025.4.7 does (routes/sharkey.ts). Behaviour → source is listed in README.md beside this file.
 //
 // Every request: the Rack::Attack budgets are counted first (429 before routing), then stored files
 // (media, avatars) are served, then the route table. /api responses carry X-RateLimit-* of the budget closest to
@@ -20,6 +20,7 @@ import { listRoutes } from './routes/lists.js'
 import { migrationRoutes } from './routes/migration.js'
 import { relationRoutes } from './routes/relations.js'
 import { searchRoutes } from './routes/search.js'
+import { sharkeyRoutes } from './routes/sharkey.js'
 import { statusRoutes } from './routes/statuses.js'
 import { MastodonSeeder } from './seeder.js'
 import { directoryMember } from './services.js'
@@ -50,6 +51,7 @@ export interface MastodonTestServer {
 }
 
 const ROUTES: Route[] = [
+  ...sharkeyRoutes(),
   ...instanceRoutes(),
   ...searchRoutes(),
   ...migrationRoutes(),

@@ -6,6 +6,14 @@ import { errors, type ServerState } from './context.js'
 import type { DirectoryActor, DirectoryMember } from './directory.js'
 import type { AccountInput, AccountRecord, FollowRecord } from './types.js'
 
+/**
+ * The server's own URL as it writes it into account URIs and URLs. Sharkey writes its configured `https://` URL even
+ * when reached over plain http on loopback (issue 17), so its local accounts' URIs name https on an http server.
+ */
+export function publicUrl(state: ServerState): string {
+  return state.flavor === 'sharkey' ? state.url.replace(/^http:/, 'https:') : state.url
+}
+
 export function createAccount(state: ServerState, input: AccountInput, avatarPath: string | null, headerPath: string | null): AccountRecord {
   const createdAt = input.createdAt ?? new Date(state.now()).toISOString()
   const domain = input.domain ?? null
@@ -14,8 +22,8 @@ export function createAccount(state: ServerState, input: AccountInput, avatarPat
     id: state.store.snowflakes.at(Date.parse(createdAt)),
     username: input.username,
     domain,
-    uri: input.uri ?? (local ? `${state.url}/users/${input.username}` : `https://${domain}/users/${input.username}`),
-    url: input.url ?? (local ? `${state.url}/@${input.username}` : `https://${domain}/@${input.username}`),
+    uri: input.uri ?? (local ? `${publicUrl(state)}/users/${input.username}` : `https://${domain}/users/${input.username}`),
+    url: input.url ?? (local ? `${publicUrl(state)}/@${input.username}` : `https://${domain}/@${input.username}`),
     displayName: input.displayName ?? '',
     note: input.note ?? '',
     fields: input.fields ?? [],

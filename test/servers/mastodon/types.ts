@@ -4,7 +4,7 @@
 
 import type { FediDirectory } from './directory.js'
 
-export type Flavor = 'mastodon' | 'gotosocial' | 'akkoma'
+export type Flavor = 'mastodon' | 'gotosocial' | 'akkoma' | 'sharkey'
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct'
 
 /** One Rack::Attack-style fixed window: `limit` requests per `periodSeconds`, aligned to the epoch. */

@@ -102,7 +102,10 @@ function followList(direction: 'following' | 'followers') {
     const account = findAccount(ctx, ctx.path['id'])
     const { store } = ctx.state
     const viewer = ctx.viewer
-    const window = pageWindow(ctx.params, DEFAULT_ACCOUNTS_LIMIT, false)
+    // Sharkey 2025.4.7 (issue 17): `following` ignores `max_id` and links "next" with `max_id=<last account id>`
+    // whenever the page is not empty, so following that link serves the same page again.
+    const sharkey = ctx.state.flavor === 'sharkey' && direction === 'following'
+    const window = pageWindow(sharkey ? { ...ctx.params, max_id: undefined } : ctx.params, DEFAULT_ACCOUNTS_LIMIT, false)
     const hidden = (account.hideCollections && viewer?.id !== account.id) || (viewer !== null && store.isBlocking(account.id, viewer.id))
     const rows = direction === 'following' ? store.follows.from(account.id) : store.follows.to(account.id)
     const other = (f: FollowRecord) => (direction === 'following' ? f.targetId : f.accountId)
@@ -116,7 +119,7 @@ function followList(direction: 'following' | 'followers') {
       baseUrl: ctx.state.url,
       path: `/api/v1/accounts/${account.id}/${direction}`,
       carry: carried(ctx.params, ['limit']),
-      nextMaxId: page.length === window.limit && page.length > 0 ? page[page.length - 1]!.id : null,
+      nextMaxId: sharkey ? (page.length > 0 ? other(page[page.length - 1]!) : null) : page.length === window.limit && page.length > 0 ? page[page.length - 1]!.id : null,
       prev: page.length > 0 ? { key: 'since_id', id: page[0]!.id } : null,
     })
     if (link) ctx.headers['Link'] = link

@@ -17,12 +17,13 @@ import type { AccountRecord, Flavor } from '../types.js'
 export function defaultVersion(flavor: Flavor): string {
   if (flavor === 'gotosocial') return '0.17.3'
   if (flavor === 'akkoma') return '2.7.2 (compatible; Akkoma 3.13.2)'
+  if (flavor === 'sharkey') return '3.0.0 (compatible; Sharkey 2025.4.7; like Akkoma)'
   return '4.3.2'
 }
 
 function softwareVersion(state: ServerState): string {
-  if (state.flavor !== 'akkoma') return state.version
-  const match = /Akkoma ([^)\s]+)/.exec(state.version)
+  if (state.flavor !== 'akkoma' && state.flavor !== 'sharkey') return state.version
+  const match = /(?:Akkoma|Sharkey) ([^);\s]+)/.exec(state.version)
   return match ? match[1]! : state.version
 }
 

@@ -75,7 +75,7 @@ function members(ctx: Ctx): Reply {
   return ok(page.map((m) => accountEntity(ctx.state, store.accounts.get(m.id)!)))
 }
 
-function addMembers(ctx: Ctx): Reply {
+export function addMembers(ctx: Ctx): Reply {
   doorkeeperAuthorize(ctx, 'write', 'write:lists')
   const viewer = requireUser(ctx)
   const list = findList(ctx)

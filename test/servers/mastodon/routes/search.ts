@@ -64,7 +64,7 @@ function queryParam(ctx: Ctx): string {
   return q
 }
 
-function searchV2(ctx: Ctx): Reply {
+export function searchV2(ctx: Ctx): Reply {
   authorizeIfGotToken(ctx, 'read', 'read:search')
   const q = queryParam(ctx)
   checkAnonymous(ctx)
