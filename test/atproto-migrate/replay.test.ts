@@ -11,7 +11,7 @@ import { seedSampleWorld, createAccount, type SampleWorld, type SampleAccount } 
 import { run as exportAtproto } from '../../src/commands/export-atproto.js'
 import { run as replay, registerTargetFactory } from '../../src/commands/replay.js'
 import { ArchiveWriter } from '../../src/archive/writer.js'
-import { captureCli } from '../_util/cli.js'
+import { captureCli, runCommand } from '../_util/cli.js'
 import { startFaultProxy, type FaultProxy } from '../_util/fault-proxy.js'
 
 let network: TestNetworkNoAppView
@@ -151,7 +151,7 @@ test('with connections reset after the PDS committed, every record is still writ
   assert.equal((await records(account.agent, account.did, 'app.bsky.graph.list')).length, 1)
 })
 
-test('accounts of other networks are skipped with a warning', async () => {
+test('accounts of other networks cannot be resolved: a warning, the rest replayed, exit 3 naming them', async () => {
   const { account, appPassword } = await newAccount('alice5')
   const fediverse = join(dir, 'mastodon.zip')
   const writer = await ArchiveWriter.open({ path: fediverse, source: { network: 'mastodon', server: 'https://social.example', account: { id: 'https://social.example/users/me' } } })
@@ -159,8 +159,11 @@ test('accounts of other networks are skipped with a warning', async () => {
   await writer.write('following', { account: { id: 'https://other.example/users/x', handle: 'x@other.example' } })
   await writer.write('following', { account: { id: world.friends[0]!.did } })
   await writer.finish()
-  const out = captureCli({ env: { APP_PW: appPassword } })
-  const summary = await replay(fediverse, { to: 'atproto', handle: account.handle, pds: pds2.url, plc: network.plc.url, passwordEnv: 'APP_PW', only: 'follows' }, out.cli)
-  assert.deepEqual(summary.items.map((i) => i.status), ['skipped', 'applied'])
-  assert.match(out.stderr(), /not an AT Protocol account/)
+  const run = await runCommand({ APP_PW: appPassword }, (cli) => replay(fediverse, { to: 'atproto', handle: account.handle, pds: pds2.url, plc: network.plc.url, passwordEnv: 'APP_PW', only: 'follows' }, cli), { json: true })
+  assert.equal(run.code, 3, run.stderr)
+  const result = run.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event === 'result')
+  assert.deepEqual(result.items.map((i: { status: string }) => i.status), ['unresolved', 'applied'])
+  assert.deepEqual(result.unresolved, [{ kind: 'follows', subject: 'x@other.example' }])
+  assert.match(run.stderr, /not an AT Protocol account/)
+  assert.match(run.stderr, /error: 1 item could not be resolved on the target: follows x@other\.example\./)
 })
