@@ -3,7 +3,8 @@
 // endpoints Sharkey lacks as absent rather than failed (exit 0, said once), and adds nothing to failures for an
 // identicon avatar on a host it cannot reach; a replay onto Sharkey and onto Mastodon resolves accounts by actor URI,
 // then `acct`, then the bare username of a local account, adds list members with the field Sharkey asks for, and
-// ends with exit 3 naming the accounts it could not resolve (`--json` lists them).
+// ends with exit 3 naming the accounts it could not resolve (`--json` lists them); domain blocks, which Sharkey's
+// Mastodon API lacks, are skipped with one warning.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp } from 'node:fs/promises'
@@ -160,6 +161,8 @@ describe('replay onto Sharkey and onto Mastodon', () => {
     const ghost = old.seed.account({ username: 'ghost', domain: 'gone.example' })
     for (const who of [bob, carol, zedShark, zedPlain, ghost]) old.seed.follow(alice.id, who.id, { accept: true })
     old.seed.list(alice.id, { title: 'Friends', members: [bob.id, zedShark.id] })
+    old.seed.blockDomain(alice.id, 'spam.example')
+    old.seed.blockDomain(alice.id, 'worse.example')
     archive = join(await mkdtemp(join(tmpdir(), 'lifeboat-sharkey-replay-')), 'alice.zip')
     const made = await runCommand({ LIFEBOAT_MASTODON_TOKEN: old.seed.token(alice.id) }, (cli) => exportMastodon({ server: old.url, output: archive }, cli, { context: testContext().context }))
     assert.equal(made.code, 0, made.stderr)
@@ -171,7 +174,7 @@ describe('replay onto Sharkey and onto Mastodon', () => {
   it('Sharkey: actor URI for remote accounts, bare username for its own, `accounts_id` for lists; exit 3 names the rest', async () => {
     const me = shark.seed.account({ username: 'alice' })
     const token = shark.seed.token(me.id)
-    const run = await runCommand({ LIFEBOAT_MASTODON_TOKEN: token }, (cli) => replay(archive, { to: 'mastodon', server: shark.url, only: 'follows,lists' }, cli), { json: true })
+    const run = await runCommand({ LIFEBOAT_MASTODON_TOKEN: token }, (cli) => replay(archive, { to: 'mastodon', server: shark.url, only: 'follows,lists,domain-blocks' }, cli), { json: true })
     assert.equal(run.code, 3, run.stderr)
     assert.deepEqual(await followingOf(shark, me.id, token), ['bob@friends.test', 'carol@friends.test', 'zed'])
     assert.deepEqual(await listMembers(shark, token, 'Friends'), ['bob@friends.test', 'zed'])
@@ -180,6 +183,9 @@ describe('replay onto Sharkey and onto Mastodon', () => {
     assert.deepEqual(result.unresolved, [{ kind: 'follows', subject: 'ghost@gone.example' }, { kind: 'follows', subject: 'zed@plain.test' }])
     assert.match(run.stderr, /error: 2 items could not be resolved on the target: follows ghost@gone\.example, follows zed@plain\.test\./)
     assert.ok(shark.requests.some((r) => r.method === 'POST' && r.route === 'POST /api/v1/lists/:id/accounts' && r.status === 200))
+    // Sharkey's Mastodon API has no domain blocks: said once, each one skipped, none counted as failed.
+    assert.deepEqual(result.counts['domain-blocks'], { skipped: 2 })
+    assert.equal(run.stderr.split('\n').filter((l) => /does not implement domain blocks/.test(l)).length, 1, run.stderr)
   })
 
   it('Mastodon: the stale URI falls back to `acct`; exit 3 names the account nobody can find', async () => {

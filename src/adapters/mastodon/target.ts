@@ -14,7 +14,7 @@ import { acct } from '../../archive/compat.js'
 import { RemoteError } from '../../errors.js'
 import type { Account, CredentialAccount, List, Relationship, SearchResults } from './api.js'
 import type { MastodonClient } from './client.js'
-import { isStatus, MastodonHttpError } from './errors.js'
+import { isNotImplemented, isStatus, MastodonHttpError } from './errors.js'
 import { uniqueItems } from './paging.js'
 import { relationshipsOf } from './export-collections.js'
 import { DAY_MS, FollowCap, planFollows } from './follow-cap.js'
@@ -38,6 +38,8 @@ export class MastodonTarget implements Target {
   #followsDeferred = false
   /** The form field list members are added with: Mastodon's `account_ids`, or what the server asked for instead. */
   #listField: 'account_ids' | 'accounts_id' = 'account_ids'
+  /** Why domain blocks cannot be replayed here, once the server said it has none. */
+  #noDomainBlocks: string | undefined
 
   constructor(
     readonly context: AdapterContext,
@@ -153,9 +155,19 @@ export class MastodonTarget implements Target {
   }
 
   async blockDomain(domain: string): Promise<Outcome> {
+    if (this.#noDomainBlocks) return { status: 'skipped', reason: this.#noDomainBlocks }
     if (!this.#domainBlocks) {
-      this.#domainBlocks = new Set()
-      for await (const blocked of uniqueItems<string>(this.client, '/api/v1/domain_blocks', { params: { limit: 200 } })) this.#domainBlocks.add(blocked.toLowerCase())
+      const found = new Set<string>()
+      try {
+        for await (const blocked of uniqueItems<string>(this.client, '/api/v1/domain_blocks', { params: { limit: 200 } })) found.add(blocked.toLowerCase())
+      } catch (error) {
+        if (!isNotImplemented(error, this.info.flavor)) throw error
+        // Sharkey has no domain blocks in its Mastodon API (404): said once, and every domain block is skipped.
+        this.#noDomainBlocks = `${this.client.host} (${this.info.software}) does not implement domain blocks in its Mastodon API`
+        this.context.out.warn(`${this.#noDomainBlocks}; they are skipped.`)
+        return { status: 'skipped', reason: this.#noDomainBlocks }
+      }
+      this.#domainBlocks = found
     }
     if (this.#domainBlocks.has(domain.toLowerCase())) return { status: 'unchanged' }
     try {

@@ -58,16 +58,24 @@ export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolP
     let pending: Promise<MessagesResponse> | null = page(undefined)
     let newestToken: string | null = null
     let pages = 0
+    // A server that hands back a token it gave before, or the page it just served, would loop forever or spool
+    // events twice: a repeated token ends the walk, and so does a non-empty page with no event the previous page
+    // lacked (only the previous page's ids are kept, so memory stays flat on long rooms).
+    const tokens = new Set<string>()
+    let previous = new Set<string>()
     while (pending) {
       throwIfAborted(context.signal)
       const current: MessagesResponse = await pending
       newestToken ??= current.start ?? null
-      // A server that hands back the token it was given would loop forever; that is an end too.
-      const next = current.end && current.end !== from ? current.end : undefined
+      const chunk = (current.chunk ?? []).filter((event) => !previous.has(event.event_id))
+      const stale = (current.chunk?.length ?? 0) > 0 && chunk.length === 0
+      if (from) tokens.add(from)
+      const next = !stale && current.end && !tokens.has(current.end) ? current.end : undefined
       pending = next ? page(next) : null
       // Rejections of the prefetch surface when it is awaited; until then they must not count as unhandled.
       pending?.catch(() => undefined)
-      for (const event of current.chunk ?? []) {
+      previous = new Set((current.chunk ?? []).map((event) => event.event_id))
+      for (const event of chunk) {
         const decrypted = deps.decryptor && isEncryptedPayload(event) ? await deps.decryptor.decrypt(event, roomId) : null
         for (const ref of mediaRefs(event, decrypted)) void deps.media.fetch(ref, event.event_id)
         await spool.append({ event, decrypted })
