@@ -5,7 +5,7 @@
 // then `acct`, then the bare username of a local account, adds list members with the field Sharkey asks for, and
 // ends with exit 3 naming the accounts it could not resolve (`--json` lists them); domain blocks, which Sharkey's
 // Mastodon API lacks, are skipped with one warning.
-import { describe, it, before, after } from 'node:test'
+import { describe, it, before, after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,7 +16,10 @@ import { ArchiveReader } from '../../src/archive/reader.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { compatMember, nativeMember } from '../../src/archive/format.js'
 import { MastodonClient } from '../../src/adapters/mastodon/client.js'
-import { detectServer } from '../../src/adapters/mastodon/flavor.js'
+import { detectServer, flavorOf } from '../../src/adapters/mastodon/flavor.js'
+import { isNotImplemented, MastodonHttpError } from '../../src/adapters/mastodon/errors.js'
+import { isPlaceholderImage, onServerOrigin } from '../../src/adapters/mastodon/map.js'
+import { RemoteError } from '../../src/errors.js'
 import { runCommand } from '../_util/cli.js'
 import { createFediDirectory } from '../servers/mastodon/directory.js'
 import { startMastodonServer, type MastodonTestServer } from '../servers/mastodon/mastodon-server.js'
@@ -195,6 +198,23 @@ describe('replay onto Sharkey and onto Mastodon', () => {
     assert.equal(run.code, 3, run.stderr)
     assert.deepEqual(await followingOf(plain, me.id, token), ['bob@friends.test', 'carol@friends.test', 'zed', 'zed@shark.test'])
     assert.deepEqual(resultEvent(run.stdout).unresolved, [{ kind: 'follows', subject: 'ghost@gone.example' }])
+    const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!)
+    assert.deepEqual([last.event, last.error.exitCode, last.error.unresolved], ['result', 3, [{ kind: 'follows', subject: 'ghost@gone.example' }]])
     assert.match(run.stderr, /error: 1 item could not be resolved on the target: follows ghost@gone\.example\./)
   })
+})
+
+test('the pure parts: flavour, not-implemented answers, default avatars, own URLs with another scheme', () => {
+  assert.equal(flavorOf('sharkey', ''), 'sharkey')
+  assert.equal(flavorOf('mastodon', '3.0.0 (compatible; Sharkey 2025.4.7; like Akkoma)'), 'sharkey')
+  assert.equal(flavorOf('akkoma', '2.7.2 (compatible; Akkoma 3.13.2)'), 'akkoma')
+  const http = (status: number) => new MastodonHttpError(`answered ${status}`, status, '')
+  assert.ok(isNotImplemented(http(404), 'mastodon') && isNotImplemented(http(501), 'mastodon'))
+  assert.ok(!isNotImplemented(http(500), 'mastodon') && !isNotImplemented(http(403), 'sharkey'))
+  assert.ok(isNotImplemented(new RemoteError('answered 500 7 times in a row', { status: 500 }), 'sharkey'))
+  assert.ok(isPlaceholderImage('https://shark.test/identicon/alice%40shark.test') && isPlaceholderImage('https://m.test/avatars/original/missing.png'))
+  assert.ok(isPlaceholderImage('https://shark.test/static-assets/avatar.png') && !isPlaceholderImage('https://shark.test/files/identicon.png'))
+  assert.equal(onServerOrigin('https://127.0.0.1:3000/users/a?x=1', 'http://127.0.0.1:3000'), 'http://127.0.0.1:3000/users/a?x=1')
+  assert.equal(onServerOrigin('https://elsewhere.test/users/a', 'http://127.0.0.1:3000'), 'https://elsewhere.test/users/a')
+  assert.equal(onServerOrigin('https://s.test/users/a', 'https://s.test'), 'https://s.test/users/a')
 })
