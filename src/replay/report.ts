@@ -59,13 +59,15 @@ function count(n: number, what: string): string {
  */
 export function replayError(summary: ReplaySummary): PartialFailureError | null {
   const { failed, unresolved, deferred } = summary
-  const rerun = 'Run the same command again to retry them; everything done is recorded in the journal.'
   if (failed > 0 || unresolved.length > 0) {
-    const parts = [failed > 0 ? `${count(failed, 'item')} could not be replayed` : '', unresolved.length > 0 ? `${count(unresolved.length, 'item')} could not be resolved on the target` : ''].filter(Boolean)
+    const parts: string[] = []
+    if (failed > 0) parts.push(`${count(failed, 'item')} could not be replayed`)
+    if (unresolved.length > 0) parts.push(`${count(unresolved.length, 'item')} could not be resolved on the target`)
     const names = unresolved.slice(0, SHOWN).map((i) => printable(`${i.kind} ${i.subject}`))
-    const more = unresolved.length > SHOWN ? `, and ${unresolved.length - SHOWN} more` : ''
-    return new PartialFailureError(`${parts.join('; ')}${names.length ? `: ${names.join(', ')}${more}` : ''}.`, {
-      hint: unresolved.length > 0 ? `Check that those accounts still exist and that the new server can reach their servers; ${rerun.charAt(0).toLowerCase()}${rerun.slice(1)}` : rerun,
+    if (unresolved.length > SHOWN) names.push(`and ${unresolved.length - SHOWN} more`)
+    const check = unresolved.length > 0 ? 'Check that those accounts still exist and that the new server can reach their servers; run' : 'Run'
+    return new PartialFailureError(`${parts.join('; ')}${names.length > 0 ? `: ${names.join(', ')}` : ''}.`, {
+      hint: `${check} the same command again to retry them; everything done is recorded in the journal.`,
       details: { failed, unresolved: unresolved.map((i) => ({ kind: i.kind, subject: i.subject })) },
     })
   }

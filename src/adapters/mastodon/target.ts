@@ -5,8 +5,8 @@
 // Accounts are found with `GET /api/v2/search?type=accounts&resolve=true` (mdocs: methods/search.md; the server
 // fetches accounts it does not know yet), asked in turn for the archive's actor URI, the `acct` as given, and the bare
 // username when the account is local to the target: Sharkey finds nothing for `user@host` and answers
-// `/api/v1/accounts/lookup` with 500, but finds its local accounts by username (issue 17). Each write first reads the relationship
-// (`/api/v1/accounts/relationships`), so an account already followed, muted or blocked as recorded is `unchanged`
+// `/api/v1/accounts/lookup` with 500, but finds its local accounts by username (issue 17). Each write first reads the
+// relationship (`/api/v1/accounts/relationships`), so an account already followed, muted or blocked as recorded is `unchanged`
 // and is never followed twice. Follows go through follow-cap.ts, which turns the daily cap into a deferral.
 import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../../archive/records.js'
