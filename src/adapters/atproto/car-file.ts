@@ -3,11 +3,9 @@
 // Several CAR files (a full repo CAR plus later diff CARs) can serve as one block source.
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
 import { CarIndexer } from '@ipld/car/indexer'
 import { CID } from 'multiformats/cid'
-
-const SHA2_256 = 0x12
+import { matchesCid } from './cid.js'
 
 export interface BlockSource {
   get(cid: CID): Promise<Uint8Array | null>
@@ -31,20 +29,6 @@ export class BlockHashError extends Error {
   constructor(readonly cid: string) {
     super(`block ${cid} does not hash to its CID`)
   }
-}
-
-/** Does `bytes` hash to `cid`? Only sha2-256 CIDs are used by AT Protocol repos and blobs. */
-export function matchesCid(cid: CID, bytes: Uint8Array): boolean {
-  if (cid.multihash.code !== SHA2_256) return false
-  const digest = createHash('sha256').update(bytes).digest()
-  return Buffer.compare(digest, Buffer.from(cid.multihash.digest)) === 0
-}
-
-/** The hex sha256 a raw-blob CID promises, for checking media while it streams. */
-export function cidSha256Hex(cid: string | CID): string | undefined {
-  const parsed = typeof cid === 'string' ? CID.parse(cid) : cid
-  if (parsed.multihash.code !== SHA2_256) return undefined
-  return Buffer.from(parsed.multihash.digest).toString('hex')
 }
 
 export class CarBlockStore implements BlockSource {

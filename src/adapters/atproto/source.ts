@@ -8,13 +8,13 @@ import { MediaHashMismatchError } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, ListRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
-import { CarBlockStore, cidSha256Hex } from './car-file.js'
+import { CarBlockStore } from './car-file.js'
+import { cidSha256Hex } from './cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
 import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
-import { xrpcError, xrpcInit, xrpcJson, xrpcUrl } from './xrpc.js'
-import type { ListBlobsPage } from './api.js'
+import { AtprotoClient } from './client.js'
 import type { Identity } from './identity.js'
-import type { LoggedIn } from './session.js'
+import type { PdsSession } from './session.js'
 
 export const ATPROTO_CAPABILITIES: Capabilities = {
   network: 'atproto',
@@ -26,33 +26,23 @@ export const ATPROTO_CAPABILITIES: Capabilities = {
 
 export interface AtprotoSourceOptions {
   identity: Identity
-  /** A session for private data (preferences); public data needs none. */
-  session?: LoggedIn
+  /** The account's login on its PDS, for private data (preferences); public data needs none. */
+  session?: PdsSession
   plc?: string
   /** Parallel blob downloads (the host queue caps requests per host as well). */
   blobConcurrency?: number
 }
 
-/** Pages com.atproto.sync.listBlobs to the end: the cursor comes back even on the last page, so stop on an empty one. */
-export async function* listBlobs(context: AdapterContext, pds: string, did: string, since?: string): AsyncGenerator<string> {
-  let cursor: string | undefined
-  for (;;) {
-    throwIfAborted(context.signal)
-    const page = await xrpcJson<ListBlobsPage>(context.http, pds, 'com.atproto.sync.listBlobs', { params: { did, since, limit: 1000, cursor } })
-    if (page.cids.length === 0) return
-    yield* page.cids
-    if (!page.cursor) return
-    cursor = page.cursor
-  }
-}
-
 export class AtprotoSource implements Source {
   readonly capabilities = ATPROTO_CAPABILITIES
+  readonly client: AtprotoClient
 
   constructor(
     readonly context: AdapterContext,
     readonly options: AtprotoSourceOptions,
-  ) {}
+  ) {
+    this.client = new AtprotoClient(context, options.identity.pds, options.session)
+  }
 
   get account(): AccountRef {
     const { did, handle } = this.options.identity
@@ -67,12 +57,8 @@ export class AtprotoSource implements Source {
     const { did, pds } = this.options.identity
     const { out } = this.context
     const failures: ItemFailure[] = []
-    const access = this.options.session?.accessJwt
     out.info(`Fetching the repository of ${this.account.handle ?? did} from ${pds} …`)
-    const car = await this.context.http.request(xrpcUrl(pds, 'com.atproto.sync.getRepo', { did }), xrpcInit({ accessJwt: access }), async (res) => {
-      if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getRepo', pds, res)
-      return writer.addFile(nativeMember('atproto', 'repo.car'), res.body, { compress: true })
-    })
+    const car = await this.client.getRepo(did, undefined, (body) => writer.addFile(nativeMember('atproto', 'repo.car'), body, { compress: true }))
     const blocks = new CarBlockStore()
     try {
       const [root] = await blocks.addFile(car.path)
@@ -150,15 +136,14 @@ export class AtprotoSource implements Source {
   }
 
   async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, failures: ItemFailure[]): Promise<number> {
-    const { did, pds } = this.options.identity
-    const { http, out, signal } = this.context
+    const { did } = this.options.identity
+    const { out, signal } = this.context
     const cids = new Set<string>()
-    for await (const cid of listBlobs(this.context, pds, did)) cids.add(cid)
+    for await (const cid of this.client.listBlobs(did)) cids.add(cid)
     for (const cid of fromRecords.keys()) cids.add(cid)
     const progress = out.progress('blobs', cids.size)
     let stored = 0
     let reused = 0
-    const access = this.options.session?.accessJwt
     // Downloads run concurrently; records are written in CID order, so the archive does not depend on timing.
     await forEachOrdered(
       [...cids].sort(),
@@ -170,9 +155,8 @@ export class AtprotoSource implements Source {
         }
         const expectSha256 = cidSha256Hex(CID.parse(cid))
         const mime = fromRecords.get(cid)?.mime
-        await http.request(xrpcUrl(pds, 'com.atproto.sync.getBlob', { did, cid }), xrpcInit({ accessJwt: access }), async (res) => {
-          if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getBlob', pds, res)
-          await writer.stageMedia(res.body, { key: cid, expectSha256, meta: { mime: mime ?? res.headers.get('content-type') ?? undefined } })
+        await this.client.getBlob(did, cid, async (body, served) => {
+          await writer.stageMedia(body, { key: cid, expectSha256, meta: { mime: mime ?? served ?? undefined } })
         })
       },
       async (cid, result) => {
@@ -197,8 +181,8 @@ export class AtprotoSource implements Source {
   async #writeExtras(writer: ArchiveWriter, failures: ItemFailure[]): Promise<void> {
     const { identity, session } = this.options
     if (session) {
-      const prefs = await session.agent.app.bsky.actor.getPreferences()
-      await writer.addFile(nativeMember('atproto', 'preferences.json'), JSON.stringify(prefs.data, null, 2) + '\n')
+      const prefs = await this.client.getPreferences()
+      await writer.addFile(nativeMember('atproto', 'preferences.json'), JSON.stringify(prefs, null, 2) + '\n')
     } else {
       writer.note('preferences not exported: no password was given (public data only)')
     }
