@@ -1,5 +1,6 @@
 // AT Protocol Source: the repo CAR as fetched (streamed to disk), every blob (checked against its CID), the
 // preferences when logged in, the DID document and PLC log, and normalised records walked from the CAR.
+import PQueue from 'p-queue'
 import { forEachOrdered } from '../../concurrency/ordered-pool.js'
 import { CID } from 'multiformats/cid'
 import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
@@ -58,19 +59,65 @@ export class AtprotoSource implements Source {
     const { out } = this.context
     const failures: ItemFailure[] = []
     out.info(`Fetching the repository of ${this.account.handle ?? did} from ${pds} …`)
-    const car = await this.client.getRepo(did, undefined, (body) => writer.addFile(nativeMember('atproto', 'repo.car'), body, { compress: true }))
+    const prefetch = this.#prefetchBlobs(writer)
     const blocks = new CarBlockStore()
     try {
+      const car = await this.client.getRepo(did, undefined, (body) => writer.addFile(nativeMember('atproto', 'repo.car'), body, { compress: true }))
       const [root] = await blocks.addFile(car.path)
       if (!root) throw new Error('the repository CAR has no root')
       const commit = await readCommit(blocks, root)
       out.debug(`repo ${did} at rev ${commit.rev}: ${blocks.size} blocks`)
       const blobInfo = await this.#writeRecords(writer, blocks, root)
-      const media = await this.#writeBlobs(writer, blobInfo, failures)
+      const media = await this.#writeBlobs(writer, blobInfo, await prefetch.listed(), prefetch.staged, failures)
       await this.#writeExtras(writer, failures)
       return { counts: { media }, failures, cursor: { rev: commit.rev, commit: root.toString() } }
     } finally {
+      await prefetch.stop()
       await blocks.close()
+    }
+  }
+
+  /**
+   * Starts downloading the blobs sync.listBlobs names while the repo CAR is still being fetched and walked: they are
+   * staged (checked against their CID) but not recorded; #writeBlobs records every blob in CID order and fetches what
+   * this missed or failed to get (a failure here is not reported: that pass retries it and reports its own).
+   */
+  #prefetchBlobs(writer: ArchiveWriter) {
+    const { did } = this.options.identity
+    const queue = new PQueue({ concurrency: this.options.blobConcurrency ?? 8 })
+    const staged = new Set<string>()
+    let stopped = false
+    const download = async (cid: string) => {
+      if (stopped || this.context.signal.aborted || writer.hasStagedMedia(cid)) return
+      const expectSha256 = cidSha256Hex(CID.parse(cid))
+      await this.client.getBlob(did, cid, (body, served) => writer.stageMedia(body, { key: cid, expectSha256, meta: { mime: served ?? undefined } }))
+      staged.add(cid)
+    }
+    const listing = (async () => {
+      const cids = new Set<string>()
+      for await (const cid of this.client.listBlobs(did)) {
+        if (stopped) break
+        if (!cids.has(cid) && !writer.hasStagedMedia(cid)) queue.add(() => download(cid)).catch(() => undefined)
+        cids.add(cid)
+      }
+      return cids
+    })()
+    listing.catch(() => undefined)
+    return {
+      staged,
+      /** Every CID listBlobs named, once the listing and the downloads it started are done. */
+      async listed(): Promise<Set<string>> {
+        const cids = await listing
+        await queue.onIdle()
+        return cids
+      },
+      /** Ends the downloads still queued and waits for those under way. */
+      async stop(): Promise<void> {
+        stopped = true
+        queue.clear()
+        await listing.catch(() => undefined)
+        await queue.onIdle()
+      },
     }
   }
 
@@ -135,11 +182,10 @@ export class AtprotoSource implements Source {
     return blobs
   }
 
-  async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, failures: ItemFailure[]): Promise<number> {
+  async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, listed: Set<string>, prefetched: Set<string>, failures: ItemFailure[]): Promise<number> {
     const { did } = this.options.identity
     const { out, signal } = this.context
-    const cids = new Set<string>()
-    for await (const cid of this.client.listBlobs(did)) cids.add(cid)
+    const cids = new Set<string>(listed)
     for (const cid of fromRecords.keys()) cids.add(cid)
     const progress = out.progress('blobs', cids.size)
     let stored = 0
@@ -150,7 +196,7 @@ export class AtprotoSource implements Source {
       { concurrency: this.options.blobConcurrency ?? 8, signal },
       async (cid) => {
         if (writer.hasStagedMedia(cid)) {
-          reused++
+          if (!prefetched.has(cid)) reused++
           return
         }
         const expectSha256 = cidSha256Hex(CID.parse(cid))
