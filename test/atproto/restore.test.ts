@@ -13,32 +13,13 @@ import type { Snapshot } from '../../src/store/format.js'
 import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
 import { startFaultProxy, type FaultProxy } from '../_util/fault-proxy.js'
 import { captureCli, runCli } from '../_util/cli.js'
-import type { IncomingMessage } from 'node:http'
+import { PAST_ACCESS_TOKEN_LIFE_MS, withPdsClock, xrpcWatcher } from '../_util/pds-clock.js'
 
 let network: TestNetworkNoAppView
 let world: SampleWorld
 let dir: string
 let store: string
 let snapshot: Snapshot<AtprotoSnapshotData>
-
-/** Requests seen by a proxy, by XRPC method name, and a hook run before a request is forwarded. */
-function watcher() {
-  const seen = new Map<string, number>()
-  let hook: ((nsid: string) => void) | undefined
-  return {
-    seen,
-    count: (nsid: string) => seen.get(nsid) ?? 0,
-    onRequest(fn: (nsid: string) => void) {
-      hook = fn
-    },
-    skip(req: IncomingMessage): boolean {
-      const nsid = new URL(req.url ?? '/', 'http://x').pathname.replace('/xrpc/', '')
-      seen.set(nsid, (seen.get(nsid) ?? 0) + 1)
-      hook?.(nsid)
-      return true
-    },
-  }
-}
 
 before(async () => {
   network = await TestNetworkNoAppView.create({})
@@ -63,7 +44,7 @@ test('restore checks every blob against its CID: a damaged object is named, neve
   bytes[bytes.length >> 1] ^= 0xff
   await chmod(path, 0o600)
   await writeFile(path, bytes)
-  const w = watcher()
+  const w = xrpcWatcher()
   const proxy = await startFaultProxy({ target: network.pds.url, skip: (req) => w.skip(req) })
   try {
     const target = await createAccount(network.pds.url, 'damaged')
@@ -92,67 +73,44 @@ test('restore checks every blob against its CID: a damaged object is named, neve
   }
 })
 
-// The PDS runs in this process and the CLI in a child: moving the PDS's clock three hours on (past the 120-minute
-// access-token life) in the middle of a run makes every token the child holds expire for real, mid-operation.
-const RealDate = Date
-let clockOffsetMs = 0
-class PdsClock extends RealDate {
-  constructor(...args: unknown[]) {
-    if (args.length === 0) super(RealDate.now() + clockOffsetMs)
-    else super(...(args as [string]))
-  }
-
-  static override now(): number {
-    return RealDate.now() + clockOffsetMs
-  }
-}
-
-function expireTokensOnFirst(w: ReturnType<typeof watcher>, nsid: string): () => boolean {
-  let expired = false
-  w.onRequest((seen) => {
-    if (seen === nsid && !expired) {
-      expired = true
-      clockOffsetMs += 3 * 60 * 60 * 1000
-    }
-  })
-  return () => expired
-}
-
+// The PDS runs in this process and the CLI in a child: moving the PDS's clock on in the middle of a run makes every
+// token the child holds expire for real (test/_util/pds-clock.ts).
 test('an access token that expires mid-run is refreshed once and the run completes: restore, export, backup', async () => {
-  globalThis.Date = PdsClock as DateConstructor
-  const w = watcher()
+  const w = xrpcWatcher()
   const proxy = await startFaultProxy({ target: network.pds.url, skip: (req) => w.skip(req) })
   try {
-    // Restore: the tokens expire as the first blob upload arrives; several uploads are in flight and share one refresh.
-    const target = await createAccount(network.pds.url, 'refreshed')
-    let expired = expireTokensOnFirst(w, 'com.atproto.repo.uploadBlob')
-    const restored = await runCli(['restore', '--store', store, '--snapshot', 'latest', '--to-pds', proxy.url, '--did', target.did, '--password-env', 'TPW'], { env: { TPW: target.password } })
-    assert.equal(restored.code, 0, restored.stderr)
-    assert.ok(expired())
-    assert.equal(w.count('com.atproto.server.refreshSession'), 1)
-    assert.equal(w.count('com.atproto.server.createSession'), 1, 'refreshed, not logged in again')
-    assert.ok(w.count('com.atproto.repo.uploadBlob') > snapshot.data.blobs.length, 'the expired uploads were repeated')
-    assert.deepEqual((await target.agent.com.atproto.repo.listMissingBlobs({})).data.blobs, [])
+    await withPdsClock(async (advance) => {
+      const expire = () => advance(PAST_ACCESS_TOKEN_LIFE_MS)
+      // Restore: the tokens expire as the first blob upload arrives; several uploads are in flight and share one refresh.
+      const target = await createAccount(network.pds.url, 'refreshed')
+      let expired = w.onFirst('com.atproto.repo.uploadBlob', expire)
+      const restored = await runCli(['restore', '--store', store, '--snapshot', 'latest', '--to-pds', proxy.url, '--did', target.did, '--password-env', 'TPW'], { env: { TPW: target.password } })
+      assert.equal(restored.code, 0, restored.stderr)
+      assert.ok(expired())
+      assert.equal(w.count('com.atproto.server.refreshSession'), 1)
+      assert.equal(w.count('com.atproto.server.createSession'), 1, 'refreshed, not logged in again')
+      assert.ok(w.count('com.atproto.repo.uploadBlob') > snapshot.data.blobs.length, 'the expired uploads were repeated')
+      assert.deepEqual((await target.agent.com.atproto.repo.listMissingBlobs({})).data.blobs, [])
 
-    // Export with a login: the tokens expire while blobs download; preferences are still read at the end.
-    w.seen.clear()
-    expired = expireTokensOnFirst(w, 'com.atproto.sync.getBlob')
-    const archive = join(dir, 'refreshed.zip')
-    const exported = await runCli(['export', 'atproto', world.alice.did, '--pds', proxy.url, '-o', archive, '--password-env', 'PW'], { env: { PW: world.alice.password } })
-    assert.equal(exported.code, 0, exported.stderr)
-    assert.ok(expired())
-    assert.equal(w.count('com.atproto.server.refreshSession'), 1)
-    assert.equal(w.count('app.bsky.actor.getPreferences'), 1)
+      // Export with a login: the tokens expire while blobs download; preferences are still read at the end.
+      w.seen.clear()
+      expired = w.onFirst('com.atproto.sync.getBlob', expire)
+      const archive = join(dir, 'refreshed.zip')
+      const exported = await runCli(['export', 'atproto', world.alice.did, '--pds', proxy.url, '-o', archive, '--password-env', 'PW'], { env: { PW: world.alice.password } })
+      assert.equal(exported.code, 0, exported.stderr)
+      assert.ok(expired())
+      assert.equal(w.count('com.atproto.server.refreshSession'), 1)
+      assert.equal(w.count('app.bsky.actor.getPreferences'), 1)
 
-    // Backup with a login, full CAR: the tokens expire as the repo is fetched.
-    w.seen.clear()
-    expired = expireTokensOnFirst(w, 'com.atproto.sync.getRepo')
-    const backedUp = await runCli(['backup', 'atproto', world.alice.did, '--pds', proxy.url, '--store', join(dir, 'refreshed-store'), '--password-env', 'PW'], { env: { PW: world.alice.password } })
-    assert.equal(backedUp.code, 0, backedUp.stderr)
-    assert.ok(expired())
-    assert.equal(w.count('com.atproto.server.refreshSession'), 1)
+      // Backup with a login, full CAR: the tokens expire as the repo is fetched.
+      w.seen.clear()
+      expired = w.onFirst('com.atproto.sync.getRepo', expire)
+      const backedUp = await runCli(['backup', 'atproto', world.alice.did, '--pds', proxy.url, '--store', join(dir, 'refreshed-store'), '--password-env', 'PW'], { env: { PW: world.alice.password } })
+      assert.equal(backedUp.code, 0, backedUp.stderr)
+      assert.ok(expired())
+      assert.equal(w.count('com.atproto.server.refreshSession'), 1)
+    })
   } finally {
     await proxy.close()
-    globalThis.Date = RealDate
   }
 })

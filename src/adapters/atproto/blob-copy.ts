@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import PQueue from 'p-queue'
 import type { AdapterContext } from '../adapter.js'
-import { AuthError, InterruptedError, NotFoundError, throwIfAborted } from '../../errors.js'
+import { AuthError, BadArchiveError, InterruptedError, NotFoundError, throwIfAborted } from '../../errors.js'
 import { fileMatchesCid } from './cid.js'
 import type { AtprotoClient } from './client.js'
 
@@ -84,7 +84,14 @@ export async function copyMissingBlobs(context: AdapterContext, target: AtprotoC
           }
           const message = error instanceof Error ? error.message : String(error)
           const absent = error instanceof NotFoundError || /BlobNotFound|blob not found/i.test(message)
-          failures.set(blob.cid, absent ? { kind: 'absent', reason: `${source.name} does not have it (${message})` } : { kind: 'failed', reason: message })
+          failures.set(
+            blob.cid,
+            error instanceof BadArchiveError
+              ? { kind: 'corrupt', reason: `${source.name} is damaged here (${message}); not uploaded` }
+              : absent
+                ? { kind: 'absent', reason: `${source.name} does not have it (${message})` }
+                : { kind: 'failed', reason: message },
+          )
           context.out.warn(`blob ${blob.cid} (used by ${blob.recordUri}): ${failures.get(blob.cid)!.reason}`)
         } finally {
           await rm(scratch, { force: true })
