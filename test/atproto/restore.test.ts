@@ -11,7 +11,7 @@ import { openStore } from '../../src/store/store.js'
 import type { AtprotoSnapshotData } from '../../src/adapters/atproto/backup.js'
 import type { Snapshot } from '../../src/store/format.js'
 import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
-import { startFaultProxy, type FaultProxy } from '../_util/fault-proxy.js'
+import { startFaultProxy } from '../_util/fault-proxy.js'
 import { captureCli, runCli } from '../_util/cli.js'
 import { PAST_ACCESS_TOKEN_LIFE_MS, withPdsClock, xrpcWatcher } from '../_util/pds-clock.js'
 

@@ -52,7 +52,7 @@ async function createSession(context: AdapterContext, pds: string, identifier: s
     const name = error instanceof AuthError || error instanceof RemoteError ? String(error.details?.error ?? '') : ''
     if (name === 'AuthFactorTokenRequired') {
       throw new AuthError(`${host} asks for an emailed sign-in code for ${identifier} (email two-factor authentication).`, {
-        hint: 'Use an app password (Settings → App passwords), or turn email 2FA off for the duration of this run.',
+        hint: 'Export, backup and replay work with an app password (no code asked); restore and migrate need the account password, so turn email 2FA off for the duration of the run.',
       })
     }
     if (error instanceof AuthError || (error instanceof RemoteError && error.status === 401)) {
