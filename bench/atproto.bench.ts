@@ -65,6 +65,13 @@ try {
   report({ name: `export ${RECORDS} records + ${BLOBS} blobs, 40 ms latency`, value: exported.ms / 1000, baseline: baseline.ms / 1000, unit: 's', against: 'fetching the same CAR and blobs all at once (no verification, no archive)', note: 'lower is better; includes process start, CID checks, MST walk, zip and re-verify' })
   report({ name: 'export peak RSS', value: exported.value.rssKb / 1024, baseline: 150, unit: 'MiB', against: 'the 150 MiB budget of a 1 GB VPS', note: 'must stay below 1.0' })
 
+  // Issue 13: a restore of the same account (importRepo, then every blob checked against its CID and uploaded) onto
+  // a fresh account on the same PDS, through the same latency, against the export's time.
+  const target = await createAccount(network.pds.url, 'restored')
+  const restored = await timed(() => cli(['--quiet', 'restore', '--archive', join(dir, 'bench.zip'), '--to-pds', proxy.url, '--did', target.did, '--password-env', 'BENCH_PW'], { BENCH_PW: target.password }))
+  if (restored.value.code !== 0) throw new Error(`restore failed: ${restored.value.stderr}`)
+  report({ name: `restore ${RECORDS} records + ${BLOBS} blobs from the archive, 40 ms latency`, value: restored.ms / 1000, baseline: exported.ms / 1000, unit: 's', against: 'the export of the same account', note: 'goal ≤ 1.0' })
+
   const store = join(dir, 'store')
   const first = await timed(() => cli(['--quiet', 'backup', 'atproto', account.did, '--store', store, '--pds', proxy.url]))
   proxy.resetStats()

@@ -8,10 +8,9 @@ import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import type { AdapterContext } from '../adapters/adapter.js'
 import { resolveIdentity, type Identity } from '../adapters/atproto/identity.js'
-import { login } from '../adapters/atproto/session.js'
+import { PdsSession } from '../adapters/atproto/session.js'
 import { backupAccount, type AtprotoBackupResult } from '../adapters/atproto/backup.js'
-import { xrpcJson } from '../adapters/atproto/xrpc.js'
-import type { ListReposPage } from '../adapters/atproto/api.js'
+import { AtprotoClient } from '../adapters/atproto/client.js'
 import { openStore, type BackupStore } from '../store/store.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 import { PartialFailureError, UsageError, isLifeboatError, throwIfAborted } from '../errors.js'
@@ -36,18 +35,6 @@ export interface AccountOutcome {
   newBlobs?: number
 }
 
-/** Pages com.atproto.sync.listRepos to the end (past 100 and past 1000: the cursor loop pdsadmin lacks). */
-export async function* listRepos(context: AdapterContext, pds: string): AsyncGenerator<ListReposPage['repos'][number]> {
-  let cursor: string | undefined
-  for (;;) {
-    throwIfAborted(context.signal)
-    const page = await xrpcJson<ListReposPage>(context.http, pds, 'com.atproto.sync.listRepos', { params: { limit: 1000, cursor } })
-    yield* page.repos
-    if (!page.cursor || page.repos.length === 0) return
-    cursor = page.cursor
-  }
-}
-
 function fullEvery(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
@@ -60,7 +47,7 @@ async function backupOne(context: AdapterContext, store: BackupStore, identity: 
   const password = options.passwordEnv
     ? await readSecret({ label: `app password for ${name}`, envName: options.passwordEnv, explicit: true, env: cli.env, required: true })
     : undefined
-  const session = password ? await login(context.http, identity.pds, identity.did, password) : undefined
+  const session = password ? await PdsSession.open(context, identity.pds, identity.did, password, identity.did) : undefined
   const result: AtprotoBackupResult = await backupAccount(context, { store, identity, session, full: options.full, fullEvery: fullEvery(options.fullEvery) })
   const outcome: AccountOutcome = {
     did: identity.did,
@@ -89,7 +76,7 @@ export async function runOnce(actor: string | undefined, options: BackupAtprotoO
       outcomes.push(await backupOne(context, store, identity, options, cli))
     } else {
       const pds = assertSecureUrl(options.pds!, '--pds').origin
-      for await (const repo of listRepos(context, pds)) {
+      for await (const repo of new AtprotoClient(context, pds).listRepos()) {
         throwIfAborted(cli.signal)
         if (repo.active === false) {
           const outcome: AccountOutcome = { did: repo.did, handle: null, status: 'skipped', snapshot: null, reason: `account is ${repo.status ?? 'inactive'}` }

@@ -5,7 +5,7 @@ import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import { resolveIdentity } from '../adapters/atproto/identity.js'
-import { login } from '../adapters/atproto/session.js'
+import { PdsSession } from '../adapters/atproto/session.js'
 import { AtprotoSource } from '../adapters/atproto/source.js'
 import { exportParent, runExport, type ExportResult } from './export.js'
 
@@ -25,7 +25,7 @@ export async function run(actor: string, options: ExportAtprotoOptions, cli: Cli
   const password = options.passwordEnv || options.login
     ? await readSecret({ label: `app password for ${identity.handle ?? identity.did}`, envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD', explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
     : undefined
-  const session = password ? await login(context.http, identity.pds, identity.did, password) : undefined
+  const session = password ? await PdsSession.open(context, identity.pds, identity.did, password, identity.did) : undefined
   const source = new AtprotoSource(context, { identity, session, plc: options.plc })
   return runExport(source, options, cli)
 }

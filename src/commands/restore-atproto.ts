@@ -1,7 +1,6 @@
 // `lifeboat restore [atproto] (--store DIR --snapshot ID|latest | --archive FILE) --to-pds URL --did DID`: puts an AT Protocol
 // account's repo, blobs and preferences back onto a PDS account (docs/adapters/atproto.md "Restore").
 import type { Command } from 'commander'
-import { openAsBlob } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -11,9 +10,12 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
-import { login } from '../adapters/atproto/session.js'
-import { restoreAccount, type BlobProvider, type RestoreInput, type RestoreResult } from '../adapters/atproto/restore.js'
-import { CarBlockStore, cidSha256Hex } from '../adapters/atproto/car-file.js'
+import { PdsSession } from '../adapters/atproto/session.js'
+import { AtprotoClient, type Preferences } from '../adapters/atproto/client.js'
+import { restoreAccount, type RestoreInput, type RestoreResult } from '../adapters/atproto/restore.js'
+import type { BlobSource, MissingBlob } from '../adapters/atproto/blob-copy.js'
+import { CarBlockStore } from '../adapters/atproto/car-file.js'
+import { cidSha256Hex } from '../adapters/atproto/cid.js'
 import { writeRepoCar } from '../adapters/atproto/car-writer.js'
 import { parseActor } from '../adapters/atproto/identity.js'
 import { ATPROTO_SNAPSHOT_KIND, type AtprotoSnapshotData } from '../adapters/atproto/backup.js'
@@ -22,7 +24,7 @@ import type { Snapshot } from '../store/format.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { mediaMember, nativeMember } from '../archive/format.js'
 import type { MediaRecord } from '../archive/records.js'
-import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
+import { BadArchiveError, PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 
 export interface RestoreOptions {
@@ -34,7 +36,9 @@ export interface RestoreOptions {
   passwordEnv?: string
 }
 
-async function fromSnapshot(options: RestoreOptions, work: string): Promise<RestoreInput & { label: string }> {
+type Input = Omit<RestoreInput, 'work'> & { label: string; close?: () => void }
+
+async function fromSnapshot(options: RestoreOptions, work: string): Promise<Input> {
   const store = await openStore(options.store!)
   const snapshot = (await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })) as Snapshot<AtprotoSnapshotData>
   const blocks = new CarBlockStore()
@@ -46,14 +50,15 @@ async function fromSnapshot(options: RestoreOptions, work: string): Promise<Rest
     await blocks.close()
   }
   const mimes = new Map(snapshot.data.blobs.map((b) => [b.cid, b.mime]))
-  const blobs: BlobProvider = {
+  const blobs: BlobSource = {
+    name: `snapshot ${snapshot.id}`,
     async open(cid) {
       const sha = cidSha256Hex(cid)
       if (!sha || !mimes.has(cid) || !(await store.hasObject(sha))) return null
-      return { body: await openAsBlob(store.objectPath(sha)), mime: mimes.get(cid) ?? 'application/octet-stream' }
+      return { path: store.objectPath(sha), mime: mimes.get(cid) ?? 'application/octet-stream' }
     },
   }
-  const preferences = snapshot.data.preferences ? JSON.parse((await store.readObject(snapshot.data.preferences)).toString('utf8')) : null
+  const preferences = snapshot.data.preferences ? (JSON.parse((await store.readObject(snapshot.data.preferences)).toString('utf8')) as Preferences) : null
   return { carPath, blobs, preferences, label: `snapshot ${snapshot.id} of ${snapshot.subject.handle ?? snapshot.subject.id}` }
 }
 
@@ -61,7 +66,7 @@ async function extract(reader: ArchiveReader, member: string, path: string): Pro
   await pipeline(await reader.openMember(member), createWriteStream(path, { mode: 0o600 }))
 }
 
-async function fromArchive(options: RestoreOptions, work: string): Promise<RestoreInput & { label: string; close(): void }> {
+async function fromArchive(options: RestoreOptions, work: string): Promise<Input> {
   const reader = await ArchiveReader.open(options.archive!)
   if (reader.manifest.source.network !== 'atproto' || !reader.has(nativeMember('atproto', 'repo.car'))) {
     reader.close()
@@ -71,18 +76,37 @@ async function fromArchive(options: RestoreOptions, work: string): Promise<Resto
   await extract(reader, nativeMember('atproto', 'repo.car'), carPath)
   const media = new Map<string, MediaRecord>()
   for await (const record of reader.records('media')) if (record.source.cid) media.set(record.source.cid, record)
-  let n = 0
-  const blobs: BlobProvider = {
-    async open(cid) {
+  const blobs: BlobSource = {
+    name: `archive ${options.archive}`,
+    async open(cid, scratch) {
       const record = media.get(cid)
       if (!record || !reader.has(mediaMember(record.sha256))) return null
-      const path = join(work, `blob-${n++}`)
-      await extract(reader, mediaMember(record.sha256), path)
-      return { body: await openAsBlob(path), mime: record.mime ?? 'application/octet-stream' }
+      await extract(reader, mediaMember(record.sha256), scratch)
+      return { path: scratch, mime: record.mime ?? 'application/octet-stream' }
     },
   }
-  const preferences = reader.has(nativeMember('atproto', 'preferences.json')) ? await reader.readJson(nativeMember('atproto', 'preferences.json')) : null
+  const preferences = reader.has(nativeMember('atproto', 'preferences.json')) ? await reader.readJson<Preferences>(nativeMember('atproto', 'preferences.json')) : null
   return { carPath, blobs, preferences, label: `archive ${options.archive}`, close: () => reader.close() }
+}
+
+/** The exit for blobs the PDS still lacks: 12 when the backup's own bytes are damaged, else 3; each blob is named. */
+export function missingBlobsError(missing: MissingBlob[]): BadArchiveError | PartialFailureError {
+  const lines = missing.map((b) => `blob ${b.cid} (used by ${b.recordUri}): ${b.reason}`)
+  const count = `${missing.length} blob${missing.length === 1 ? ' is' : 's are'} still missing on the PDS`
+  const corrupt = missing.filter((b) => b.kind === 'corrupt')
+  if (corrupt.length > 0) {
+    return new BadArchiveError(`${count}; ${corrupt.length === 1 ? 'its bytes in the backup are' : `${corrupt.length} have bytes in the backup that are`} damaged: ${corrupt.map((b) => b.cid).join(', ')}.`, {
+      hint: 'Nothing damaged was uploaded. Restore from another snapshot or archive that holds those blobs intact (`lifeboat verify-store` names the damaged objects), then run again.',
+      problems: lines,
+      details: { missingBlobs: missing },
+    })
+  }
+  return new PartialFailureError(`${count}: ${missing.slice(0, 5).map((b) => b.cid).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}.`, {
+    hint: missing.some((b) => b.kind === 'absent')
+      ? 'The records that use them will show no media; restore from an older snapshot if it has them.'
+      : 'Run the restore again to retry the missing blobs.',
+    details: { missingBlobs: missing },
+  })
 }
 
 export async function run(options: RestoreOptions, cli: CliContext): Promise<RestoreResult> {
@@ -94,26 +118,24 @@ export async function run(options: RestoreOptions, cli: CliContext): Promise<Res
   const password = await readSecret({ label: `password of the account on ${new URL(pds).host}`, envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD', explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
   const context = adapterContext(cli)
   const identifier = 'did' in target ? target.did : target.handle
-  const session = await login(context.http, pds, identifier, password)
+  const session = await PdsSession.open(context, pds, identifier, password, 'did' in target ? target.did : undefined)
+  const client = new AtprotoClient(context, pds, session)
   if (options.store) await openStore(options.store) // a missing store is exit 10 before anything is written
   // Working files (a whole repo CAR, blobs) go beside the store or the archive, never to /tmp: /tmp is often RAM on
   // small servers, and these files hold the account's data. mkdtemp creates the directory owner-only (0700).
   const work = await mkdtemp(options.store ? join(options.store, 'tmp', 'restore-') : `${options.archive}.restore-`)
-  let input: (RestoreInput & { label: string; close?: () => void }) | undefined
+  let input: Input | undefined
   try {
     input = options.store ? await fromSnapshot(options, work) : await fromArchive(options, work)
-    cli.out.info(`Restoring ${input.label} into ${session.did} on ${new URL(pds).host}.`)
-    const result = await restoreAccount(context, { pds, session }, input)
+    cli.out.info(`Restoring ${input.label} into ${session.did} on ${client.host}.`)
+    const result = await restoreAccount(context, client, { ...input, work })
     const s = result.status
+    for (const blob of result.missing) cli.out.event('item-failed', { kind: 'blob', item: blob.cid, reason: blob.reason })
     cli.out.result(
       { ok: result.missing.length === 0, did: session.did, pds, status: s, uploadedBlobs: result.uploadedBlobs, missing: result.missing },
-      `Restored: ${s.indexedRecords} records, ${s.importedBlobs}/${s.expectedBlobs} blobs, commit ${s.repoCommit} (account ${s.activated ? 'active' : 'deactivated'}).`,
+      `Restored: ${s.indexedRecords} records, ${s.expectedBlobs - result.missing.length}/${s.expectedBlobs} blobs, commit ${s.repoCommit} (account ${s.activated ? 'active' : 'deactivated'}).`,
     )
-    if (result.missing.length > 0) {
-      throw new PartialFailureError(`${result.missing.length} blob${result.missing.length === 1 ? ' is' : 's are'} missing from the backup and could not be restored.`, {
-        hint: 'The records that use them will show no media; restore from an older snapshot if it has them.',
-      })
-    }
+    if (result.missing.length > 0) throw missingBlobsError(result.missing)
     return result
   } finally {
     input?.close?.()

@@ -16,6 +16,8 @@ import { solidPng } from '../../src/demo/png.js'
 import { run as migrate, type MigrateAtprotoOptions } from '../../src/commands/migrate-atproto.js'
 import type { MigrationState } from '../../src/adapters/atproto/migrate-state.js'
 import { captureCli, runCli } from '../_util/cli.js'
+import { startFaultProxy } from '../_util/fault-proxy.js'
+import { PAST_ACCESS_TOKEN_LIFE_MS, withPdsClock, xrpcWatcher } from '../_util/pds-clock.js'
 
 let network: TestNetworkNoAppView
 let newPds: TestPds
@@ -217,4 +219,30 @@ test('the built CLI: a dry run prints the plan as JSON and exits 0; a missing --
   assert.equal(usage.code, 2, usage.stderr)
   assert.match(usage.stderr, /needs --to-pds, --new-handle and --email/)
   assert.ok(!dry.stdout.includes(bob.password) && !dry.stderr.includes(bob.password))
+})
+
+test('the built CLI: access tokens that expire during the blob copy are refreshed and the copy completes', async () => {
+  const { account: gina } = await accountWithImage('gina')
+  const w = xrpcWatcher()
+  const proxy = await startFaultProxy({ target: newPds.url, skip: (req) => w.skip(req) })
+  try {
+    await withPdsClock(async (advance) => {
+      // Both PDSes and the PLC directory run in this process: as the first upload reaches the new PDS, the tokens of
+      // both sessions expire.
+      const expired = w.onFirst('com.atproto.repo.uploadBlob', () => advance(PAST_ACCESS_TOKEN_LIFE_MS))
+      const state = join(dir, 'gina-cli.state.json')
+      const args = ['--json', 'migrate', 'atproto', gina.did, '--to-pds', proxy.url, '--new-handle', 'gina-moved.test', '--email', 'gina@moved.example.com', '--plc', network.plc.url, '--state', state]
+      const run = await runCli(args, { env: { LIFEBOAT_ATPROTO_PASSWORD: gina.password } })
+      assert.equal(run.code, 0, run.stderr)
+      assert.ok(expired())
+      assert.equal(w.count('com.atproto.server.refreshSession'), 1, 'the new PDS session refreshed once')
+      const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { waitingFor?: string }
+      assert.equal(result.waitingFor, 'yes')
+      const saved = JSON.parse(await readFile(state, 'utf8')) as MigrationState
+      assert.ok(saved.done['copy-blobs'] && saved.done.verify, JSON.stringify(saved.done))
+      assert.deepEqual(saved.blobs?.missing, [])
+    })
+  } finally {
+    await proxy.close()
+  }
 })

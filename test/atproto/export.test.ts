@@ -11,7 +11,7 @@ import { verifyArchive } from '../../src/archive/verify.js'
 import { captureCli, runCli } from '../_util/cli.js'
 import { startFaultProxy } from '../_util/fault-proxy.js'
 import { readdir } from 'node:fs/promises'
-import { cidSha256Hex } from '../../src/adapters/atproto/car-file.js'
+import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
 
 let network: TestNetworkNoAppView
 let world: SampleWorld

@@ -12,13 +12,12 @@ import PQueue from 'p-queue'
 import { CID } from 'multiformats/cid'
 import type { AdapterContext, ItemFailure } from '../adapter.js'
 import { throwIfAborted, RemoteError } from '../../errors.js'
-import { CarBlockStore, cidSha256Hex, BlockNotFoundError } from './car-file.js'
+import { CarBlockStore, BlockNotFoundError } from './car-file.js'
+import { cidSha256Hex } from './cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
-import { xrpcError, xrpcInit, xrpcJson, xrpcUrl } from './xrpc.js'
-import { listBlobs } from './source.js'
-import type { LatestCommit } from './api.js'
+import { AtprotoClient } from './client.js'
 import type { Identity } from './identity.js'
-import type { LoggedIn } from './session.js'
+import type { PdsSession } from './session.js'
 import type { BackupStore } from '../../store/store.js'
 import type { Snapshot } from '../../store/format.js'
 
@@ -46,7 +45,8 @@ export type AtprotoSnapshotData = {
 export interface AtprotoBackupOptions {
   store: BackupStore
   identity: Identity
-  session?: LoggedIn
+  /** The account's login on its PDS (adds preferences). */
+  session?: PdsSession
   /** Fetch a full CAR even when a diff would do. */
   full?: boolean
   /** Take a full CAR when the last full one is this many snapshots back (default 7). */
@@ -61,13 +61,8 @@ export interface AtprotoBackupResult {
   failures: ItemFailure[]
 }
 
-async function fetchCar(context: AdapterContext, options: AtprotoBackupOptions, since: string | undefined): Promise<string> {
-  const { did, pds } = options.identity
-  const url = xrpcUrl(pds, 'com.atproto.sync.getRepo', { did, since })
-  const stored = await context.http.request(url, xrpcInit({ accessJwt: options.session?.accessJwt }), async (res) => {
-    if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getRepo', pds, res)
-    return options.store.putObject(res.body)
-  })
+async function fetchCar(client: AtprotoClient, options: AtprotoBackupOptions, since: string | undefined): Promise<string> {
+  const stored = await client.getRepo(options.identity.did, since, (body) => options.store.putObject(body))
   return stored.sha256
 }
 
@@ -94,8 +89,9 @@ export async function backupAccount(context: AdapterContext, options: AtprotoBac
   const { store, identity, session } = options
   const { did, pds } = identity
   const previous = (await store.readSnapshot('latest', { kind: ATPROTO_SNAPSHOT_KIND, subject: did }).catch(() => null)) as Snapshot<AtprotoSnapshotData> | null
-  const head = await xrpcJson<LatestCommit>(context.http, pds, 'com.atproto.sync.getLatestCommit', { params: { did }, accessJwt: session?.accessJwt })
-  const preferences = session ? await storePreferences(options) : null
+  const client = new AtprotoClient(context, pds, session)
+  const head = await client.getLatestCommit(did)
+  const preferences = session ? await storePreferences(client, options) : null
   const subject = { id: did, ...(identity.handle ? { handle: identity.handle } : {}), server: pds }
 
   if (previous && previous.data.commit === head.cid && !options.full) {
@@ -107,7 +103,7 @@ export async function backupAccount(context: AdapterContext, options: AtprotoBac
   const fullEvery = options.fullEvery ?? 7
   const chainTooLong = previous ? previous.data.packs.length >= fullEvery : true
   const incremental = Boolean(previous && !options.full && !chainTooLong && previous.data.did === did)
-  let packs = incremental ? [...previous!.data.packs, await fetchCar(context, options, previous!.data.rev)] : [await fetchCar(context, options, undefined)]
+  let packs = incremental ? [...previous!.data.packs, await fetchCar(client, options, previous!.data.rev)] : [await fetchCar(client, options, undefined)]
   let full = !incremental
   let walked
   try {
@@ -115,7 +111,7 @@ export async function backupAccount(context: AdapterContext, options: AtprotoBac
   } catch (error) {
     if (!(error instanceof BlockNotFoundError) || full) throw wrapWalkError(error, did)
     context.out.info(`The diff for ${did} does not complete the repo (${error.message}); fetching the full repository.`)
-    packs = [await fetchCar(context, options, undefined)]
+    packs = [await fetchCar(client, options, undefined)]
     full = true
     walked = await walkSnapshot(store, packs, CID.parse(head.cid), context.signal).catch((e) => {
       throw wrapWalkError(e, did)
@@ -123,9 +119,9 @@ export async function backupAccount(context: AdapterContext, options: AtprotoBac
   }
   if (walked.did !== did) throw new RemoteError(`The repository served for ${did} is signed for ${walked.did}.`)
 
-  const listed = listBlobs(context, pds, did, incremental ? previous!.data.rev : undefined)
+  const listed = client.listBlobs(did, incremental ? previous!.data.rev : undefined)
   for await (const cid of listed) if (!walked.blobs.has(cid)) walked.blobs.set(cid, undefined)
-  const { newBlobs, failures } = await storeBlobs(context, options, walked.blobs)
+  const { newBlobs, failures } = await storeBlobs(context, client, options, walked.blobs)
 
   const data: AtprotoSnapshotData = {
     did,
@@ -165,14 +161,14 @@ export function objectsOf(data: AtprotoSnapshotData): string[] {
   return [...objects]
 }
 
-async function storePreferences(options: AtprotoBackupOptions): Promise<string> {
-  const prefs = await options.session!.agent.app.bsky.actor.getPreferences()
-  const stored = await options.store.putObject(Readable.from([Buffer.from(JSON.stringify(prefs.data) + '\n')]))
+async function storePreferences(client: AtprotoClient, options: AtprotoBackupOptions): Promise<string> {
+  const prefs = await client.getPreferences()
+  const stored = await options.store.putObject(Readable.from([Buffer.from(JSON.stringify(prefs) + '\n')]))
   return stored.sha256
 }
 
-async function storeBlobs(context: AdapterContext, options: AtprotoBackupOptions, blobs: Map<string, string | undefined>) {
-  const { did, pds } = options.identity
+async function storeBlobs(context: AdapterContext, client: AtprotoClient, options: AtprotoBackupOptions, blobs: Map<string, string | undefined>) {
+  const { did } = options.identity
   const failures: ItemFailure[] = []
   const queue = new PQueue({ concurrency: options.blobConcurrency ?? 8 })
   const progress = context.out.progress('blobs', blobs.size)
@@ -184,10 +180,7 @@ async function storeBlobs(context: AdapterContext, options: AtprotoBackupOptions
         const sha = cidSha256Hex(cid)
         if (!sha) throw new Error('not a sha2-256 CID')
         if (await options.store.hasObject(sha)) return
-        await context.http.request(xrpcUrl(pds, 'com.atproto.sync.getBlob', { did, cid }), xrpcInit({ accessJwt: options.session?.accessJwt }), async (res) => {
-          if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getBlob', pds, res)
-          await options.store.putObject(res.body, { expectSha256: sha })
-        })
+        await client.getBlob(did, cid, (body) => options.store.putObject(body, { expectSha256: sha }))
         newBlobs++
       } catch (error) {
         if (!context.signal.aborted) failures.push({ kind: 'blob', item: cid, reason: (error as Error).message })

@@ -3,11 +3,9 @@
 // Several CAR files (a full repo CAR plus later diff CARs) can serve as one block source.
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
 import { CarIndexer } from '@ipld/car/indexer'
 import { CID } from 'multiformats/cid'
-
-const SHA2_256 = 0x12
+import { matchesCid } from './cid.js'
 
 export interface BlockSource {
   get(cid: CID): Promise<Uint8Array | null>
@@ -33,18 +31,12 @@ export class BlockHashError extends Error {
   }
 }
 
-/** Does `bytes` hash to `cid`? Only sha2-256 CIDs are used by AT Protocol repos and blobs. */
-export function matchesCid(cid: CID, bytes: Uint8Array): boolean {
-  if (cid.multihash.code !== SHA2_256) return false
-  const digest = createHash('sha256').update(bytes).digest()
-  return Buffer.compare(digest, Buffer.from(cid.multihash.digest)) === 0
-}
-
-/** The hex sha256 a raw-blob CID promises, for checking media while it streams. */
-export function cidSha256Hex(cid: string | CID): string | undefined {
-  const parsed = typeof cid === 'string' ? CID.parse(cid) : cid
-  if (parsed.multihash.code !== SHA2_256) return undefined
-  return Buffer.from(parsed.multihash.digest).toString('hex')
+/**
+ * The index key of a CID: its binary form as a flat one-byte-per-char string (~40 bytes). cid.toString() builds its
+ * base32 text by concatenation, and V8 keeps such a string as a rope of ~60 pieces (~1.6 KB per block).
+ */
+function key(cid: CID): string {
+  return Buffer.from(cid.bytes.buffer, cid.bytes.byteOffset, cid.bytes.byteLength).toString('latin1')
 }
 
 export class CarBlockStore implements BlockSource {
@@ -59,7 +51,7 @@ export class CarBlockStore implements BlockSource {
     const file = this.#files.length
     this.#files.push(await open(path, 'r'))
     for await (const block of indexer) {
-      this.#index.set(block.cid.toString(), { file, offset: block.blockOffset, length: block.blockLength })
+      this.#index.set(key(block.cid), { file, offset: block.blockOffset, length: block.blockLength })
     }
     this.#roots.push(roots)
     return roots
@@ -70,11 +62,11 @@ export class CarBlockStore implements BlockSource {
   }
 
   has(cid: CID): boolean {
-    return this.#index.has(cid.toString())
+    return this.#index.has(key(cid))
   }
 
   async get(cid: CID): Promise<Uint8Array | null> {
-    const location = this.#index.get(cid.toString())
+    const location = this.#index.get(key(cid))
     if (!location) return null
     const bytes = Buffer.alloc(location.length)
     await this.#files[location.file]!.read(bytes, 0, location.length, location.offset)

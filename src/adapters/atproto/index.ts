@@ -4,7 +4,7 @@ import type { AdapterContext, TargetFactory, TargetFlags } from '../adapter.js'
 import { readSecret } from '../../cli/secrets.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_PLC, resolveIdentity } from './identity.js'
-import { PdsSession } from './target-session.js'
+import { PdsSession } from './session.js'
 import { AtprotoTarget } from './target.js'
 
 /** Whether `--only` asks for likes: they are replayed only when asked (the replay command passes its flags through). */

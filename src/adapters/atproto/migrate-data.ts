@@ -2,21 +2,21 @@
 // preferences, each from the old PDS into the deactivated account on the new one, and the proof that nothing is
 // missing. Everything here only adds to the new PDS and can be repeated: a repeated import is an empty diff there, and
 // only blobs the new PDS still lists as missing are copied.
-import { createWriteStream, openAsBlob } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createHash } from 'node:crypto'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
-import PQueue from 'p-queue'
 import type { AdapterContext } from '../adapter.js'
-import { AuthError, InterruptedError, RemoteError, isLifeboatError, throwIfAborted } from '../../errors.js'
+import { RemoteError } from '../../errors.js'
 import { PRIVATE_FILE_MODE } from '../../files/atomic-file.js'
-import { CarBlockStore, cidSha256Hex } from './car-file.js'
+import { CarBlockStore } from './car-file.js'
 import { readCommit } from './mst.js'
-import type { AccountStatus, LatestCommit, MissingBlobsPage } from './api.js'
-import { responseError, type PdsSession } from './target-session.js'
+import type { AccountStatus, LatestCommit } from './api.js'
+import type { PdsSession } from './session.js'
+import { AtprotoClient } from './client.js'
+import { copyMissingBlobs as copyBlobs, type BlobSource } from './blob-copy.js'
 import type { MissingBlob } from './migrate-state.js'
 
 export interface Sides {
@@ -25,40 +25,24 @@ export interface Sides {
   neu: PdsSession
 }
 
-const CAR_TYPE = 'application/vnd.ipld.car'
+function client(session: PdsSession): AtprotoClient {
+  return new AtprotoClient(session.context, session.pds, session)
+}
 
 /** The old repo's head, read with the account's own login (a deactivated repo is hidden from everyone else). */
 export async function latestCommit(session: PdsSession, did: string): Promise<LatestCommit> {
   return session.json<LatestCommit>('com.atproto.sync.getLatestCommit', { params: { did } })
 }
 
-async function toFile(body: ReadableStream<Uint8Array>, path: string, expectSha256?: string): Promise<void> {
-  const hash = createHash('sha256')
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk)
-      done(null, chunk)
-    },
-  })
-  await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), tap, createWriteStream(path, { mode: PRIVATE_FILE_MODE }))
-  if (expectSha256 !== undefined && hash.digest('hex') !== expectSha256) throw new BlobMismatchError()
-}
-
-class BlobMismatchError extends Error {
-  override name = 'BlobMismatchError'
-  constructor() {
-    super('the bytes the old PDS served do not match the blob\'s CID')
-  }
+async function toFile(body: ReadableStream<Uint8Array>, path: string): Promise<void> {
+  await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), createWriteStream(path, { mode: PRIVATE_FILE_MODE }))
 }
 
 /** getRepo (old, streamed to disk) then importRepo (new, from disk with its Content-Length); returns what was imported. */
 export async function importRepo(context: AdapterContext, sides: Sides, work: string): Promise<{ commit: string; rev: string }> {
   const { did, old, neu } = sides
   const carPath = join(work, 'repo.car')
-  await old.request('com.atproto.sync.getRepo', { params: { did } }, async (res) => {
-    if (!res.ok || !res.body) throw await responseError('com.atproto.sync.getRepo', old.pds, res)
-    await toFile(res.body, carPath)
-  })
+  await client(old).getRepo(did, undefined, (body) => toFile(body, carPath))
   const blocks = new CarBlockStore()
   let root: string
   let rev: string
@@ -73,85 +57,32 @@ export async function importRepo(context: AdapterContext, sides: Sides, work: st
   } finally {
     await blocks.close()
   }
-  const body = await openAsBlob(carPath, { type: CAR_TYPE })
-  await neu.request('com.atproto.repo.importRepo', { method: 'POST', body, headers: { 'content-type': CAR_TYPE } }, async (res) => {
-    if (!res.ok) throw await responseError('com.atproto.repo.importRepo', neu.pds, res)
-    await res.arrayBuffer()
-  })
+  await client(neu).importRepo(carPath)
   await rm(carPath, { force: true })
   return { commit: root, rev }
 }
 
-/** Every blob the new PDS lists as referenced but not uploaded (the cursor is the last CID; stop on a short page). */
+/** Every blob the new PDS lists as referenced but not uploaded. */
 export async function listMissingBlobs(neu: PdsSession): Promise<{ cid: string; recordUri: string }[]> {
-  const all: { cid: string; recordUri: string }[] = []
-  let cursor: string | undefined
-  for (;;) {
-    const page = await neu.json<MissingBlobsPage>('com.atproto.repo.listMissingBlobs', { params: { limit: 1000, cursor } })
-    all.push(...page.blobs)
-    if (!page.cursor || page.blobs.length < 1000) return all
-    cursor = page.cursor
-  }
+  return client(neu).listMissingBlobs()
 }
 
-function missingReason(error: unknown, old: PdsSession): string {
-  if (error instanceof BlobMismatchError) return error.message
-  const message = error instanceof Error ? error.message : String(error)
-  if (/blob not found|BlobNotFound/i.test(message) || (isLifeboatError(error) && error.details?.status === 404)) {
-    return `${new URL(old.pds).host} does not have it (${message})`
-  }
-  return message
-}
-
-/** The new PDS's missing blobs, each downloaded from the old PDS (checked against its CID) and uploaded; repeated until none is left or nothing more can be done. */
-export async function copyMissingBlobs(context: AdapterContext, sides: Sides, work: string, concurrency = 4): Promise<{ copied: number; missing: MissingBlob[] }> {
+/** The new PDS's missing blobs, each downloaded from the old PDS, checked against its CID and uploaded (blob-copy.ts). */
+export async function copyMissingBlobs(context: AdapterContext, sides: Sides, work: string): Promise<{ copied: number; missing: MissingBlob[] }> {
   const { did, old, neu } = sides
-  const failures = new Map<string, string>()
-  /** Blobs that cannot come from the old PDS at all (gone, or the wrong bytes): not tried again in later rounds. */
-  const hopeless = new Set<string>()
-  let copied = 0
-  let n = 0
-  for (let round = 0; round < 3; round++) {
-    const missing = (await listMissingBlobs(neu)).filter((b) => !hopeless.has(b.cid))
-    if (missing.length === 0) break
-    const progress = context.out.progress('blobs', missing.length)
-    const queue = new PQueue({ concurrency })
-    for (const blob of missing) {
-      queue.add(async () => {
-        if (context.signal.aborted) return
-        const path = join(work, `blob-${n++}`)
-        try {
-          let mime = 'application/octet-stream'
-          await old.request('com.atproto.sync.getBlob', { params: { did, cid: blob.cid } }, async (res) => {
-            if (!res.ok || !res.body) throw await responseError('com.atproto.sync.getBlob', old.pds, res)
-            mime = res.headers.get('content-type') ?? mime
-            await toFile(res.body, path, cidSha256Hex(blob.cid))
-          })
-          const body = await openAsBlob(path, { type: mime })
-          await neu.request('com.atproto.repo.uploadBlob', { method: 'POST', body, headers: { 'content-type': mime } }, async (res) => {
-            if (!res.ok) throw await responseError('com.atproto.repo.uploadBlob', neu.pds, res)
-            await res.arrayBuffer()
-          })
-          copied++
-          failures.delete(blob.cid)
-        } catch (error) {
-          if (error instanceof InterruptedError || error instanceof AuthError) throw error
-          const reason = missingReason(error, old)
-          failures.set(blob.cid, reason)
-          if (error instanceof BlobMismatchError || reason.includes('does not have it')) hopeless.add(blob.cid)
-          context.out.warn(`blob ${blob.cid} (${blob.recordUri}): ${reason}`)
-        } finally {
-          await rm(path, { force: true })
-          progress.tick()
-        }
+  const fromOld: BlobSource = {
+    name: new URL(old.pds).host,
+    async open(cid, scratch) {
+      let mime = 'application/octet-stream'
+      await client(old).getBlob(did, cid, async (body, served) => {
+        mime = served ?? mime
+        await toFile(body, scratch)
       })
-    }
-    await queue.onIdle()
-    throwIfAborted(context.signal)
-    progress.done()
+      return { path: scratch, mime }
+    },
   }
-  const left = await listMissingBlobs(neu)
-  return { copied, missing: left.map((b) => ({ ...b, reason: failures.get(b.cid) ?? 'not copied yet' })) }
+  const result = await copyBlobs(context, client(neu), fromOld, { work })
+  return { copied: result.uploaded, missing: result.missing.map(({ cid, recordUri, reason }) => ({ cid, recordUri, reason })) }
 }
 
 /** Preferences with full sessions on both sides (an app-password session would drop the birth date). */

@@ -7,7 +7,7 @@
 import type { AdapterContext } from '../adapter.js'
 import { AuthError, RemoteError, UsageError, isLifeboatError } from '../../errors.js'
 import { pdsFromDocument, resolveDidDocument, handleFromDocument, type DidDocument } from './identity.js'
-import type { PdsSession } from './target-session.js'
+import type { PdsSession } from './session.js'
 
 /** identity.getRecommendedDidCredentials (lexicons/com/atproto/identity/getRecommendedDidCredentials.json). */
 export interface DidCredentials {

@@ -3,7 +3,8 @@
 import type { AdapterContext } from '../adapter.js'
 import { isLifeboatError } from '../../errors.js'
 import type { AccountStatus, LatestCommit } from './api.js'
-import { PdsSession, xrpcCall } from './target-session.js'
+import { PdsSession } from './session.js'
+import { xrpcCall } from './xrpc.js'
 import { listMissingBlobs } from './migrate-data.js'
 import { MIGRATION_STEPS, STEP_TITLES, type MigrationState, type MigrationStep } from './migrate-state.js'
 

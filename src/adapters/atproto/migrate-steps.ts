@@ -5,7 +5,8 @@ import type { AdapterContext } from '../adapter.js'
 import { registerSecret } from '../../net/redact.js'
 import { AuthError, PartialFailureError, RemoteError, isLifeboatError } from '../../errors.js'
 import { abortableSleep } from '../../net/retry.js'
-import { PdsSession, xrpcCall } from './target-session.js'
+import { PdsSession } from './session.js'
+import { xrpcCall } from './xrpc.js'
 import { checkImport, copyMissingBlobs, copyPreferences, importRepo, latestCommit, type Sides } from './migrate-data.js'
 import {
   currentIdentity,

@@ -1,5 +1,6 @@
 // AT Protocol Source: the repo CAR as fetched (streamed to disk), every blob (checked against its CID), the
 // preferences when logged in, the DID document and PLC log, and normalised records walked from the CAR.
+import PQueue from 'p-queue'
 import { forEachOrdered } from '../../concurrency/ordered-pool.js'
 import { CID } from 'multiformats/cid'
 import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
@@ -8,13 +9,13 @@ import { MediaHashMismatchError } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, ListRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
-import { CarBlockStore, cidSha256Hex } from './car-file.js'
+import { CarBlockStore } from './car-file.js'
+import { cidSha256Hex } from './cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
 import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
-import { xrpcError, xrpcInit, xrpcJson, xrpcUrl } from './xrpc.js'
-import type { ListBlobsPage } from './api.js'
+import { AtprotoClient } from './client.js'
 import type { Identity } from './identity.js'
-import type { LoggedIn } from './session.js'
+import type { PdsSession } from './session.js'
 
 export const ATPROTO_CAPABILITIES: Capabilities = {
   network: 'atproto',
@@ -26,33 +27,23 @@ export const ATPROTO_CAPABILITIES: Capabilities = {
 
 export interface AtprotoSourceOptions {
   identity: Identity
-  /** A session for private data (preferences); public data needs none. */
-  session?: LoggedIn
+  /** The account's login on its PDS, for private data (preferences); public data needs none. */
+  session?: PdsSession
   plc?: string
   /** Parallel blob downloads (the host queue caps requests per host as well). */
   blobConcurrency?: number
 }
 
-/** Pages com.atproto.sync.listBlobs to the end: the cursor comes back even on the last page, so stop on an empty one. */
-export async function* listBlobs(context: AdapterContext, pds: string, did: string, since?: string): AsyncGenerator<string> {
-  let cursor: string | undefined
-  for (;;) {
-    throwIfAborted(context.signal)
-    const page = await xrpcJson<ListBlobsPage>(context.http, pds, 'com.atproto.sync.listBlobs', { params: { did, since, limit: 1000, cursor } })
-    if (page.cids.length === 0) return
-    yield* page.cids
-    if (!page.cursor) return
-    cursor = page.cursor
-  }
-}
-
 export class AtprotoSource implements Source {
   readonly capabilities = ATPROTO_CAPABILITIES
+  readonly client: AtprotoClient
 
   constructor(
     readonly context: AdapterContext,
     readonly options: AtprotoSourceOptions,
-  ) {}
+  ) {
+    this.client = new AtprotoClient(context, options.identity.pds, options.session)
+  }
 
   get account(): AccountRef {
     const { did, handle } = this.options.identity
@@ -67,24 +58,66 @@ export class AtprotoSource implements Source {
     const { did, pds } = this.options.identity
     const { out } = this.context
     const failures: ItemFailure[] = []
-    const access = this.options.session?.accessJwt
     out.info(`Fetching the repository of ${this.account.handle ?? did} from ${pds} …`)
-    const car = await this.context.http.request(xrpcUrl(pds, 'com.atproto.sync.getRepo', { did }), xrpcInit({ accessJwt: access }), async (res) => {
-      if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getRepo', pds, res)
-      return writer.addFile(nativeMember('atproto', 'repo.car'), res.body, { compress: true })
-    })
+    const prefetch = this.#prefetchBlobs(writer)
     const blocks = new CarBlockStore()
     try {
+      const car = await this.client.getRepo(did, undefined, (body) => writer.addFile(nativeMember('atproto', 'repo.car'), body, { compress: true }))
       const [root] = await blocks.addFile(car.path)
       if (!root) throw new Error('the repository CAR has no root')
       const commit = await readCommit(blocks, root)
       out.debug(`repo ${did} at rev ${commit.rev}: ${blocks.size} blocks`)
       const blobInfo = await this.#writeRecords(writer, blocks, root)
-      const media = await this.#writeBlobs(writer, blobInfo, failures)
+      const media = await this.#writeBlobs(writer, blobInfo, await prefetch.listed(), prefetch.staged, failures)
       await this.#writeExtras(writer, failures)
       return { counts: { media }, failures, cursor: { rev: commit.rev, commit: root.toString() } }
     } finally {
+      await prefetch.stop()
       await blocks.close()
+    }
+  }
+
+  /**
+   * Starts downloading the blobs sync.listBlobs names while the repo CAR is still being fetched and walked: they are
+   * staged (checked against their CID) but not recorded; #writeBlobs records every blob in CID order and fetches what
+   * this missed or failed to get (a failure here is not reported: that pass retries it and reports its own).
+   */
+  #prefetchBlobs(writer: ArchiveWriter) {
+    const { did } = this.options.identity
+    const queue = new PQueue({ concurrency: this.options.blobConcurrency ?? 8 })
+    const staged = new Set<string>()
+    let stopped = false
+    const download = async (cid: string) => {
+      if (stopped || this.context.signal.aborted || writer.hasStagedMedia(cid)) return
+      const expectSha256 = cidSha256Hex(CID.parse(cid))
+      await this.client.getBlob(did, cid, (body, served) => writer.stageMedia(body, { key: cid, expectSha256, meta: { mime: served ?? undefined } }))
+      staged.add(cid)
+    }
+    const listing = (async () => {
+      const cids = new Set<string>()
+      for await (const cid of this.client.listBlobs(did)) {
+        if (stopped) break
+        if (!cids.has(cid) && !writer.hasStagedMedia(cid)) queue.add(() => download(cid)).catch(() => undefined)
+        cids.add(cid)
+      }
+      return cids
+    })()
+    listing.catch(() => undefined)
+    return {
+      staged,
+      /** Every CID listBlobs named, once the listing and the downloads it started are done. */
+      async listed(): Promise<Set<string>> {
+        const cids = await listing
+        await queue.onIdle()
+        return cids
+      },
+      /** Ends the downloads still queued and waits for those under way. */
+      async stop(): Promise<void> {
+        stopped = true
+        queue.clear()
+        await listing.catch(() => undefined)
+        await queue.onIdle()
+      },
     }
   }
 
@@ -149,30 +182,27 @@ export class AtprotoSource implements Source {
     return blobs
   }
 
-  async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, failures: ItemFailure[]): Promise<number> {
-    const { did, pds } = this.options.identity
-    const { http, out, signal } = this.context
-    const cids = new Set<string>()
-    for await (const cid of listBlobs(this.context, pds, did)) cids.add(cid)
+  async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, listed: Set<string>, prefetched: Set<string>, failures: ItemFailure[]): Promise<number> {
+    const { did } = this.options.identity
+    const { out, signal } = this.context
+    const cids = new Set<string>(listed)
     for (const cid of fromRecords.keys()) cids.add(cid)
     const progress = out.progress('blobs', cids.size)
     let stored = 0
     let reused = 0
-    const access = this.options.session?.accessJwt
     // Downloads run concurrently; records are written in CID order, so the archive does not depend on timing.
     await forEachOrdered(
       [...cids].sort(),
       { concurrency: this.options.blobConcurrency ?? 8, signal },
       async (cid) => {
         if (writer.hasStagedMedia(cid)) {
-          reused++
+          if (!prefetched.has(cid)) reused++
           return
         }
         const expectSha256 = cidSha256Hex(CID.parse(cid))
         const mime = fromRecords.get(cid)?.mime
-        await http.request(xrpcUrl(pds, 'com.atproto.sync.getBlob', { did, cid }), xrpcInit({ accessJwt: access }), async (res) => {
-          if (!res.ok || !res.body) throw await xrpcError('com.atproto.sync.getBlob', pds, res)
-          await writer.stageMedia(res.body, { key: cid, expectSha256, meta: { mime: mime ?? res.headers.get('content-type') ?? undefined } })
+        await this.client.getBlob(did, cid, async (body, served) => {
+          await writer.stageMedia(body, { key: cid, expectSha256, meta: { mime: mime ?? served ?? undefined } })
         })
       },
       async (cid, result) => {
@@ -197,8 +227,8 @@ export class AtprotoSource implements Source {
   async #writeExtras(writer: ArchiveWriter, failures: ItemFailure[]): Promise<void> {
     const { identity, session } = this.options
     if (session) {
-      const prefs = await session.agent.app.bsky.actor.getPreferences()
-      await writer.addFile(nativeMember('atproto', 'preferences.json'), JSON.stringify(prefs.data, null, 2) + '\n')
+      const prefs = await this.client.getPreferences()
+      await writer.addFile(nativeMember('atproto', 'preferences.json'), JSON.stringify(prefs, null, 2) + '\n')
     } else {
       writer.note('preferences not exported: no password was given (public data only)')
     }

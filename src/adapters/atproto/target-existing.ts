@@ -4,7 +4,7 @@
 // kept up to date with every record the replay writes.
 import type { AdapterContext } from '../adapter.js'
 import { throwIfAborted } from '../../errors.js'
-import { xrpcCall } from './target-session.js'
+import { xrpcCall } from './xrpc.js'
 import { COLLECTIONS } from './map.js'
 
 interface ListRecordsPage {

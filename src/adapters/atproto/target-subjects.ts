@@ -8,7 +8,7 @@ import PQueue from 'p-queue'
 import type { AdapterContext } from '../adapter.js'
 import { NotFoundError, RemoteError, UnsupportedError, isLifeboatError } from '../../errors.js'
 import { pdsFromDocument, resolveDidDocument } from './identity.js'
-import { xrpcCall } from './target-session.js'
+import { xrpcCall } from './xrpc.js'
 import type { RepoStatus } from './api.js'
 
 export type SubjectCheck = { exists: true; pds: string; active: boolean } | { exists: false; reason: string }

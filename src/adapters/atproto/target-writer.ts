@@ -8,7 +8,8 @@ import type { LatestCommit } from './api.js'
 import type { ExistingRecords } from './target-existing.js'
 import { recordKey } from './target-existing.js'
 import type { WritePacer } from './target-pacer.js'
-import { responseError, xrpcCall, type PdsSession } from './target-session.js'
+import { type PdsSession } from './session.js'
+import { xrpcCall, xrpcError } from './xrpc.js'
 
 /** Lexicon maximum of writes per applyWrites call. */
 export const MAX_WRITES = 200
@@ -58,7 +59,7 @@ export class RepoWriter {
     this.stats.calls++
     return this.session.request('com.atproto.repo.applyWrites', { method: 'POST', body, headers: { 'content-type': 'application/json' } }, async (res) => {
       this.pacer.observe(res.headers)
-      if (!res.ok) throw await responseError('com.atproto.repo.applyWrites', this.session.pds, res)
+      if (!res.ok) throw await xrpcError('com.atproto.repo.applyWrites', this.session.pds, res)
       return (await res.json()) as ApplyWritesOutput
     })
   }

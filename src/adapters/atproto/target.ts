@@ -9,9 +9,9 @@ import { describeWindow, WritePacer, type WritePacerOptions } from './target-pac
 import { RepoWriter, MAX_WRITES, type WriteOutcome } from './target-writer.js'
 import { ExistingRecords } from './target-existing.js'
 import { SubjectChecker, isAtprotoDid, parsePostUri } from './target-subjects.js'
-import type { PdsSession } from './target-session.js'
+import type { PdsSession } from './session.js'
 import { COLLECTIONS } from './map.js'
-import { xrpcCall } from './target-session.js'
+import { xrpcCall } from './xrpc.js'
 import { RemoteError } from '../../errors.js'
 
 const ALL_KINDS: readonly ReplayKind[] = ['follows', 'blocks', 'lists', 'likes']

@@ -2,6 +2,7 @@
 // stream (getRepo, getBlob, importRepo, uploadBlob) and for unauthenticated reads. Errors become LifeboatErrors
 // naming the endpoint and the server's own error name.
 import type { HttpClient } from '../../net/http-client.js'
+import type { AdapterContext } from '../adapter.js'
 import { AuthError, NotFoundError, RemoteError, UnsupportedError } from '../../errors.js'
 
 export interface XrpcOptions {
@@ -56,12 +57,18 @@ export async function xrpcError(nsid: string, service: string, res: Response): P
   return new RemoteError(what, { status: res.status, details })
 }
 
+/** One XRPC call with a JSON answer (a string body is sent as JSON unless a content-type is given). */
 export async function xrpcJson<T>(http: HttpClient, service: string, nsid: string, options: XrpcOptions = {}): Promise<T> {
   const init = xrpcInit(options)
-  if (options.body !== undefined && typeof options.body === 'string') (init.headers as Record<string, string>)['content-type'] = 'application/json'
+  if (typeof options.body === 'string') (init.headers as Record<string, string>)['content-type'] ??= 'application/json'
   return http.request(xrpcUrl(service, nsid, options.params), init, async (res) => {
     if (!res.ok) throw await xrpcError(nsid, service, res)
     const text = await res.text()
     return (text ? JSON.parse(text) : {}) as T
   })
+}
+
+/** xrpcJson through the run's HTTP client. */
+export async function xrpcCall<T>(context: AdapterContext, service: string, nsid: string, options: XrpcOptions = {}): Promise<T> {
+  return xrpcJson<T>(context.http, service, nsid, options)
 }
