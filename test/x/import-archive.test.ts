@@ -198,11 +198,17 @@ test('a zipped archive inside one folder, split tweets-part files and deleted tw
   const deleted = { ...tweets[0].tweet, id_str: '1500000000000000001', id: '1500000000000000001', full_text: 'gone &amp; deleted', deleted_at: 'Mon Jan 02 03:04:05 +0000 2023', entities: { urls: [], user_mentions: [], hashtags: [] } }
   delete deleted.extended_entities
   await writeFile(join(folder, 'data/deleted-tweets.js'), `window.YTD.deleted_tweets.part0 = [ {\n  "tweet" : ${JSON.stringify(deleted)}\n} ]`)
+  // Community tweets live in their own file; one that is also in tweets.js stays one post.
+  const community = { ...deleted, id_str: '1500000000000000002', id: '1500000000000000002', full_text: 'in a community' }
+  delete community.deleted_at
+  await writeFile(join(folder, 'data/community-tweet.js'), `window.YTD.community_tweet.part0 = ${JSON.stringify([{ tweet: community }, tweets[3]], null, 2)}`)
   const zip = join(dir, 'twitter-split.zip')
   await writeFile(zip, await zipOf(folder, { top: 'twitter-2022-11-06/' }))
   const { reader } = await importEra(zip, 'split-out')
   const posts = await collect(reader.records('posts'))
-  assert.equal(posts.length, 301)
+  assert.equal(posts.length, 302)
+  assert.equal(new Set(posts.map((p) => p.id)).size, 302)
+  assert.equal(posts.find((p) => p.id === '1500000000000000002')!.text, 'in a community')
   const gone = posts.find((p) => p.id === '1500000000000000001')!
   assert.equal(gone.text, 'gone & deleted')
   assert.equal(gone.deletedAt, '2023-01-02T03:04:05.000Z')

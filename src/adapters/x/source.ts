@@ -126,8 +126,10 @@ export class XArchiveSource implements Source {
   async #profile(writer: ArchiveWriter, identity: XIdentity, media: MediaIndex): Promise<void> {
     const profile = await this.#first<Profile>('profile', 'profile')
     const record = profileRecord(identity.account, identity.accountJs, profile, identity.userDetails)
+    // When X's names drifted, a lone profile_media file with no header to confuse it with is the avatar.
+    const lone = media.profile.length === 1 && !profile?.headerMediaUrl ? media.profile[0] : undefined
     const image = async (url: string | undefined, fallback: boolean): Promise<MediaRef | null> => {
-      const member = media.findProfile(identity.me.id, url) ?? (fallback && url ? media.profile.find((m) => /\.(jpe?g|png|gif|webp)$/i.test(m)) : undefined)
+      const member = media.findProfile(identity.me.id, url) ?? (fallback && url ? lone : undefined)
       if (!member) return null
       return this.#stage(writer, member, { mime: mimeOf(member), name: member.split('/').pop() ?? null, source: { url: url ?? null }, attachedTo: [] })
     }
@@ -154,6 +156,8 @@ export class XArchiveSource implements Source {
     const notes = await this.#loadNotes()
     const usedNotes = new Set<NoteTweet>()
     const progress = this.out.progress('tweets')
+    // Ids already written: a tweet in two files (parts, community-tweet.js) becomes one post. ~100 bytes a tweet.
+    const seen = new Set<string>()
     let wanted = 0
     let attached = 0
     const emit = async (file: string, item: ArrayItem<Tweet>, deleted: boolean): Promise<void> => {
@@ -166,6 +170,8 @@ export class XArchiveSource implements Source {
         this.#failures.push({ kind: 'posts', item: `${file} item ${item.index}`, reason: 'not a tweet (no id_str)' })
         return
       }
+      if (seen.has(tweet.id_str)) return
+      seen.add(tweet.id_str)
       for (const [id, name] of namesIn(tweet)) names.set(id, name)
       let post: PostRecord = mapTweet(tweet, me)
       if (deleted && !post.deletedAt) post.deletedAt = post.createdAt
@@ -204,6 +210,8 @@ export class XArchiveSource implements Source {
       progress.tick()
     }
     for await (const item of this.#items<Tweet>(this.layout.tweetFiles, this.layout.era === 'grailbird' ? null : 'tweet')) await emit(item.file, item, false)
+    // Tweets posted to Communities are not in tweets.js; they have the same shape.
+    for await (const item of this.#items<Tweet>(partsOf(this.#names, this.layout.data, 'community-tweet'), 'tweet')) await emit(item.file, item, false)
     const deletedFiles = partsOf(this.#names, this.layout.data, 'deleted-tweets')
     for await (const item of this.#items<Tweet>(deletedFiles, 'tweet')) await emit(item.file, item, true)
     progress.done()
