@@ -3,7 +3,7 @@
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { run as importX } from '../../src/commands/import-x-archive.js'
@@ -213,6 +213,39 @@ test('a zipped archive inside one folder, split tweets-part files and deleted tw
   assert.equal(gone.text, 'gone & deleted')
   assert.equal(gone.deletedAt, '2023-01-02T03:04:05.000Z')
   assert.equal(posts.filter((p: PostRecord) => p.deletedAt).length, 1)
+  assert.equal(reader.manifest.counts.media, 12)
+  reader.close()
+})
+
+test('an import interrupted after its first media file exits 130; the rerun reuses the staged media and writes each post once', async () => {
+  const output = join(dir, 'interrupted.zip')
+  const staged = `${output}.partial.d/media-staged.jsonl`
+  const first = await runCommand({}, async (cli, abort) => {
+    let settled = false
+    const running = importX(ERAS.tweetsJs2022, { output }, cli).finally(() => (settled = true))
+    // Waits for the event (the writer's staging index gains its first line), not for a time.
+    const watcher = (async () => {
+      while (!settled) {
+        const text = await readFile(staged, 'utf8').catch(() => '')
+        if (text.includes('\n')) return abort()
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    })()
+    try {
+      return await running
+    } finally {
+      await watcher
+    }
+  })
+  assert.equal(first.code, 130)
+  assert.equal(await stat(output).then(() => true, () => false), false)
+  const second = await runCommand({}, (cli) => importX(ERAS.tweetsJs2022, { output }, cli))
+  assert.equal(second.code, 3)
+  assert.match(second.stderr, /Resuming: \d+ media files were already downloaded/)
+  const reader = await ArchiveReader.open(output)
+  const posts = await collect(reader.records('posts'))
+  assert.equal(posts.length, 300)
+  assert.equal(new Set(posts.map((p) => p.id)).size, 300)
   assert.equal(reader.manifest.counts.media, 12)
   reader.close()
 })
