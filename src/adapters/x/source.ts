@@ -160,9 +160,12 @@ export class XArchiveSource implements Source {
     const seen = new Set<string>()
     let wanted = 0
     let attached = 0
+    let missing = 0
     const emit = async (file: string, item: ArrayItem<Tweet>, deleted: boolean): Promise<void> => {
       if (item.oversized !== undefined) {
-        this.#failures.push({ kind: 'posts', item: `${file} item ${item.index}`, reason: `${item.oversized} bytes, larger than any tweet (${MAX_TWEET_BYTES}); left out` })
+        const reason = `${item.oversized} bytes, larger than any tweet (${MAX_TWEET_BYTES}); left out`
+        this.#failures.push({ kind: 'posts', item: `${file} item ${item.index}`, reason })
+        this.out.warn(`${file} item ${item.index}: ${reason}`)
         return
       }
       const tweet = item.value
@@ -188,7 +191,10 @@ export class XArchiveSource implements Source {
         const url = mediaUrl(entity)
         const member = media.find(tweet.id_str, entity, used)
         if (!member) {
-          if (this.layout.era !== 'grailbird') this.#failures.push({ kind: 'media', item: `${tweet.id_str} ${url ?? entity.id_str ?? '?'}`, reason: 'not in the archive' })
+          if (this.layout.era !== 'grailbird') {
+            this.#failures.push({ kind: 'media', item: `${tweet.id_str} ${url ?? entity.id_str ?? '?'}`, reason: 'not in the archive' })
+            missing++
+          }
           continue
         }
         used.add(member)
@@ -219,6 +225,7 @@ export class XArchiveSource implements Source {
     const unmatched = [...notes.values()].flat().length - usedNotes.size
     if (unmatched > 0) writer.note(`${unmatched} long posts in note-tweet.js matched no tweet and were left out`)
     if (wanted > 0) this.out.info(`Media: ${attached} of ${wanted} attached from the archive.`)
+    if (missing > 0) this.out.warn(`${missing} media files named by tweets are not in the archive; the new archive's notes list each (lifeboat inspect).`)
   }
 
   async #likes(writer: ArchiveWriter): Promise<void> {
