@@ -137,3 +137,14 @@ test('the data scanner reads every layout X has written, in any chunking, and bo
   assert.equal(details.screen_name, 'hotoo')
   assert.ok((await readFile(join(ERAS.grailbird, 'data/js/user_details.js'), 'utf8')).startsWith('var user_details =  {'))
 })
+
+test('a missing path is exit 10; a file or folder that is not an X archive is exit 12', async () => {
+  const missing = await importIt(join(dir, 'nowhere.zip'))
+  assert.equal(missing.code, 10)
+  assert.equal(missing.errorLine, `error: ${join(dir, 'nowhere.zip')} does not exist.`)
+  const notZip = join(dir, 'notes.txt')
+  await writeFile(notZip, 'just text')
+  assert.deepEqual([(await importIt(notZip)).code, (await importIt(notZip)).errorLine], [12, `error: ${notZip} is not an X archive: it is neither a zip file nor a folder.`])
+  const wrongFolder = await importIt('docs')
+  assert.deepEqual([wrongFolder.code, wrongFolder.errorLine], [12, 'error: docs is not an X archive: it has no data/ folder.'])
+})

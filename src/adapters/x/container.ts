@@ -8,6 +8,7 @@ import { lstat, open, readdir, realpath, stat } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { openExportArchive } from '../mastodon/export-archive.js'
+import { NotFoundError } from '../../errors.js'
 import { escapingMember, notXArchive } from './errors.js'
 
 export interface XContainer {
@@ -24,7 +25,7 @@ const MAX_DEPTH = 6
 
 export async function openContainer(path: string, options: { scratchDir: string; signal?: AbortSignal }): Promise<XContainer> {
   const info = await stat(path).catch(() => null)
-  if (!info) throw notXArchive(path, 'it does not exist')
+  if (!info) throw new NotFoundError(`${path} does not exist.`, { hint: 'Give the path of the .zip X sent, or of the folder it unpacks to.' })
   if (info.isDirectory()) return openFolder(path)
   const head = Buffer.alloc(2)
   const handle = await open(path, 'r')
@@ -38,6 +39,19 @@ export async function openContainer(path: string, options: { scratchDir: string;
     throw escapingMember(path, escaping.slice(0, cut), escaping.slice(cut + 2))
   }
   return { kind: 'zip', names: archive.names, open: (name) => archive.open(name), size: (name) => archive.size(name), close: () => archive.close() }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => null))?.isDirectory() ?? false
+}
+
+/** The one subfolder holding `data/` (an archive unpacked into a folder of its own), or null. */
+async function onlyChildWithData(top: string): Promise<string | null> {
+  const found: string[] = []
+  for (const entry of await readdir(top, { withFileTypes: true })) {
+    if (entry.isDirectory() && (await isDir(join(top, entry.name, 'data')))) found.push(entry.name)
+  }
+  return found.length === 1 ? found[0]! : null
 }
 
 async function openFolder(root: string): Promise<XContainer> {
@@ -58,7 +72,10 @@ async function openFolder(root: string): Promise<XContainer> {
       else if (info.isFile()) files.set(name, { path, size: info.size })
     }
   }
-  await walk(top, '', 0)
+  // Only `data/` (or `<one folder>/data/`) is walked, so that naming a wrong, large folder fails at once.
+  const data = (await isDir(join(top, 'data'))) ? '' : await onlyChildWithData(top)
+  if (data === null) throw notXArchive(root, 'it has no data/ folder')
+  await walk(join(top, data, 'data'), `${data ? `${data}/` : ''}data/`, 1)
   return {
     kind: 'folder',
     names: [...files.keys()],
