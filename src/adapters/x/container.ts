@@ -1,8 +1,9 @@
 // X's archive as a set of named members, whether the user gives the downloaded .zip or the folder it unpacks to.
 // Zips are read in place with the existing reader (src/adapters/mastodon/export-archive.ts, yauzl): member names are
-// only ever keys, never paths on disk. A zip member whose name escapes (a `..` segment, backslash, NUL; leading slashes are dropped, as the reader does) or that is a
-// link refuses the whole archive: X never writes one, so the file was tampered with. A folder is walked with lstat:
-// regular files only; a symbolic link that resolves outside the folder refuses the archive the same way.
+// only ever keys, never paths on disk. A zip member whose name escapes (a `..` segment, a backslash, a NUL; leading
+// slashes are dropped, as that reader does) or that is a link refuses the whole archive: X never writes one, so the
+// file was tampered with. Of a folder only `data/` is walked, with lstat: regular files only; a symbolic link that
+// resolves outside the folder refuses the archive the same way.
 import { createReadStream } from 'node:fs'
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises'
 import { join, sep } from 'node:path'
