@@ -36,7 +36,7 @@ export const RECORD_KINDS = [
 
 export type RecordKind = (typeof RECORD_KINDS)[number]
 
-export const NETWORKS = ['atproto', 'misskey', 'mastodon', 'matrix'] as const
+export const NETWORKS = ['atproto', 'misskey', 'mastodon', 'matrix', 'x'] as const
 export type Network = (typeof NETWORKS)[number]
 
 export function kindMember(kind: RecordKind): string {

@@ -61,6 +61,8 @@ export interface PostRecord {
   reactions?: Record<string, number> | null
   pinned?: boolean
   edits?: { createdAt: string; text: string; contentWarning?: string | null }[]
+  /** Set when the source says the post was deleted (X's deleted-tweets.js): kept for the record, not re-created. */
+  deletedAt?: string | null
   native?: unknown
 }
 

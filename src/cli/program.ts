@@ -9,6 +9,7 @@ import { register as registerExportMisskey } from '../commands/export-misskey.js
 import { register as registerExportMastodon } from '../commands/export-mastodon.js'
 import { register as registerExportMatrix } from '../commands/export-matrix.js'
 import { register as registerImportMastodonArchive } from '../commands/import-mastodon-archive.js'
+import { register as registerImportXArchive } from '../commands/import-x-archive.js'
 import { register as registerMigrateAtproto } from '../commands/migrate-atproto.js'
 import { registerNetworks } from './networks.js'
 import { register as registerBackup } from '../commands/backup.js'
@@ -41,6 +42,7 @@ export function buildProgram(context: CliContext): Command {
     registerExportMastodon,
     registerExportMatrix,
     registerImportMastodonArchive,
+    registerImportXArchive,
     registerBackup,
     registerRestore,
     registerSnapshots,

@@ -1,0 +1,23 @@
+// The X adapter's factory: X has no API Lifeboat can use for an account's data (and a suspended account has none at
+// all), so its one Source reads the archive X lets every account download (`lifeboat import x-archive`).
+import type { Output } from '../../cli/output.js'
+import { openContainer } from './container.js'
+import { XArchiveSource } from './source.js'
+
+export interface OpenedXArchive {
+  source: XArchiveSource
+  close(): Promise<void>
+}
+
+/** Opens `path` (the downloaded .zip or its unpacked folder) and checks that it is an X archive naming its account. */
+export async function openXArchive(path: string, options: { scratchDir: string; out: Output; signal: AbortSignal }): Promise<OpenedXArchive> {
+  const container = await openContainer(path, options)
+  try {
+    const source = new XArchiveSource(path, container, options.out, options.signal)
+    await source.identity()
+    return { source, close: () => container.close() }
+  } catch (error) {
+    await container.close()
+    throw error
+  }
+}
