@@ -45,7 +45,8 @@
   var chunks = { p: [], e: [] }
   var byId = null
   var children = null
-  var norm = null
+  /** The search text of posts[i]: NFKC-normalised and lower-cased once, while the chunks load. */
+  var norm = []
   var loaded = false
   var waiters = []
   L.chunk = function (kind, n, items) { chunks[kind][n] = items }
@@ -66,7 +67,7 @@
       await loadScript(chunkName('p', n))
       var items = chunks.p[n]
       chunks.p[n] = null
-      for (var i = 0; i < items.length; i++) posts.push(items[i])
+      for (var i = 0; i < items.length; i++) { posts.push(items[i]); norm.push(searchText(items[i])) }
       if (n === 0) route()
     }
     for (var m = 0; m < meta.eventChunks; m++) {
@@ -99,8 +100,9 @@
     var s = p.x + '\n' + (p.w || '')
     if (p.m) for (var i = 0; i < p.m.length; i++) s += '\n' + p.m[i][1]
     if (p.e) s += '\n' + (p.e.t || '') + '\n' + (p.e.d || '')
-    return s.normalize('NFKC').toLowerCase()
+    return NON_ASCII.test(s) ? s.normalize('NFKC').toLowerCase() : s.toLowerCase()
   }
+  var NON_ASCII = /[^\x00-\x7f]/
 
   // ---- DOM helpers: data only ever becomes text nodes or whitelisted attributes ---------------------------------
   function h(tag, attrs) {
@@ -365,7 +367,6 @@
 
   // ---- search -------------------------------------------------------------------------------------------------
   function search(query) {
-    if (!norm) { norm = new Array(posts.length); for (var i = 0; i < posts.length; i++) norm[i] = searchText(posts[i]) }
     var terms = query.normalize('NFKC').toLowerCase().split(/\s+/).filter(Boolean)
     var out = []
     if (!terms.length) return out
