@@ -30,9 +30,9 @@ export async function writeSampleArchive(path: string, options: { network?: stri
     source: { network, server: `https://${handle.split('@')[1] ?? 'example.test'}`, account: { id: `${base}users/alice`, handle, displayName: 'Alice' } },
     viewer: options.viewer ?? false,
   })
-  const red = await writer.addMedia([solidPng(64, 48, [220, 30, 30])], { key: 'red', meta: { mime: 'image/png', alt: 'a red square' } })
-  const green = await writer.addMedia([solidPng(40, 40, [30, 200, 30])], { key: 'green', meta: { mime: 'image/png', alt: 'a green square' } })
-  const blue = await writer.addMedia([solidPng(30, 20, [30, 30, 220])], { key: 'blue', meta: { mime: 'image/png', alt: HOSTILE_ALT, sensitive: true } })
+  const red = await writer.addMedia([solidPng(64, 48, [220, 30, 30])], { key: 'red', meta: { source: {}, mime: 'image/png', alt: 'a red square' } })
+  const green = await writer.addMedia([solidPng(40, 40, [30, 200, 30])], { key: 'green', meta: { source: {}, mime: 'image/png', alt: 'a green square' } })
+  const blue = await writer.addMedia([solidPng(30, 20, [30, 30, 220])], { key: 'blue', meta: { source: {}, mime: 'image/png', alt: HOSTILE_ALT, sensitive: true } })
   const id = (name: string) => `${base}notes/${name}`
   const t = (day: number, hour = 12) => new Date(Date.UTC(2024, 4, day, hour)).toISOString()
   const special: PostRecord[] = [
