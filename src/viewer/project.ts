@@ -106,8 +106,12 @@ export interface Projection {
 const SHA256 = /^[0-9a-f]{64}$/
 
 /** Only http(s) URLs become links; anything else (javascript:, data:) is dropped. */
+const PLAIN_HTTP_URL = /^https?:\/\/[^\s\x00-\x1f\x7f\\]+$/i
+const PLAIN_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
 export function safeUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined
+  if (PLAIN_HTTP_URL.test(value)) return value
   try {
     const url = new URL(value)
     return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined
@@ -122,6 +126,7 @@ function str(value: unknown): string | undefined {
 
 function isoDate(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined
+  if (PLAIN_DATE.test(value)) return value
   const ms = Date.parse(value)
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined
 }

@@ -68,7 +68,7 @@
       var items = chunks.p[n]
       chunks.p[n] = null
       for (var i = 0; i < items.length; i++) { posts.push(items[i]); norm.push(searchText(items[i])) }
-      if (n === 0) route()
+      if (n === 0) { route(); window.__lifeboatFirstPaint = performance.now() }
     }
     for (var m = 0; m < meta.eventChunks; m++) {
       await loadScript(chunkName('e', m))
