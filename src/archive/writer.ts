@@ -334,6 +334,7 @@ export class ArchiveWriter {
         kindPaths,
         profilePath: this.#files.get(PROFILE_NAME)?.path ?? null,
         media,
+        postCount: this.#sinks.get('posts')?.count ?? 0,
         dir: join(this.stagingDir, 'viewer'),
       })
       return files.filter((f) => !this.#files.has(f.member)).map((f) => ({ ...f, compress: true }))

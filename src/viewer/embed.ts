@@ -26,11 +26,21 @@ export interface EmbedInput {
   profilePath: string | null
   /** sha256 of every media member the archive will hold. */
   media: Set<string>
+  postCount: number
+  maxPosts?: number
   /** Empty folder to write the viewer files into. */
   dir: string
 }
 
+/**
+ * Above this many posts the viewer is not embedded (the writer notes it in the manifest): the projection is sorted in
+ * memory, and an export must stay within a small server's memory. `lifeboat view` has no such limit.
+ */
+export const EMBED_MAX_POSTS = 250_000
+
 export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]> {
+  const max = input.maxPosts ?? EMBED_MAX_POSTS
+  if (input.postCount > max) throw new Error(`${input.postCount} posts (more than ${max}); run \`lifeboat view\` on the archive instead`)
   const projection = await project([
     {
       source: input.source,

@@ -29,8 +29,8 @@ export interface ViewerFile {
   data: Buffer
 }
 
-/** Every file of the viewer for this projection, page files first, data last. */
-export async function* viewerFiles(projection: Projection, options: { generatedAt?: string } = {}): AsyncGenerator<ViewerFile> {
+/** Every file of the viewer for this projection, page files first, data last; the same bytes for the same records. */
+export async function* viewerFiles(projection: Projection): AsyncGenerator<ViewerFile> {
   for (const name of Object.keys(PAGE_FILES) as (keyof typeof PAGE_FILES)[]) yield { name, data: await pageFile(name) }
   const months: [string, number][] = []
   for (const post of projection.posts) {
@@ -43,7 +43,6 @@ export async function* viewerFiles(projection: Projection, options: { generatedA
   const eventChunks = Math.ceil(projection.events.length / EVENTS_PER_CHUNK)
   const meta = {
     format: 1,
-    generatedAt: options.generatedAt ?? new Date().toISOString(),
     accounts: projection.accounts,
     counts: { posts: projection.posts.length, events: projection.events.length },
     months,

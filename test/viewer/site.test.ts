@@ -14,6 +14,7 @@ import { runCommand } from '../_util/cli.js'
 import { buildRawZip } from '../_util/raw-zip.js'
 import { writeSampleArchive, HOSTILE_TEXT } from './_archives.js'
 import { extractArchive } from './_extract.js'
+import { EMBED_MAX_POSTS, stageViewer } from '../../src/viewer/embed.js'
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = []
@@ -155,6 +156,14 @@ describe('lifeboat view (site)', () => {
     assert.equal(run.value!.posts, 12)
     assert.equal(run.value!.media, 2)
     for (const file of await walk(out)) assert.notEqual(await readFile(file, 'utf8').catch(() => ''), 'secret')
+  })
+
+  it('the viewer is left out of an archive too large to project in memory, and the writer says so', async () => {
+    await assert.rejects(
+      stageViewer({ source: { network: 'misskey', server: null, account: { id: 'x' } }, kindPaths: new Map(), profilePath: null, media: new Set(), postCount: 6, maxPosts: 5, dir: join(dir, 'embed') }),
+      /6 posts \(more than 5\); run `lifeboat view`/,
+    )
+    assert.ok(EMBED_MAX_POSTS >= 100_000)
   })
 
   it('--serve serves the site on 127.0.0.1, prints the URL, serves nothing outside it, and stops on SIGINT', async () => {
