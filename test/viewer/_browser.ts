@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
-const CANDIDATES = [process.env.LIFEBOAT_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[]
+/** LIFEBOAT_CHROMIUM names the browser to use (and only it: a path that does not exist shows the skip). */
+const CANDIDATES = process.env.LIFEBOAT_CHROMIUM ? [process.env.LIFEBOAT_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
 
 /** The system Chromium, or null (the viewer's browser tests then skip with one line). */
 export const CHROMIUM = CANDIDATES.find((path) => existsSync(path)) ?? null
