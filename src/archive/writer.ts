@@ -29,6 +29,7 @@ import { JsonlSink } from './jsonl-sink.js'
 import { toolVersion } from '../version.js'
 import type { Manifest, MediaRecord, ProfileRecord, RecordsByKind } from './records.js'
 import { verifyArchive } from './verify.js'
+import { stageViewer } from '../viewer/embed.js'
 
 export interface ArchiveWriterOptions {
   /** Final archive path. */
@@ -38,6 +39,8 @@ export interface ArchiveWriterOptions {
   /** Replace an existing archive at `path` (only by the final rename). */
   force?: boolean
   signal?: AbortSignal
+  /** Embed the offline viewer (index.html, viewer/…; docs/archive-format.md §2). Default true. */
+  viewer?: boolean
 }
 
 export interface AddMediaOptions {
@@ -293,6 +296,7 @@ export class ArchiveWriter {
       for (const file of [...this.#files.values()].filter((f) => f.member !== PROFILE_NAME).sort((a, b) => a.member.localeCompare(b.member))) {
         entries.push(file)
       }
+      if (this.options.viewer ?? true) entries.push(...(await this.#viewerEntries(entries, new Set(mediaMime.keys()))))
       const manifest: Manifest = {
         format: ARCHIVE_FORMAT,
         version: ARCHIVE_VERSION,
@@ -314,6 +318,29 @@ export class ArchiveWriter {
       await rm(this.partialPath, { force: true })
       await this.#lock.release()
       throw error
+    }
+  }
+
+  /** The embedded viewer's members, built from the staged records; a failure costs the viewer, never the archive. */
+  async #viewerEntries(entries: StagedFile[], media: Set<string>): Promise<StagedFile[]> {
+    try {
+      const kindPaths = new Map<RecordKind, string>()
+      for (const kind of RECORD_KINDS) {
+        const entry = entries.find((e) => e.member === kindMember(kind))
+        if (entry) kindPaths.set(kind, entry.path)
+      }
+      const files = await stageViewer({
+        source: this.options.source,
+        kindPaths,
+        profilePath: this.#files.get(PROFILE_NAME)?.path ?? null,
+        media,
+        postCount: this.#sinks.get('posts')?.count ?? 0,
+        dir: join(this.stagingDir, 'viewer'),
+      })
+      return files.filter((f) => !this.#files.has(f.member)).map((f) => ({ ...f, compress: true }))
+    } catch (error) {
+      this.note(`viewer not embedded: ${(error as Error).message}`)
+      return []
     }
   }
 

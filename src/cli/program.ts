@@ -23,6 +23,7 @@ import { register as registerFollows } from '../commands/follows.js'
 import { register as registerAlias } from '../commands/alias.js'
 import { register as registerMove } from '../commands/move.js'
 import { register as registerDemo } from '../commands/demo.js'
+import { register as registerView } from '../commands/view.js'
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('lifeboat')
@@ -56,6 +57,7 @@ export function buildProgram(context: CliContext): Command {
     registerMigrateAtproto,
     registerVerify,
     registerInspect,
+    registerView,
     registerDemo,
   ]) {
     register(program, context)

@@ -1,0 +1,97 @@
+// The files of a viewer site, the same in `lifeboat view` output and inside an archive (docs/viewer.md):
+//   index.html, viewer/app.js, viewer/app.css, viewer/data/meta.js, viewer/data/posts-NNNNN.js, viewer/data/events-NNNNN.js
+// Data files are JavaScript that hands JSON to the page (`LIFEBOAT.chunk(...)`), because pages opened from file://
+// cannot fetch(). The page code is Lifeboat's own (src/viewer/page/), never anything read from an archive.
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { Projection } from './project.js'
+
+/** Posts per data chunk: small enough that the first page paints after one chunk, large enough to keep files few. */
+export const POSTS_PER_CHUNK = 2000
+export const EVENTS_PER_CHUNK = 5000
+
+/** Where the page source lives: src/viewer/page, found the same way from src/ (tsx) and from dist/. */
+const PAGE_DIR = fileURLToPath(new URL('../../src/viewer/page/', import.meta.url))
+
+export const PAGE_FILES = { 'index.html': 'index.html', 'viewer/app.js': 'app.js', 'viewer/app.css': 'app.css' } as const
+
+export async function pageFile(name: keyof typeof PAGE_FILES): Promise<Buffer> {
+  return readFile(PAGE_DIR + PAGE_FILES[name])
+}
+
+/** JSON as a JavaScript expression; `<` escaped so that no data can ever read as markup, whatever embeds it. */
+function js(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+}
+
+export interface ViewerFile {
+  name: string
+  data: Buffer
+}
+
+/** Every file of the viewer for this projection, page files first, data last; the same bytes for the same records. */
+export async function* viewerFiles(projection: Projection): AsyncGenerator<ViewerFile> {
+  for (const name of Object.keys(PAGE_FILES) as (keyof typeof PAGE_FILES)[]) yield { name, data: await pageFile(name) }
+  const months: [string, number][] = []
+  for (const post of projection.posts) {
+    const month = post.d.slice(0, 7)
+    const last = months[months.length - 1]
+    if (last && last[0] === month) last[1]++
+    else months.push([month, 1])
+  }
+  const postChunks = Math.ceil(projection.posts.length / POSTS_PER_CHUNK)
+  const eventChunks = Math.ceil(projection.events.length / EVENTS_PER_CHUNK)
+  const meta = {
+    format: 1,
+    accounts: projection.accounts,
+    counts: { posts: projection.posts.length, events: projection.events.length },
+    months,
+    postChunks,
+    eventChunks,
+    people: projection.people,
+    lists: projection.lists,
+    rooms: projection.rooms,
+  }
+  yield { name: 'viewer/data/meta.js', data: Buffer.from(`window.LIFEBOAT={meta:${js(meta)}};\n`) }
+  for (let n = 0; n < postChunks; n++) {
+    const items = projection.posts.slice(n * POSTS_PER_CHUNK, (n + 1) * POSTS_PER_CHUNK)
+    yield { name: chunkName('posts', n), data: Buffer.from(`LIFEBOAT.chunk("p",${n},${js(items)});\n`) }
+  }
+  for (let n = 0; n < eventChunks; n++) {
+    const items = projection.events.slice(n * EVENTS_PER_CHUNK, (n + 1) * EVENTS_PER_CHUNK)
+    yield { name: chunkName('events', n), data: Buffer.from(`LIFEBOAT.chunk("e",${n},${js(items)});\n`) }
+  }
+}
+
+function chunkName(kind: 'posts' | 'events', n: number): string {
+  return `viewer/data/${kind}-${String(n).padStart(5, '0')}.js`
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/avif': 'avif',
+  'image/heic': 'heic',
+  'image/bmp': 'bmp',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+  'video/ogg': 'ogv',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/ogg': 'ogg',
+  'audio/opus': 'opus',
+  'audio/wav': 'wav',
+  'audio/webm': 'weba',
+  'audio/flac': 'flac',
+  'text/plain': 'txt',
+  'application/pdf': 'pdf',
+}
+
+/** A file extension for a MIME type, from a fixed table ("bin" otherwise, SVG included: it can carry script): never taken from archive text. */
+export function extensionFor(mime: string | undefined): string {
+  const type = (mime ?? '').toLowerCase().split(';')[0]!.trim()
+  return EXTENSIONS[type] ?? 'bin'
+}
