@@ -118,7 +118,7 @@ export function register(program: Command, cli: CliContext): void {
   withExamples(
     program
       .command('replay')
-      .description('replay follows, lists, mutes and blocks from an archive onto an account on a new server')
+      .description('replay follows, lists, mutes and blocks (and, with --posts, posts) from an archive onto an account on a new server')
       .argument('<archive>', 'a Lifeboat archive')
       .requiredOption('--to <network>', `target network: ${NETWORKS.join(', ')}`)
       .option('--server <url>', 'Misskey or Mastodon-API server of the new account')
