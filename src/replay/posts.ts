@@ -60,6 +60,15 @@ export async function replayPosts(options: ReplayOptions, report: ReplayReport):
     own.add(post.id)
     all.push({ post: slim(post), seq: all.length, at: Date.parse(post.createdAt) })
   }
+  // AT Protocol archives keep reposts apart, as app.bsky.feed.repost subjects (reposts.jsonl).
+  if (selection.reposts) {
+    for await (const repost of archive.records('reposts')) {
+      if (!repost.createdAt) continue
+      const id = (repost.native as { uri?: unknown } | undefined)?.uri
+      const post: PostRecord = { id: typeof id === 'string' ? id : `repost:${repost.subject}`, createdAt: repost.createdAt, text: '', repostOf: repost.subject, visibility: 'public' }
+      all.push({ post, seq: all.length, at: Date.parse(repost.createdAt) })
+    }
+  }
   all.sort((a, b) => a.at - b.at || a.seq - b.seq)
   const sensitive = new Set<string>()
   for await (const media of archive.records('media')) if (media.sensitive) sensitive.add(media.sha256)
