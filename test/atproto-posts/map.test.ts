@@ -82,3 +82,13 @@ test('images over the limit are downscaled with sharp, the same way every time; 
   assert.ok(once.width! <= 2000 && once.height! <= 2000)
   assert.ok(once.bytes.equals(twice.bytes))
 })
+
+test('a 10 MB text is refused with a reason, not split into an endless thread, and costs little to find out', () => {
+  const huge = 'lorem ipsum '.repeat(900_000)
+  const plan = planPost({ id: 'huge', createdAt: '2020-01-01T00:00:00Z', text: huge })
+  assert.equal(plan.parts.length, 0)
+  assert.match(plan.refused!, /more than 100 posts/)
+  const long = planPost({ id: 'long', createdAt: '2020-01-01T00:00:00Z', text: 'word '.repeat(5000) })
+  assert.equal(long.refused, undefined)
+  assert.ok(long.parts.length > 50 && long.parts.length <= 100)
+})

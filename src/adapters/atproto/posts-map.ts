@@ -15,6 +15,11 @@ export const MAX_GRAPHEMES = 300
 export const MAX_TEXT_BYTES = 3000
 export const MAX_IMAGES = 4
 export const MAX_LANGS = 3
+/**
+ * The longest thread a post becomes: 100 parts, 30,000 graphemes (X's longest posts are 25,000 characters). A longer
+ * text is not split into an endless thread but reported per item.
+ */
+export const MAX_PARTS = 100
 /** app.bsky.embed.images#image `maxSize` (lexicon): larger images are downscaled before upload. */
 export const MAX_IMAGE_BYTES = 1_000_000
 /** app.bsky.embed.video `maxSize` (lexicon). */
@@ -35,28 +40,37 @@ const CLAUSE_END = /[、，,；]/u
 
 /**
  * Splits `text` into parts that each fit the post lexicon (`maxGraphemes` and `maxBytes`). Joined with the
- * whitespace that was cut at (one space or newline), the parts give back the text.
+ * whitespace that was cut at (one space or newline), the parts give back the text. Stops after `maxParts` + 1 parts
+ * (the caller refuses such a post), so a hostile 10 MB text costs no more than a long one. Each step looks only at a
+ * window of `maxBytes` + 64 code units, never at the whole rest.
  */
-export function splitText(text: string, maxGraphemes = MAX_GRAPHEMES, maxBytes = MAX_TEXT_BYTES): string[] {
+export function splitText(text: string, maxGraphemes = MAX_GRAPHEMES, maxBytes = MAX_TEXT_BYTES, maxParts = Infinity): string[] {
   const parts: string[] = []
   let rest = text.trim()
-  while (graphemeCount(rest) > maxGraphemes || Buffer.byteLength(rest) > maxBytes) {
+  while (parts.length <= maxParts) {
+    const window = rest.slice(0, maxBytes + 64)
     // The longest prefix within both limits, as grapheme boundaries (code unit indexes).
     const bounds: number[] = []
     let bytes = 0
-    for (const { segment, index } of segmenter.segment(rest)) {
+    let fits = true
+    for (const { segment, index } of segmenter.segment(window)) {
       bytes += Buffer.byteLength(segment)
-      if (bounds.length >= maxGraphemes || bytes > maxBytes) break
+      if (bounds.length >= maxGraphemes || bytes > maxBytes) {
+        fits = false
+        break
+      }
       bounds.push(index + segment.length)
     }
-    const limit = bounds.at(-1) ?? rest.length
+    if (fits && window.length === rest.length) break
+    const limit = bounds.at(-1) ?? window.length
     const head = rest.slice(0, limit)
-    const protectedRanges = [...rest.matchAll(PROTECTED)].map((m) => [m.index, m.index + m[0].length] as const)
+    // Tokens are matched up to one unit past the limit: enough to tell whether a cut at or before it is inside one.
+    const protectedRanges = [...rest.slice(0, limit + 1).matchAll(PROTECTED)].map((m) => [m.index, m.index + m[0].length] as const)
     const inside = (i: number) => protectedRanges.some(([a, b]) => i > a && i < b)
     let cut = -1
     // 1. the last whitespace within the limit
     for (let i = head.length; i > 0; i--) {
-      if (/\s/u.test(rest[i] ?? ' ') && i <= limit && !inside(i)) {
+      if (/\s/u.test(rest[i] ?? ' ') && !inside(i)) {
         cut = i
         break
       }
@@ -79,7 +93,7 @@ export function splitText(text: string, maxGraphemes = MAX_GRAPHEMES, maxBytes =
     parts.push(rest.slice(0, cut).trimEnd())
     rest = rest.slice(cut).trimStart()
   }
-  if (rest.length > 0 || parts.length === 0) parts.push(rest)
+  if (parts.length <= maxParts && (rest.length > 0 || parts.length === 0)) parts.push(rest)
   return parts
 }
 
@@ -201,6 +215,8 @@ export interface PlannedPost {
   labels: string[]
   /** Media that AT Protocol cannot embed (audio, documents): reported per item. */
   unsupported: MediaRef[]
+  /** Why the post cannot be re-created at all (its text would be more than MAX_PARTS posts). */
+  refused?: string
 }
 
 /** The text as posted: a content warning first (when no self-label can carry it), a poll's choices last. */
@@ -217,7 +233,10 @@ export function planPost(post: PostRecord, sensitive: (sha256: string) => boolea
   const videos = media.filter((m) => mediaKind(m) === 'video')
   const unsupported = [...media.filter((m) => mediaKind(m) === 'other'), ...videos.slice(1)]
   const labels = selfLabels(post.contentWarning, media.some((m) => sensitive(m.sha256)))
-  const texts = splitText(postText(post, labels))
+  const texts = splitText(postText(post, labels), MAX_GRAPHEMES, MAX_TEXT_BYTES, MAX_PARTS)
+  if (texts.length > MAX_PARTS) {
+    return { parts: [], langs: [], labels, unsupported: [], refused: `its text would be more than ${MAX_PARTS} posts of ${MAX_GRAPHEMES} graphemes` }
+  }
   const parts: PlannedPart[] = texts.map((text) => ({ text, facets: detectFacets(text, post.mentions), images: [], video: null }))
   const imageGroups: MediaRef[][] = []
   for (let i = 0; i < images.length; i += MAX_IMAGES) imageGroups.push(images.slice(i, i + MAX_IMAGES))

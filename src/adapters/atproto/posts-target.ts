@@ -59,7 +59,7 @@ export class AtprotoPosts implements PostTarget {
 
   records(post: PostRecord): number {
     if (post.repostOf && !post.text) return 1
-    return planPost(post).parts.length
+    return Math.max(1, planPost(post).parts.length)
   }
 
   plan(pending: { posts: number; records: number }): string[] {
@@ -187,6 +187,7 @@ export class AtprotoPosts implements PostTarget {
 
   async #post(post: PostRecord, links: PostLinks): Promise<PostOutcome> {
     const plan = planPost(post, links.sensitive)
+    if (plan.refused) return { status: 'skipped', reason: plan.refused }
     const notes: { subject: string; reason: string }[] = plan.unsupported.map((m) => ({ subject: `${post.id} ${describeMedia(m)}`, reason: 'AT Protocol posts cannot embed this kind of file' }))
     const parentRef = await this.#strongRef(links.parent, 'last')
     let root = parentRef ? ((await this.#strongRef(links.parent, 'root')) ?? parentRef) : null
