@@ -172,6 +172,11 @@ test('--since/--until choose a date range; --replies and --reposts need --posts'
   const summary = await replay(archive, flags, captureCli({ env }).cli)
   assert.equal(summary.counts.posts!.applied, 2)
   assert.deepEqual((await listPosts(me.agent, me.did)).map((r) => r.value.text).sort(), ['CW: spoilers\n\nthe ending of the film', 'five pictures', ''].sort())
+  // --replies: a reply to someone else's post on another network stands alone (it has no AT Protocol parent).
+  const replies = await replay(archive, { ...flags, since: '2019-03-17', until: '2019-03-18', replies: true }, captureCli({ env }).cli)
+  assert.equal(replies.counts.posts!.applied, 1)
+  const standalone = (await listPosts(me.agent, me.did)).find((r) => r.value.text === 'replying to someone else')!
+  assert.equal(standalone.value.reply, undefined)
   await assert.rejects(replay(archive, { to: 'atproto', handle: me.handle, replies: true }, captureCli({ env }).cli), /--replies applies to posts only/)
   await assert.rejects(replay(archive, { ...flags, since: 'yesterday-ish' }, captureCli({ env }).cli), /--since "yesterday-ish" is not a date/)
 })
