@@ -60,7 +60,11 @@ async function listAll(agent: AtpAgent, did: string) {
   return out
 }
 
-function child(flags: object, after: number, env: NodeJS.ProcessEnv, killOnPut?: { proxyCount: () => number; at: number }): Promise<number | string | null> {
+/** Set while a child runs that is to be killed from outside when the PDS has seen this many putRecord requests. */
+let killOnPut: { at: number; kill: () => void } | null = null
+let puts = 0
+
+function child(flags: object, after: number, env: NodeJS.ProcessEnv, killAtPut?: number): Promise<number | string | null> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'test/atproto-posts/_replay-child.ts', archive, JSON.stringify(flags), String(after)], {
       env: { ...process.env, ...env, LIFEBOAT_TEST: '1' },
@@ -68,14 +72,9 @@ function child(flags: object, after: number, env: NodeJS.ProcessEnv, killOnPut?:
     })
     proc.stdout.resume()
     proc.stderr.resume()
-    let timer: NodeJS.Timeout | undefined
-    if (killOnPut) {
-      timer = setInterval(() => {
-        if (killOnPut.proxyCount() >= killOnPut.at) proc.kill('SIGKILL')
-      }, 5)
-    }
+    if (killAtPut !== undefined) killOnPut = { at: killAtPut, kill: () => proc.kill('SIGKILL') }
     proc.on('exit', (code, signal) => {
-      clearInterval(timer)
+      killOnPut = null
       resolve(signal ?? code)
     })
   })
@@ -83,11 +82,10 @@ function child(flags: object, after: number, env: NodeJS.ProcessEnv, killOnPut?:
 
 test('SIGKILL after a journal line or around a write, then a rerun: every post once, none missing', async () => {
   const me = await createAccount(network.pds.url, 'crashy')
-  let puts = 0
   const proxy = await startFaultProxy({
     target: network.pds.url,
     skip: (req) => {
-      if (req.url?.includes('com.atproto.repo.putRecord')) puts++
+      if (req.url?.includes('com.atproto.repo.putRecord') && ++puts === killOnPut?.at) killOnPut.kill()
       return true
     },
   })
@@ -97,9 +95,9 @@ test('SIGKILL after a journal line or around a write, then a rerun: every post o
     assert.equal(await child(flags, 2, env), 'SIGKILL')
     assert.equal((await listAll(me.agent, me.did)).length >= 2, true)
     // Killed from outside the moment the PDS sees a write: it may or may not have committed it.
-    assert.equal(await child(flags, 0, env, { proxyCount: () => puts, at: puts + 3 }), 'SIGKILL')
+    assert.equal(await child(flags, 0, env, puts + 3), 'SIGKILL')
     assert.equal(await child(flags, 1, env), 'SIGKILL')
-    assert.equal(await child(flags, 0, env, { proxyCount: () => puts, at: puts + 2 }), 'SIGKILL')
+    assert.equal(await child(flags, 0, env, puts + 2), 'SIGKILL')
     const out = captureCli({ env })
     const summary = await replayCommand(archive, flags, out.cli)
     assert.equal(summary.failed, 0, out.stderr())
