@@ -5,7 +5,7 @@
 // ArchiveWriter) and never retry (net/http-client does, beneath them). Every list is an async iterable so nothing is
 // buffered whole. A Target's writes are idempotent and report per item instead of throwing for one bad item.
 import type { Network, RecordKind } from '../archive/format.js'
-import type { AccountRef, ListRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
+import type { AccountRef, ListRecord, MediaRef, PostRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
 import type { ArchiveWriter } from '../archive/writer.js'
 import type { HttpClient } from '../net/http-client.js'
 import type { Output } from '../cli/output.js'
@@ -28,7 +28,7 @@ export interface Capabilities {
   move: boolean
 }
 
-export type ReplayKind = 'follows' | 'lists' | 'mutes' | 'blocks' | 'domain-blocks' | 'likes' | 'rooms' | 'direct' | 'account-data' | 'profile'
+export type ReplayKind = 'follows' | 'lists' | 'mutes' | 'blocks' | 'domain-blocks' | 'likes' | 'rooms' | 'direct' | 'account-data' | 'profile' | 'posts'
 
 /** Export side. The export command drives it and hands it the writer for media and native payloads. */
 export interface Source {
@@ -110,6 +110,45 @@ export interface Target {
   setProfile?(profile: ProfileRecord): Promise<Outcome>
   /** Lines describing how the pending work fits the server's caps (e.g. "400 follows a day: done by <date>"). */
   plan?(pending: Record<string, number>): string[]
+  /** Re-creates posts (AT Protocol); driven by src/replay/posts.ts. */
+  posts?: PostTarget
+}
+
+/** A re-created post as later posts refer to it: its first record, its last (what replies answer), its thread root. */
+export interface CreatedPost {
+  uri: string
+  cid: string
+  lastUri: string
+  lastCid: string
+  rootUri: string
+  rootCid: string
+}
+
+/** What a post refers to: a post re-created earlier in the replay, or the source id of someone else's post. */
+export type PostLink = { created: CreatedPost } | { foreign: string; root?: string | null } | null
+
+export interface PostLinks {
+  parent: PostLink
+  quote: PostLink
+  repost: PostLink
+  /** The bytes of an archive medium. */
+  media(ref: MediaRef): Promise<Buffer>
+  /** Whether the archive marks a medium sensitive. */
+  sensitive(sha256: string): boolean
+}
+
+export type PostOutcome = Outcome & {
+  created?: CreatedPost
+  /** Parts of the post that could not be carried (a refused video, an audio file), each reported as its own item. */
+  notes?: { subject: string; reason: string }[]
+}
+
+export interface PostTarget {
+  /** How many records the post becomes (split text, media follow-ups), for the plan. */
+  records(post: PostRecord): number
+  create(post: PostRecord, links: PostLinks): Promise<PostOutcome>
+  /** Lines saying how long `records` writes take under the server's limits. */
+  plan(pending: { posts: number; records: number }): string[]
 }
 
 export type RecordOf<K extends RecordKind> = RecordsByKind[K]

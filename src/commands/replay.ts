@@ -10,6 +10,7 @@ import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
 import { replay, REPLAY_ORDER, type ReplayOptions } from '../replay/replay.js'
+import type { PostSelection } from '../replay/posts.js'
 import { printable, replayError, type ReplaySummary } from '../replay/report.js'
 import { UnsupportedError, UsageError } from '../errors.js'
 
@@ -17,6 +18,30 @@ export interface ReplayCommandOptions extends TargetFlags {
   to: string
   only?: string
   dryRun?: boolean
+  /** Re-create posts (AT Protocol); with --replies, --reposts, --since, --until choosing which. */
+  posts?: boolean
+  replies?: boolean
+  reposts?: boolean
+  since?: string
+  until?: string
+}
+
+/** The --posts selection flags, checked; a date is anything Date.parse reads (2024-01-31, 2024-01-31T12:00:00Z). */
+function postSelection(options: ReplayCommandOptions): PostSelection {
+  const asked = options.posts || (options.only ?? '').split(',').some((k) => k.trim() === 'posts')
+  for (const flag of ['replies', 'reposts', 'since', 'until'] as const) {
+    if (options[flag] !== undefined && !asked) throw new UsageError(`--${flag} applies to posts only.`, { hint: 'Add --posts.' })
+  }
+  const date = (flag: 'since' | 'until'): string | undefined => {
+    const value = options[flag]
+    if (value === undefined) return undefined
+    const ms = Date.parse(value)
+    if (Number.isNaN(ms)) throw new UsageError(`--${flag} ${JSON.stringify(value).slice(0, 60)} is not a date.`, { hint: 'Use a date like 2024-01-31 or 2024-01-31T12:00:00Z.' })
+    return new Date(ms).toISOString()
+  }
+  const selection: PostSelection = { replies: Boolean(options.replies), reposts: Boolean(options.reposts), since: date('since'), until: date('until') }
+  if (selection.since && selection.until && selection.since >= selection.until) throw new UsageError('--since must be earlier than --until.')
+  return selection
 }
 
 /** Replay targets by network; an adapter joins by exporting a TargetFactory from its index.ts. */
@@ -47,12 +72,14 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
   if (!(NETWORKS as readonly string[]).includes(options.to)) throw new UsageError(`--to ${options.to} is not a network Lifeboat knows.`, { hint: `Use one of: ${NETWORKS.join(', ')}.` })
   const load = factories.get(options.to as Network)
   if (!load) throw new UnsupportedError(`Replaying onto ${options.to} is not available yet.`)
+  const posts = postSelection(options)
   const factory = await load()
   const context = adapterContext(cli)
   const archive = await ArchiveReader.open(archivePath)
   try {
     const { target, server, account } = await factory.create(options, context, cli.env)
-    const only = parseOnly(options.only, target.capabilities.replays)
+    // --posts alone replays posts alone; with --only, posts join the kinds it names.
+    const only = options.posts ? [...new Set([...(options.only ? parseOnly(options.only, target.capabilities.replays) : []), 'posts' as const])] : parseOnly(options.only, target.capabilities.replays)
     const path = journalPath(archivePath, { network: options.to, server, account })
     const journal = await ReplayJournal.open(path)
     let summary: ReplaySummary
@@ -63,7 +90,7 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
         for await (const record of archive.records('following')) if (!journal.isDone('follows', record.account.id)) pending++
         for (const line of target.plan({ follows: pending })) cli.out.event('plan', { line }, line)
       }
-      const replayOptions: ReplayOptions = { archive, target, journal, only, dryRun: Boolean(options.dryRun), context }
+      const replayOptions: ReplayOptions = { archive, target, journal, only, dryRun: Boolean(options.dryRun), context, posts }
       // Matrix replays rooms, direct chats and account data, which the generic driver does not model: its target
       // takes the whole archive itself, with the same journal and report.
       const whole = (target as Partial<{ replayArchive(o: ReplayOptions): Promise<ReplaySummary> }>).replayArchive
@@ -87,7 +114,7 @@ export function register(program: Command, cli: CliContext): void {
   withExamples(
     program
       .command('replay')
-      .description('replay follows, lists, mutes and blocks from an archive onto an account on a new server')
+      .description('replay follows, lists, mutes and blocks (and, with --posts, posts) from an archive onto an account on a new server')
       .argument('<archive>', 'a Lifeboat archive')
       .requiredOption('--to <network>', `target network: ${NETWORKS.join(', ')}`)
       .option('--server <url>', 'Misskey or Mastodon-API server of the new account')
@@ -99,11 +126,17 @@ export function register(program: Command, cli: CliContext): void {
       .option('--homeserver <url>', 'Matrix: the new homeserver')
       .option('--user <mxid>', 'Matrix: the new account, e.g. @me:new.example')
       .option('--only <kinds>', `comma-separated subset of: ${REPLAY_ORDER.join(', ')}`)
+      .option('--posts', 'AT Protocol: re-create the archive\'s posts (alone, or with the kinds --only names)')
+      .option('--replies', 'with --posts: also replies to other people\'s posts')
+      .option('--reposts', 'with --posts: also reposts of AT Protocol posts')
+      .option('--since <date>', 'with --posts: only posts created at or after this date')
+      .option('--until <date>', 'with --posts: only posts created before this date')
       .option('--dry-run', 'show what would be done; change nothing')
       .action(async (archive: string, options: ReplayCommandOptions) => {
         await run(archive, options, cli)
       }),
     'LIFEBOAT_MISSKEY_TOKEN=… lifeboat replay old.zip --to misskey --server https://new.example --dry-run',
     'lifeboat replay old.zip --to mastodon --server https://social.example --only follows,lists',
+    'lifeboat replay x.zip --to atproto --handle me.my-pds.example --posts --since 2020-01-01 --dry-run',
   )
 }

@@ -21,6 +21,8 @@ export interface JournalEntry {
   reason?: string
   /** The target's id for the resolved subject, when known. */
   targetId?: string
+  /** What the target created, for later items that refer to it (a re-created post's URIs and CIDs). */
+  detail?: Record<string, string>
   at: string
 }
 

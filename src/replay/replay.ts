@@ -9,8 +9,9 @@ import type { AccountRef, ListRecord, RelationRecord } from '../archive/records.
 import { throwIfAborted, UnsupportedError } from '../errors.js'
 import type { ReplayJournal } from './journal.js'
 import { ReplayReport, type ReplaySummary } from './report.js'
+import { replayPosts, type PostSelection } from './posts.js'
 
-export const REPLAY_ORDER: readonly ReplayKind[] = ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes']
+export const REPLAY_ORDER: readonly ReplayKind[] = ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes', 'posts']
 
 export interface ReplayOptions {
   archive: ArchiveReader
@@ -19,6 +20,8 @@ export interface ReplayOptions {
   only: ReplayKind[]
   dryRun: boolean
   context: AdapterContext
+  /** Which posts `posts` re-creates (src/replay/posts.ts). */
+  posts?: PostSelection
 }
 
 /** Why an account the target's resolve() returned null for is not replayed. */
@@ -224,6 +227,9 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         for await (const record of archive.records('likes')) {
           await run.apply(kind, record.subject, record.subject, () => target.like!(record.subject))
         }
+        break
+      case 'posts':
+        await replayPosts(options, run)
         break
       default:
         throw new UnsupportedError(`Replaying ${kind} is not supported by this command.`)

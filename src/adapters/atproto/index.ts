@@ -13,6 +13,12 @@ function likesAsked(flags: TargetFlags): boolean {
   return typeof only === 'string' && only.split(',').some((kind) => kind.trim() === 'likes')
 }
 
+/** Whether posts are asked for (`--posts`, or `posts` in `--only`). */
+function postsAsked(flags: TargetFlags): boolean {
+  const { only, posts } = flags as TargetFlags & { only?: unknown; posts?: unknown }
+  return posts === true || (typeof only === 'string' && only.split(',').some((kind) => kind.trim() === 'posts'))
+}
+
 export const replayTarget: TargetFactory = {
   network: 'atproto',
   async create(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv) {
@@ -29,7 +35,7 @@ export const replayTarget: TargetFactory = {
       required: true,
     })
     const session = await PdsSession.open(context, identity.pds, identity.did, password, identity.did)
-    const target = new AtprotoTarget(context, { session, handle: identity.handle, plc, likes: likesAsked(flags) })
+    const target = new AtprotoTarget(context, { session, handle: identity.handle, plc, likes: likesAsked(flags), posts: postsAsked(flags) })
     return { target, server: identity.pds, account: identity.did }
   },
 }

@@ -13,6 +13,8 @@ import type { PdsSession } from './session.js'
 import { COLLECTIONS } from './map.js'
 import { xrpcCall } from './xrpc.js'
 import { RemoteError } from '../../errors.js'
+import { AtprotoPosts } from './posts-target.js'
+import { PostsRepo } from './posts-repo.js'
 
 const ALL_KINDS: readonly ReplayKind[] = ['follows', 'blocks', 'lists', 'likes']
 const LIST_PURPOSES = new Set(['curatelist', 'modlist', 'referencelist'])
@@ -23,6 +25,8 @@ export interface AtprotoTargetOptions {
   plc: string
   /** Replay likes too (they are opt-in: `--only …,likes`). */
   likes: boolean
+  /** Re-create posts too (`--posts`, docs/adapters/atproto.md "Posts"). */
+  posts?: boolean
   pacer?: WritePacerOptions
   /** Parallel subject lookups. */
   lookups?: number
@@ -44,6 +48,7 @@ export class AtprotoTarget implements Target {
   readonly writer: RepoWriter
   readonly existing: ExistingRecords
   readonly subjects: SubjectChecker
+  readonly posts: AtprotoPosts | undefined
   #warnedForeign = false
 
   constructor(
@@ -51,7 +56,8 @@ export class AtprotoTarget implements Target {
     readonly options: AtprotoTargetOptions,
   ) {
     const { session } = options
-    this.capabilities = { network: 'atproto', exports: [], replays: options.likes ? ALL_KINDS : ALL_KINDS.filter((k) => k !== 'likes'), alias: false, move: false }
+    const replays = options.likes ? ALL_KINDS : ALL_KINDS.filter((k) => k !== 'likes')
+    this.capabilities = { network: 'atproto', exports: [], replays: options.posts ? [...replays, 'posts'] : replays, alias: false, move: false }
     this.existing = new ExistingRecords(context, session.pds, session.did)
     this.subjects = new SubjectChecker(context, options.plc, options.lookups)
     const pacer = new WritePacer({
@@ -64,6 +70,7 @@ export class AtprotoTarget implements Target {
       ...options.pacer,
     })
     this.writer = new RepoWriter(context, session, pacer, this.existing)
+    this.posts = options.posts ? new AtprotoPosts(context, new PostsRepo(context, session, pacer), this.subjects) : undefined
   }
 
   async whoami(): Promise<AccountRef> {
