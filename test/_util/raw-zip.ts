@@ -1,5 +1,4 @@
-import { deflateRawSync } from 'node:zlib'
-import { crc32 } from '../../src/files/crc32.js'
+import { crc32, deflateRawSync } from 'node:zlib'
 
 // A minimal ZIP writer (stored or deflated entries) that writes names and attributes exactly as given, so tests and
 // fixtures can build hostile archives (path traversal, links, lying sizes) that well-behaved zip libraries refuse to.
