@@ -165,6 +165,7 @@ export class ArchiveWriter {
   async #readStaged(path: string): Promise<string> {
     const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null
+      if (error.code === 'ELOOP') throw new UnsafeDirError(path, 'is a symbolic link')
       throw error
     })
     if (!handle) return ''
@@ -240,8 +241,7 @@ export class ArchiveWriter {
 
   async write<K extends RecordKind>(kind: K, record: RecordsByKind[K]): Promise<void> {
     throwIfAborted(this.options.signal)
-    const sink = this.sink(kind)
-    await this.#writing(() => sink.write(record))
+    await this.#writing(() => this.sink(kind).write(record))
   }
 
   async writeAll<K extends RecordKind>(kind: K, records: AsyncIterable<RecordsByKind[K]> | Iterable<RecordsByKind[K]>): Promise<number> {
@@ -397,6 +397,7 @@ export class ArchiveWriter {
     } catch (error) {
       // The zip goes (it frees the space a full disk needs); the staging folder stays for the rerun to resume.
       await rm(this.partialPath, { force: true })
+      for (const sink of this.#sinks.values()) await sink.close().catch(() => undefined)
       await this.#closeIndex()
       await this.#lock.release()
       throw error
