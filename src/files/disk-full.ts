@@ -1,6 +1,8 @@
 // ENOSPC and EDQUOT are the user's disk, not a bug: they become DiskFullError (exit 13, docs/cli.md) with one line
 // naming the folder, the bytes needed when known, and the bytes free when the file system says.
+import { statfsSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { DiskFullError, isLifeboatError } from '../errors.js'
 
 export function isDiskFull(error: unknown): boolean {
@@ -49,4 +51,27 @@ export async function whileWriting<T>(folder: string, fn: () => Promise<T>, need
     if (!isLifeboatError(error) && isDiskFull(error)) throw await diskFullError(error, folder, needed)
     throw error
   }
+}
+
+/**
+ * For the error printer: a disk-full error that no writer converted (a store, a journal). Names the file's folder
+ * when the error carries a path, and the space free there when the file system says.
+ */
+export function diskFullErrorFromAnywhere(error: NodeJS.ErrnoException): DiskFullError {
+  const folder = error.path ? dirname(error.path) : null
+  let free: number | null = null
+  try {
+    if (folder) {
+      const info = statfsSync(folder)
+      free = Number(info.bavail) * Number(info.bsize)
+    }
+  } catch {
+    free = null
+  }
+  const what = error.code === 'EDQUOT' ? 'Disk quota exceeded' : 'No space left on the disk'
+  return new DiskFullError(`${what}${folder ? ` while writing in ${folder}` : ' while writing'}${free !== null ? ` (${formatSize(free)} free)` : ''}.`, {
+    hint: 'Free some space there and run the same command again: it resumes with what was already written.',
+    cause: error,
+    details: { folder, neededBytes: null, freeBytes: free },
+  })
 }

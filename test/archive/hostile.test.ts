@@ -250,6 +250,13 @@ test('a full disk is one clear line with exit 13, and the rerun resumes what was
   }
 })
 
+test('a disk-full error from anywhere else is printed as exit 13 too, never as a bug', () => {
+  const cli = captureCli()
+  const raw = Object.assign(new Error("ENOSPC: no space left on device, write '/somewhere/file'"), { code: 'ENOSPC', path: '/somewhere/file' })
+  assert.equal(report(cli.cli.out, raw, cli.cli.signal), 13)
+  assert.match(cli.stderr(), /^error: No space left on the disk while writing in \/somewhere\.\nhint: Free some space/)
+})
+
 test('a torn staged media file is downloaded again rather than reused', async () => {
   const dir = await tempDir()
   const out = join(dir, 't.zip')
