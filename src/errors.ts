@@ -15,6 +15,7 @@ export const ExitCode = {
   notFound: 10,
   locked: 11,
   badArchive: 12,
+  diskFull: 13,
   interrupted: 130,
 } as const
 
@@ -98,6 +99,12 @@ export class BadArchiveError extends LifeboatError {
     super(message, options)
     this.problems = options.problems ?? [message]
   }
+}
+
+/** The disk (or the user's quota) filled up while writing; what was staged is kept, so a rerun resumes. */
+export class DiskFullError extends LifeboatError {
+  override name = 'DiskFullError'
+  override readonly exitCode = ExitCode.diskFull
 }
 
 /** The run was stopped by Ctrl-C / SIGTERM / an aborted signal. */

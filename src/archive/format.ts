@@ -9,6 +9,10 @@ export const PROFILE_NAME = 'profile.json'
 export const MEDIA_INDEX_KIND = 'media'
 /** Largest manifest a reader will parse (docs/archive-format.md §8). */
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+/** Longest line of a `<kind>.jsonl` member, so the largest record, a reader accepts (docs/archive-format.md §8). */
+export const MAX_RECORD_LINE_BYTES = 16 * 1024 * 1024
+/** Largest other JSON member (profile.json, native/…/*.json) a reader parses (docs/archive-format.md §8). */
+export const MAX_JSON_MEMBER_BYTES = 64 * 1024 * 1024
 
 /** Every record kind of version 1, in the order their members are written. */
 export const RECORD_KINDS = [

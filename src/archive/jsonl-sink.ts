@@ -1,10 +1,13 @@
 // Appends JSON records one per line to a file, hashing and counting as it goes. Awaiting write() applies
 // backpressure, so a producer can never outrun the disk and memory stays flat however many records there are.
+// Each record is checked against its kind's schema before it is written: a record that breaks the format is a bug
+// of the code producing it, caught here rather than by a reader later.
 import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { PRIVATE_FILE_MODE } from '../files/atomic-file.js'
 import type { HashedFile } from '../files/hashing.js'
+import type { Check } from './validate.js'
 
 export class JsonlSink<T> {
   #stream: WriteStream
@@ -12,9 +15,23 @@ export class JsonlSink<T> {
   #size = 0
   #count = 0
   #closed: Promise<HashedFile> | null = null
+  /** The stream's first error (e.g. ENOSPC), rethrown by every later call. */
+  #error: Error | null = null
+  #failed: Promise<never>
 
-  constructor(readonly path: string) {
-    this.#stream = createWriteStream(path, { flags: 'w', mode: PRIVATE_FILE_MODE })
+  constructor(
+    readonly path: string,
+    private readonly check?: Check,
+  ) {
+    // 'wx' is O_CREAT | O_EXCL: a new file, and never through a symbolic link (POSIX open(2)).
+    this.#stream = createWriteStream(path, { flags: 'wx', mode: PRIVATE_FILE_MODE })
+    this.#failed = new Promise<never>((_, reject) =>
+      this.#stream.on('error', (error) => {
+        this.#error ??= error
+        reject(error)
+      }),
+    )
+    this.#failed.catch(() => undefined)
   }
 
   get count(): number {
@@ -23,22 +40,27 @@ export class JsonlSink<T> {
 
   async write(record: T): Promise<void> {
     if (this.#closed) throw new Error(`write after close: ${this.path}`)
+    if (this.#error) throw this.#error
+    const problem = this.check?.(record)
+    if (problem) throw new Error(`refusing to write a record that breaks the archive format (${this.path}): ${problem}`)
     const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8')
     this.#hash.update(line)
     this.#size += line.byteLength
     this.#count++
-    if (!this.#stream.write(line)) await once(this.#stream, 'drain')
+    if (!this.#stream.write(line)) await Promise.race([once(this.#stream, 'drain'), this.#failed])
   }
 
-  /** Flushes, fsyncs and closes; idempotent. */
+  /** Flushes and closes; idempotent. Rejects with the stream's error if any write failed. */
   close(): Promise<HashedFile> {
-    this.#closed ??= new Promise<HashedFile>((resolve, reject) => {
-      this.#stream.once('error', reject)
-      this.#stream.end(() => {
-        // createWriteStream has no fsync; the rename in ArchiveWriter.finish() is preceded by an fsync of the zip.
-        resolve({ sha256: this.#hash.digest('hex'), size: this.#size })
-      })
-    })
+    this.#closed ??= this.#error
+      ? Promise.reject(this.#error)
+      : Promise.race([
+          this.#failed,
+          new Promise<HashedFile>((resolve, reject) => {
+            // createWriteStream has no fsync; the rename in ArchiveWriter.finish() is preceded by an fsync of the zip.
+            this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve({ sha256: this.#hash.digest('hex'), size: this.#size })))
+          }),
+        ])
     return this.#closed
   }
 }

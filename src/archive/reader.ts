@@ -1,61 +1,33 @@
 // ArchiveReader: the only code that opens Lifeboat archives. The format version is checked before anything else,
 // and no byte is handed out from a member that breaks the safety rules of docs/archive-format.md §8.
-import { createInterface } from 'node:readline'
-import { Readable, Transform, type TransformCallback } from 'node:stream'
-import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { BadArchiveError } from '../errors.js'
+import { ZipReader, S_IFDIR, S_IFREG, type ZipEntry } from '../files/zip-reader.js'
 import {
   ARCHIVE_FORMAT,
   MANIFEST_NAME,
+  MAX_JSON_MEMBER_BYTES,
   MAX_MANIFEST_BYTES,
+  MAX_RECORD_LINE_BYTES,
   SUPPORTED_VERSIONS,
   kindMember,
   memberNameProblem,
   type RecordKind,
 } from './format.js'
+import { LineTooLongError, splitLines, type Line } from './lines.js'
 import type { Manifest, RecordsByKind } from './records.js'
+import { validators, type Check } from './validate.js'
 
 export interface MemberInfo {
   name: string
   compressedSize: number
   size: number
-  entry: Entry
+  entry: ZipEntry
 }
 
 export interface OpenArchiveOptions {
   /** Throw on any structural problem (default). verify opens with strict=false to list every problem. */
   strict?: boolean
-}
-
-const S_IFMT = 0o170000
-const S_IFREG = 0o100000
-const S_IFDIR = 0o040000
-
-function openZip(path: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => {
-      if (error || !zip) reject(error ?? new Error('cannot open zip'))
-      else resolve(zip)
-    })
-  })
-}
-
-function listEntries(zip: ZipFile): Promise<Entry[]> {
-  return new Promise((resolve, reject) => {
-    const entries: Entry[] = []
-    zip.on('entry', (entry: Entry) => {
-      entries.push(entry)
-      zip.readEntry()
-    })
-    zip.once('end', () => resolve(entries))
-    zip.once('error', reject)
-    zip.readEntry()
-  })
-}
-
-function entryName(entry: Entry): string {
-  const raw = entry.fileName as unknown as Buffer | string
-  return typeof raw === 'string' ? raw : raw.toString('utf8')
 }
 
 /** Refuses to pass more than `limit` bytes: the guard against members that inflate beyond their declared size. */
@@ -74,6 +46,35 @@ class ByteLimit extends Transform {
   }
 }
 
+/**
+ * Parses one line of `<kind>.jsonl` and checks it against the kind's schema; a bad line is exit 12 naming the member
+ * and line. The one place where record lines become records, for readers and verify alike.
+ */
+export function parseRecordLine<K extends RecordKind>(archive: string, kind: K, line: Line, check: Check): RecordsByKind[K] {
+  const member = kindMember(kind)
+  let value: unknown
+  try {
+    value = JSON.parse(line.text)
+  } catch (error) {
+    throw new BadArchiveError(`${member} line ${line.number} in ${archive} is not valid JSON.`, { hint: 'The archive is damaged; use another copy.', cause: error })
+  }
+  const problem = check(value)
+  if (problem) throw new BadArchiveError(`${member} line ${line.number} in ${archive} is not a ${kind} record: ${problem}.`, { hint: 'The archive is damaged or was not written by Lifeboat; use another copy.' })
+  return value as RecordsByKind[K]
+}
+
+/** The lines of a record member, refusing one longer than MAX_RECORD_LINE_BYTES with exit 12. */
+export async function* recordLines(archive: string, member: string, stream: AsyncIterable<unknown>, maxBytes = MAX_RECORD_LINE_BYTES): AsyncGenerator<Line> {
+  try {
+    yield* splitLines(stream, maxBytes)
+  } catch (error) {
+    if (error instanceof LineTooLongError) {
+      throw new BadArchiveError(`${member} ${error.message} in ${archive}.`, { hint: 'No Lifeboat record is that large: the archive is damaged or hostile; use another copy.' })
+    }
+    throw error
+  }
+}
+
 export class ArchiveReader {
   readonly members = new Map<string, MemberInfo>()
   readonly problems: string[] = []
@@ -81,15 +82,13 @@ export class ArchiveReader {
   private constructor(
     readonly path: string,
     readonly manifest: Manifest,
-    private readonly zip: ZipFile,
+    private readonly zip: ZipReader,
   ) {}
 
   static async open(path: string, options: OpenArchiveOptions = {}): Promise<ArchiveReader> {
-    let zip: ZipFile
-    let entries: Entry[]
+    let zip: ZipReader
     try {
-      zip = await openZip(path)
-      entries = await listEntries(zip)
+      zip = await ZipReader.open(path)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT') throw new BadArchiveError(`${path} does not exist.`, { hint: 'Check the path of the archive.' })
@@ -98,7 +97,15 @@ export class ArchiveReader {
         cause: error,
       })
     }
-    const manifestEntry = entries.find((e) => entryName(e) === MANIFEST_NAME)
+    if (zip.overlaps.length > 0) {
+      // Refused before any byte is inflated: overlapping entries are how a small zip keeps a reader busy for hours.
+      zip.close()
+      throw new BadArchiveError(`${path} is hostile or damaged: ${zip.overlaps[0]}${zip.overlaps.length > 1 ? ` (and ${zip.overlaps.length - 1} more)` : ''}.`, {
+        hint: 'No zip writer produces overlapping entries; use another copy of the archive.',
+        problems: zip.overlaps,
+      })
+    }
+    const manifestEntry = zip.entries.find((e) => e.name === MANIFEST_NAME)
     if (!manifestEntry) {
       zip.close()
       throw new BadArchiveError(`${path} has no ${MANIFEST_NAME}: it is not a Lifeboat archive, or its writing never finished.`, {
@@ -110,7 +117,7 @@ export class ArchiveReader {
       throw error
     })
     const reader = new ArchiveReader(path, manifest, zip)
-    reader.#index(entries)
+    reader.#index(zip.entries)
     if ((options.strict ?? true) && reader.problems.length > 0) {
       reader.close()
       throw new BadArchiveError(`${path} is unsafe or damaged: ${reader.problems[0]}${reader.problems.length > 1 ? ` (and ${reader.problems.length - 1} more)` : ''}.`, {
@@ -121,10 +128,10 @@ export class ArchiveReader {
     return reader
   }
 
-  #index(entries: Entry[]): void {
+  #index(entries: ZipEntry[]): void {
     const seen = new Set<string>()
     for (const entry of entries) {
-      const name = entryName(entry)
+      const name = entry.name
       const nameProblem = memberNameProblem(name)
       if (nameProblem) {
         this.problems.push(nameProblem)
@@ -135,7 +142,7 @@ export class ArchiveReader {
         continue
       }
       seen.add(name)
-      const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
+      const mode = entry.type
       if (mode !== 0 && mode !== S_IFREG && mode !== S_IFDIR) {
         this.problems.push(`member is a link or special file: ${name}`)
         continue
@@ -146,11 +153,11 @@ export class ArchiveReader {
         this.problems.push(`extra member not listed in the manifest: ${name}`)
         continue
       }
-      if (declared.size !== entry.uncompressedSize) {
-        this.problems.push(`size of ${name} is ${entry.uncompressedSize} bytes, the manifest says ${declared.size}`)
+      if (declared.size !== entry.size) {
+        this.problems.push(`size of ${name} is ${entry.size} bytes, the manifest says ${declared.size}`)
         continue
       }
-      this.members.set(name, { name, compressedSize: entry.compressedSize, size: entry.uncompressedSize, entry })
+      this.members.set(name, { name, compressedSize: entry.compressedSize, size: entry.size, entry })
     }
     for (const name of Object.keys(this.manifest.members)) {
       const problem = memberNameProblem(name)
@@ -167,15 +174,20 @@ export class ArchiveReader {
   async openMember(member: string): Promise<Readable> {
     const info = this.members.get(member)
     if (!info) throw new BadArchiveError(`${this.path} has no usable member ${member}.`)
-    const stream = await new Promise<Readable>((resolve, reject) => {
-      this.zip.openReadStream(info.entry, (error, s) => (error || !s ? reject(error ?? new Error('no stream')) : resolve(s)))
+    const stream = await this.zip.openEntry(info.entry.entry).catch((error: Error) => {
+      throw new BadArchiveError(`${member} in ${this.path} is damaged: ${error.message}.`, { hint: 'Use another copy of the archive.', cause: error })
     })
     const limited = new ByteLimit(info.size, member)
     stream.on('error', (error) => limited.destroy(new BadArchiveError(`${member} is damaged: ${error.message}`, { cause: error })))
     return stream.pipe(limited)
   }
 
+  /** Parses a JSON member (profile.json, native/…/*.json) of at most MAX_JSON_MEMBER_BYTES. */
   async readJson<T>(member: string): Promise<T> {
+    const info = this.members.get(member)
+    if (info && info.size > MAX_JSON_MEMBER_BYTES) {
+      throw new BadArchiveError(`${member} in ${this.path} is ${info.size} bytes, over the limit of ${MAX_JSON_MEMBER_BYTES} for a JSON member.`, { hint: 'The archive is damaged or hostile; use another copy.' })
+    }
     const chunks: Buffer[] = []
     for await (const chunk of await this.openMember(member)) chunks.push(chunk as Buffer)
     try {
@@ -185,20 +197,14 @@ export class ArchiveReader {
     }
   }
 
-  /** Streams the records of one kind; yields nothing if the archive has none. */
+  /** Streams the records of one kind, each checked against its schema; yields nothing if the archive has none. */
   async *records<K extends RecordKind>(kind: K): AsyncGenerator<RecordsByKind[K]> {
     const member = kindMember(kind)
     if (!this.has(member)) return
-    const lines = createInterface({ input: await this.openMember(member), crlfDelay: Infinity })
-    let n = 0
-    for await (const line of lines) {
-      n++
-      if (line.length === 0) continue
-      try {
-        yield JSON.parse(line) as RecordsByKind[K]
-      } catch (error) {
-        throw new BadArchiveError(`${member} line ${n} in ${this.path} is not valid JSON.`, { cause: error })
-      }
+    const check = (await validators()).record(kind)
+    for await (const line of recordLines(this.path, member, await this.openMember(member))) {
+      if (line.text.length === 0) continue
+      yield parseRecordLine(this.path, kind, line, check)
     }
   }
 
@@ -207,13 +213,11 @@ export class ArchiveReader {
   }
 }
 
-async function readManifest(zip: ZipFile, entry: Entry, path: string): Promise<Manifest> {
-  if (entry.uncompressedSize > MAX_MANIFEST_BYTES) throw new BadArchiveError(`${path}: ${MANIFEST_NAME} is implausibly large.`)
-  const stream = await new Promise<Readable>((resolve, reject) => {
-    zip.openReadStream(entry, (error, s) => (error || !s ? reject(error ?? new Error('no stream')) : resolve(s)))
-  })
+async function readManifest(zip: ZipReader, entry: ZipEntry, path: string): Promise<Manifest> {
+  if (entry.size > MAX_MANIFEST_BYTES) throw new BadArchiveError(`${path}: ${MANIFEST_NAME} is implausibly large.`)
   const chunks: Buffer[] = []
   try {
+    const stream = await zip.openEntry(entry.entry)
     for await (const chunk of stream.pipe(new ByteLimit(MAX_MANIFEST_BYTES, MANIFEST_NAME))) chunks.push(chunk as Buffer)
   } catch (error) {
     throw new BadArchiveError(`${path}: ${MANIFEST_NAME} is damaged (${(error as Error).message}).`, { cause: error })
@@ -234,6 +238,7 @@ async function readManifest(zip: ZipFile, entry: Entry, path: string): Promise<M
       hint: 'Use a newer Lifeboat to read this archive.',
     })
   }
-  if (!manifest.members || typeof manifest.members !== 'object') throw new BadArchiveError(`${path}: ${MANIFEST_NAME} lists no members.`)
+  const problem = (await validators()).manifest(manifest)
+  if (problem) throw new BadArchiveError(`${path}: ${MANIFEST_NAME} is malformed: ${problem}.`, { hint: 'The archive is damaged or was not written by Lifeboat; use another copy.' })
   return manifest
 }

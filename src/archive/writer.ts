@@ -3,16 +3,18 @@
 // Members are staged in `<archive>.partial.d/`, then zipped in one pass into `<archive>.partial` with the
 // manifest last, verified, fsynced and renamed. Staged media survive an interrupted run: the next run with the same
 // output reuses them by source key, so a resumed export downloads each file once.
-import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, stat, appendFile, chmod } from 'node:fs/promises'
+import { constants, createReadStream } from 'node:fs'
+import { lstat, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { once } from 'node:events'
-import { randomBytes } from 'node:crypto'
 import archiver from 'archiver'
-import { UsageError, throwIfAborted } from '../errors.js'
+import { DiskFullError, UsageError, throwIfAborted } from '../errors.js'
 import { acquireLock, type Lock } from '../files/lock.js'
-import { ensurePrivateDir, fsyncDirectory, PRIVATE_FILE_MODE } from '../files/atomic-file.js'
-import { writeHashedFile, sha256Hex, type ByteSource, type HashedFile } from '../files/hashing.js'
+import { APPEND_NO_FOLLOW, CREATE_NEW, fsyncDirectory, privateDirHere, PRIVATE_FILE_MODE, UnsafeDirError } from '../files/atomic-file.js'
+import { writeFully, writeHashedFile, sha256Hex, type ByteSource, type HashedFile } from '../files/hashing.js'
+import { diskFullError, isDiskFull } from '../files/disk-full.js'
+import { validators, type Validators } from './validate.js'
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
@@ -89,14 +91,20 @@ export class ArchiveWriter {
   #recorded = new Set<string>()
   #notes: string[] = []
   #finished = false
+  #checks: Validators
+  /** media-staged.jsonl, open for appending: which source key is staged as which sha256 (the resume index). */
+  #index: FileHandle | null = null
+  #diskFull: DiskFullError | null = null
 
   private constructor(
     readonly options: ArchiveWriterOptions,
     lock: Lock,
+    checks: Validators,
   ) {
     this.stagingDir = `${options.path}.partial.d`
     this.partialPath = `${options.path}.partial`
     this.#lock = lock
+    this.#checks = checks
   }
 
   /** Prepares staging (resuming an interrupted run's media) and takes the output's lock. */
@@ -108,41 +116,111 @@ export class ArchiveWriter {
     if (exists && !options.force) {
       throw new UsageError(`${options.path} already exists.`, { hint: 'Choose another output name, or pass --force to replace it.' })
     }
-    await mkdir(dirname(options.path), { recursive: true })
+    const folder = dirname(options.path)
+    const checks = await validators()
     const stagingDir = `${options.path}.partial.d`
-    await ensurePrivateDir(stagingDir)
-    await chmod(stagingDir, 0o700)
-    const lock = await acquireLock(join(stagingDir, 'lock'), `The output ${options.path}`)
-    const writer = new ArchiveWriter(options, lock)
+    let lock: Lock
+    try {
+      await mkdir(folder, { recursive: true })
+      await privateDirHere(stagingDir)
+      lock = await acquireLock(join(stagingDir, 'lock'), `The output ${options.path}`)
+    } catch (error) {
+      throw await ArchiveWriter.#mapError(error, folder)
+    }
+    const writer = new ArchiveWriter(options, lock, checks)
     try {
       await writer.#prepare()
     } catch (error) {
+      await writer.#closeIndex()
       await lock.release()
-      throw error
+      throw await ArchiveWriter.#mapError(error, folder)
     }
     return writer
   }
 
+  /** A planted link or a full disk becomes the user's error (exit 2 or 13); anything else passes unchanged. */
+  static async #mapError(error: unknown, folder: string, needed?: number): Promise<unknown> {
+    if (error instanceof UnsafeDirError) {
+      return new UsageError(`${error.path} ${error.reason}: Lifeboat stages the archive there and never follows a link or uses a folder it did not create.`, {
+        hint: 'Remove it if it is yours, or choose another output name.',
+      })
+    }
+    if (isDiskFull(error)) return diskFullError(error, folder, needed)
+    return error
+  }
+
+  /**
+   * Runs one write step. A full disk poisons the writer: this and every later call (finish included) throws the same
+   * DiskFullError, so an adapter that counts a failed download as one failed item still ends the run with exit 13.
+   */
+  async #writing<T>(fn: () => Promise<T>, needed?: number): Promise<T> {
+    if (this.#diskFull) throw this.#diskFull
+    try {
+      return await fn()
+    } catch (error) {
+      if (!isDiskFull(error)) throw error
+      this.#diskFull ??= (await ArchiveWriter.#mapError(error, dirname(this.options.path), needed)) as DiskFullError
+      throw this.#diskFull
+    }
+  }
+
+  /** Opens a staging file for reading, refusing a symbolic link. */
+  async #readStaged(path: string): Promise<string> {
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null
+      if (error.code === 'ELOOP') throw new UnsafeDirError(path, 'is a symbolic link')
+      throw error
+    })
+    if (!handle) return ''
+    try {
+      return await handle.readFile('utf8')
+    } finally {
+      await handle.close()
+    }
+  }
+
   async #prepare(): Promise<void> {
+    // rm never follows a link: it removes a planted one itself.
     await rm(this.partialPath, { force: true })
     await rm(join(this.stagingDir, 'records'), { recursive: true, force: true })
     await rm(join(this.stagingDir, 'files'), { recursive: true, force: true })
     await rm(join(this.stagingDir, 'tmp'), { recursive: true, force: true })
-    for (const sub of ['records', 'files', 'tmp', 'media']) await ensurePrivateDir(join(this.stagingDir, sub))
-    const index = await readFile(join(this.stagingDir, 'media-staged.jsonl'), 'utf8').catch(() => '')
+    for (const sub of ['records', 'files', 'tmp', 'media']) await privateDirHere(join(this.stagingDir, sub))
+    const indexPath = join(this.stagingDir, 'media-staged.jsonl')
+    const index = await this.#readStaged(indexPath)
     for (const line of index.split('\n')) {
       if (!line) continue
+      let entry: StagedMedia
       try {
-        const entry = JSON.parse(line) as StagedMedia
-        const onDisk = await stat(join(this.stagingDir, 'media', entry.sha256)).catch(() => null)
-        if (onDisk?.size === entry.size) {
-          this.#staged.set(entry.key, entry)
-          this.#mediaFiles.add(entry.sha256)
-        }
+        entry = JSON.parse(line) as StagedMedia
       } catch {
-        // A torn last line from a killed run: that item is simply downloaded again.
+        continue // A torn last line from a killed run: that item is simply downloaded again.
       }
+      if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256) || typeof entry.key !== 'string') continue
+      if (!this.#mediaFiles.has(entry.sha256)) {
+        // Staged media are written without an fsync each: a file is reused only if its bytes still hash to its name,
+        // so a file torn by a crash of the machine is downloaded again rather than zipped.
+        if (!(await this.#stagedMediaIntact(entry.sha256, entry.size))) continue
+        this.#mediaFiles.add(entry.sha256)
+      }
+      this.#staged.set(entry.key, entry)
     }
+    this.#index = await open(indexPath, APPEND_NO_FOLLOW, PRIVATE_FILE_MODE)
+  }
+
+  async #stagedMediaIntact(sha256: string, size: number): Promise<boolean> {
+    const path = join(this.stagingDir, 'media', sha256)
+    const info = await lstat(path).catch(() => null)
+    if (!info?.isFile() || info.size !== size) return false
+    const hash = createHash('sha256')
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+    return hash.digest('hex') === sha256
+  }
+
+  async #closeIndex(): Promise<void> {
+    const index = this.#index
+    this.#index = null
+    await index?.close().catch(() => undefined)
   }
 
   /** Number of media items reusable from an interrupted earlier run. */
@@ -153,7 +231,7 @@ export class ArchiveWriter {
   sink<K extends RecordKind>(kind: K): JsonlSink<RecordsByKind[K]> {
     let sink = this.#sinks.get(kind)
     if (!sink) {
-      sink = new JsonlSink(join(this.stagingDir, 'records', kindMember(kind)))
+      sink = new JsonlSink(join(this.stagingDir, 'records', kindMember(kind)), this.#checks.record(kind))
       this.#sinks.set(kind, sink)
     }
     return sink as JsonlSink<RecordsByKind[K]>
@@ -166,7 +244,7 @@ export class ArchiveWriter {
 
   async write<K extends RecordKind>(kind: K, record: RecordsByKind[K]): Promise<void> {
     throwIfAborted(this.options.signal)
-    await this.sink(kind).write(record)
+    await this.#writing(() => this.sink(kind).write(record))
   }
 
   async writeAll<K extends RecordKind>(kind: K, records: AsyncIterable<RecordsByKind[K]> | Iterable<RecordsByKind[K]>): Promise<number> {
@@ -174,7 +252,7 @@ export class ArchiveWriter {
     let n = 0
     for await (const record of records) {
       throwIfAborted(this.options.signal)
-      await sink.write(record)
+      await this.#writing(() => sink.write(record))
       n++
     }
     return n
@@ -212,7 +290,7 @@ export class ArchiveWriter {
     const temp = join(this.stagingDir, 'tmp', randomBytes(8).toString('hex'))
     let hashed: HashedFile
     try {
-      hashed = await writeHashedFile(temp, body)
+      hashed = await this.#writing(() => writeHashedFile(temp, body, { sync: false }))
     } catch (error) {
       await rm(temp, { force: true })
       throw error
@@ -228,7 +306,9 @@ export class ArchiveWriter {
     }
     const staged: StagedMedia = { key: options.key, sha256: hashed.sha256, size: hashed.size, mime: options.meta.mime }
     this.#staged.set(options.key, staged)
-    await appendFile(join(this.stagingDir, 'media-staged.jsonl'), JSON.stringify(staged) + '\n', { mode: PRIVATE_FILE_MODE })
+    const index = this.#index
+    if (!index) throw new Error('the archive writer is closed')
+    await this.#writing(() => writeFully(index, Buffer.from(JSON.stringify(staged) + '\n')))
     return staged
   }
 
@@ -262,7 +342,7 @@ export class ArchiveWriter {
     if (member === MANIFEST_NAME || this.#files.has(member)) throw new Error(`member written twice: ${member}`)
     const path = join(this.stagingDir, 'files', sha256Hex(member))
     const source = typeof body === 'string' || body instanceof Uint8Array ? [typeof body === 'string' ? Buffer.from(body) : body] : body
-    const hashed = await writeHashedFile(path, source as ByteSource)
+    const hashed = await this.#writing(() => writeHashedFile(path, source as ByteSource))
     this.#files.set(member, { member, path, compress: options.compress ?? true, ...hashed })
     return { ...hashed, path }
   }
@@ -273,6 +353,7 @@ export class ArchiveWriter {
     this.#finished = true
     try {
       throwIfAborted(this.options.signal)
+      if (this.#diskFull) throw this.#diskFull
       const entries: StagedFile[] = []
       const counts: Record<string, number> = {}
       const profile = this.#files.get(PROFILE_NAME)
@@ -280,7 +361,7 @@ export class ArchiveWriter {
       for (const kind of RECORD_KINDS) {
         const sink = this.#sinks.get(kind)
         if (!sink) continue
-        const hashed = await sink.close()
+        const hashed = await this.#writing(() => sink.close())
         counts[kind] = sink.count
         entries.push({ member: kindMember(kind), path: sink.path, compress: true, ...hashed })
       }
@@ -290,7 +371,7 @@ export class ArchiveWriter {
       }
       for (const [sha256, mime] of [...mediaMime].sort((a, b) => a[0].localeCompare(b[0]))) {
         const path = join(this.stagingDir, 'media', sha256)
-        const { size } = await stat(path)
+        const { size } = await lstat(path)
         entries.push({ member: mediaMember(sha256), path, sha256, size, compress: !isCompressedMime(mime) })
       }
       for (const file of [...this.#files.values()].filter((f) => f.member !== PROFILE_NAME).sort((a, b) => a.member.localeCompare(b.member))) {
@@ -308,14 +389,20 @@ export class ArchiveWriter {
         members: Object.fromEntries(entries.map((e) => [e.member, { sha256: e.sha256, size: e.size }])),
         notes: this.#notes,
       }
-      await this.#zip(entries, manifest)
-      await verifyArchive(this.partialPath, { signal: this.options.signal, throwOnProblems: true })
+      // The zip needs at most about the staged bytes (deflate only shrinks them) plus headers.
+      const needed = entries.reduce((sum, e) => sum + e.size, 0)
+      await this.#writing(() => this.#zip(entries, manifest), needed)
+      await verifyArchive(this.partialPath, { signal: this.options.signal, throwOnProblems: true, checkRecords: false })
       await rename(this.partialPath, this.options.path)
       await fsyncDirectory(dirname(this.options.path))
+      await this.#closeIndex()
       await rm(this.stagingDir, { recursive: true, force: true })
       return manifest
     } catch (error) {
+      // The zip goes (it frees the space a full disk needs); the staging folder stays for the rerun to resume.
       await rm(this.partialPath, { force: true })
+      for (const sink of this.#sinks.values()) await sink.close().catch(() => undefined)
+      await this.#closeIndex()
       await this.#lock.release()
       throw error
     }
@@ -345,7 +432,7 @@ export class ArchiveWriter {
   }
 
   async #zip(entries: StagedFile[], manifest: Manifest): Promise<void> {
-    const handle = await open(this.partialPath, 'w', PRIVATE_FILE_MODE)
+    const handle = await open(this.partialPath, CREATE_NEW, PRIVATE_FILE_MODE)
     const output = handle.createWriteStream()
     const zip = archiver('zip', { zlib: { level: 6 }, forceLocalTime: false })
     const done = new Promise<void>((resolve, reject) => {
@@ -354,6 +441,7 @@ export class ArchiveWriter {
       zip.on('error', reject)
       zip.on('warning', reject)
     })
+    done.catch(() => undefined) // awaited below; this only keeps an early failure from being "unhandled"
     const onAbort = () => zip.abort()
     this.options.signal?.addEventListener('abort', onAbort, { once: true })
     zip.pipe(output)
@@ -371,7 +459,7 @@ export class ArchiveWriter {
     await done
     this.options.signal?.removeEventListener('abort', onAbort)
     throwIfAborted(this.options.signal)
-    const sync = await open(this.partialPath, 'r+')
+    const sync = await open(this.partialPath, constants.O_RDWR | constants.O_NOFOLLOW)
     await sync.sync()
     await sync.close()
   }
@@ -382,6 +470,7 @@ export class ArchiveWriter {
       this.#finished = true
       for (const sink of this.#sinks.values()) await sink.close().catch(() => undefined)
     }
+    await this.#closeIndex()
     await rm(this.partialPath, { force: true })
     await this.#lock.release()
   }

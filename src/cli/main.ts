@@ -5,6 +5,7 @@ import { Output } from './output.js'
 import { buildProgram } from './program.js'
 import { ExitCode, InterruptedError, isLifeboatError, type LifeboatError } from '../errors.js'
 import { redactText } from '../net/redact.js'
+import { diskFullErrorFromAnywhere, isDiskFull } from '../files/disk-full.js'
 
 export interface CliContext {
   out: Output
@@ -59,9 +60,11 @@ export function report(out: Output, error: unknown, signal: AbortSignal): number
   }
   const lifeboatError: LifeboatError | null = isLifeboatError(error)
     ? error
-    : signal.aborted
-      ? new InterruptedError('Interrupted.', { hint: 'Run the same command again to continue where it stopped.' })
-      : null
+    : isDiskFull(error)
+      ? diskFullErrorFromAnywhere(error as NodeJS.ErrnoException)
+      : signal.aborted
+        ? new InterruptedError('Interrupted.', { hint: 'Run the same command again to continue where it stopped.' })
+        : null
   if (lifeboatError) {
     const problems = (lifeboatError as { problems?: string[] }).problems
     out.result(

@@ -3,9 +3,41 @@
 //   (e.g. `follows --format csv`), or with --json newline-delimited events and one final result object;
 // - progress bars only when stderr is a terminal and neither --json nor --quiet is set; otherwise plain lines,
 //   at most one per few seconds per task;
-// - every string passes through redactText, so a registered secret can never reach a terminal, a log or a pipe.
+// - every string passes through redactText, so a registered secret can never reach a terminal, a log or a pipe;
+// - every string passes through escapeControl (text for people) or escapeControlData (stdout data, --json lines), so a control
+//   character from outside (a member name, a handle, a display name, post text, a server's error message) can never
+//   move the cursor, retitle the window or hide text: no command has to remember it.
 import cliProgress from 'cli-progress'
 import { redactText, redactJson } from '../net/redact.js'
+
+/**
+ * C0 controls but newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides and isolates (which
+ * reorder what a terminal shows). Newline stays: our own multi-line messages use it.
+ */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g
+
+function hex(char: string): string {
+  const code = char.charCodeAt(0)
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : unicode(char)
+}
+
+function unicode(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+}
+
+/** Shows control characters as `\x1b`-style escapes, so text for people can never act on the terminal. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, hex)
+}
+
+/**
+ * The same for stdout data and --json lines, as `\u001b`-style escapes: inside a JSON string that is still the same
+ * JSON (JSON.stringify already escapes C0 that way; DEL, C1 and bidi controls it leaves raw), in CSV or text plain
+ * visible characters.
+ */
+export function escapeControlData(text: string): string {
+  return text.replace(CONTROL, unicode)
+}
 
 export interface OutputOptions {
   json?: boolean
@@ -61,19 +93,19 @@ export class Output {
 
   /** A machine-readable event: one JSON line on stdout with --json, a human line (if `human` given) otherwise. */
   event(type: string, data: Record<string, unknown>, human?: string): void {
-    if (this.json) this.#stdout.write(redactText(JSON.stringify(redactJson({ event: type, ...data }))) + '\n')
+    if (this.json) this.#stdout.write(escapeControlData(redactText(JSON.stringify(redactJson({ event: type, ...data })))) + '\n')
     else if (human !== undefined) this.info(human)
   }
 
   /** The command's final result: one JSON object with --json; `human` text on stderr otherwise. */
   result(data: Record<string, unknown>, human?: string): void {
-    if (this.json) this.#stdout.write(redactText(JSON.stringify(redactJson({ event: 'result', ...data }))) + '\n')
+    if (this.json) this.#stdout.write(escapeControlData(redactText(JSON.stringify(redactJson({ event: 'result', ...data })))) + '\n')
     else if (human !== undefined && !this.quiet) this.#line(human)
   }
 
   /** Raw data for stdout (e.g. a CSV) when not in --json mode. */
   data(text: string): void {
-    this.#stdout.write(redactText(text))
+    this.#stdout.write(escapeControlData(redactText(text)))
   }
 
   progress(label: string, total = 0): Progress {
@@ -84,7 +116,7 @@ export class Output {
 
   #barProgress(label: string, total: number): Progress {
     const bar = new cliProgress.SingleBar(
-      { stream: this.#stderr as NodeJS.WritableStream, format: `${label} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: false, clearOnComplete: false },
+      { stream: this.#stderr as NodeJS.WritableStream, format: `${escapeControl(label)} [{bar}] {value}/{total} {eta_formatted}`, hideCursor: false, clearOnComplete: false },
       cliProgress.Presets.shades_classic,
     )
     bar.start(total, 0)
@@ -134,6 +166,6 @@ export class Output {
   }
 
   #line(text: string): void {
-    this.#stderr.write(redactText(text) + '\n')
+    this.#stderr.write(escapeControl(redactText(text)) + '\n')
   }
 }

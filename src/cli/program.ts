@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { toolVersion } from '../version.js'
 import type { CliContext } from './main.js'
+import { escapeControl } from './output.js'
 import { register as registerVerify } from '../commands/verify.js'
 import { register as registerInspect } from '../commands/inspect.js'
 import { register as registerExportAtproto } from '../commands/export-atproto.js'
@@ -33,7 +34,7 @@ export function buildProgram(context: CliContext): Command {
     .option('-q, --quiet', 'print only warnings and errors')
     .option('-v, --verbose', 'print more detail (never secrets)')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => process.stderr.write(escapeControl(s)), writeErr: (s) => process.stderr.write(escapeControl(s)) })
     .exitOverride()
     .addHelpText('after', '\nExit codes and --json events: docs/cli.md')
   registerNetworks()
@@ -69,7 +70,7 @@ export function buildProgram(context: CliContext): Command {
 function exitOverrideAll(command: Command): void {
   for (const sub of command.commands) {
     sub.exitOverride()
-    sub.configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+    sub.configureOutput({ writeOut: (s) => process.stderr.write(escapeControl(s)), writeErr: (s) => process.stderr.write(escapeControl(s)) })
     exitOverrideAll(sub)
   }
 }

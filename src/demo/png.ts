@@ -1,6 +1,5 @@
 // Small valid PNG images of one colour, for the demo's sample posts (real bytes a PDS accepts as image/png).
-import { deflateSync } from 'node:zlib'
-import { crc32 } from '../files/crc32.js'
+import { crc32, deflateSync } from 'node:zlib'
 
 function chunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4)

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { blockedCsv, blockedDomainsCsv, bookmarksCsv, followingCsv, listsCsv, mutedCsv, misskeyAcctList } from '../../src/archive/compat.js'
 
-// Mastodon's own specs expect these exact bodies (transcribed in the shared fixtures).
-const expected = (name: string) => readFileSync(`../shared/fixtures/mastodon/csv/mastodon-spec-expected-exports/${name}`, 'utf8')
+// Mastodon's own specs expect these exact bodies (fixtures/mastodon/csv/, copied byte for byte from the shared
+// fixtures' mastodon-spec-expected-exports; fixtures/mastodon/README.md says where each comes from).
+const expected = (name: string) => readFileSync(new URL(`../../fixtures/mastodon/csv/${name}`, import.meta.url), 'utf8')
 const user = { id: 'https://domain/users/username', handle: 'username@domain' }
 
 test('compat CSVs are byte-identical to what Mastodon exports', () => {

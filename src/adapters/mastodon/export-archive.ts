@@ -9,9 +9,9 @@ import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { BadArchiveError, throwIfAborted } from '../../errors.js'
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../files/atomic-file.js'
+import { S_IFREG, ZipReader, type ZipEntry } from '../../files/zip-reader.js'
 import { tarEntries } from './tar-reader.js'
 
 export interface ExportArchive {
@@ -58,54 +58,38 @@ export async function openExportArchive(path: string, options: { scratchDir: str
   throw new BadArchiveError(`${path} is neither a zip nor a tar.gz archive.`, { hint: 'Give the archive file Mastodon produced ("Request your archive"), unchanged.' })
 }
 
-const S_IFMT = 0o170000
-const S_IFREG = 0o100000
-
-function openZipFile(path: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => (error || !zip ? reject(error ?? new Error('cannot open zip')) : resolve(zip)))
-  })
-}
-
 async function openZip(path: string): Promise<ExportArchive> {
-  let zip: ZipFile
+  let zip: ZipReader
   try {
-    zip = await openZipFile(path)
+    zip = await ZipReader.open(path)
   } catch (cause) {
     throw new BadArchiveError(`${path} is not a readable zip archive (${(cause as Error).message}).`, { cause, hint: 'The download may be incomplete; get the archive again.' })
   }
-  const entries = new Map<string, Entry>()
-  const refused: string[] = []
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: Entry) => {
-      const raw = entry.fileName as unknown as Buffer | string
-      const name = normalizeName(typeof raw === 'string' ? raw : raw.toString('utf8'))
-      const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
-      if (!name.endsWith('/')) {
-        const problem = unusableName(name) ?? (mode !== 0 && mode !== S_IFREG ? 'is a link or special file' : entries.has(name) ? 'is a duplicate' : null)
-        if (problem) refused.push(`${name}: ${problem}`)
-        else entries.set(name, entry)
-      }
-      zip.readEntry()
-    })
-    zip.once('end', resolve)
-    zip.once('error', reject)
-    zip.readEntry()
-  }).catch((cause) => {
+  if (zip.overlaps.length > 0) {
     zip.close()
-    throw new BadArchiveError(`${path} is damaged (${(cause as Error).message}).`, { cause })
-  })
+    throw new BadArchiveError(`${path} is damaged or hostile: ${zip.overlaps[0]}.`, { hint: 'Mastodon never writes overlapping entries; get the archive again.', problems: zip.overlaps })
+  }
+  const entries = new Map<string, ZipEntry>()
+  const refused: string[] = []
+  for (const entry of zip.entries) {
+    const name = normalizeName(entry.name)
+    if (name.endsWith('/')) continue
+    const problem = unusableName(name) ?? (entry.type !== 0 && entry.type !== S_IFREG ? 'is a link or special file' : entries.has(name) ? 'is a duplicate' : null)
+    if (problem) refused.push(`${name}: ${problem}`)
+    else entries.set(name, entry)
+  }
   return {
     kind: 'zip',
     names: [...entries.keys()],
     refused,
-    size: (name) => entries.get(name)?.uncompressedSize ?? 0,
-    open: (name) =>
-      new Promise((resolve, reject) => {
-        const entry = entries.get(name)
-        if (!entry) return reject(new BadArchiveError(`${path} has no member ${name}.`))
-        zip.openReadStream(entry, (error, stream) => (error || !stream ? reject(new BadArchiveError(`${name} in ${path} is damaged.`, { cause: error })) : resolve(stream)))
-      }),
+    size: (name) => entries.get(name)?.size ?? 0,
+    open: async (name) => {
+      const entry = entries.get(name)
+      if (!entry) throw new BadArchiveError(`${path} has no member ${name}.`)
+      return zip.openEntry(entry.entry).catch((cause: Error) => {
+        throw new BadArchiveError(`${name} in ${path} is damaged.`, { cause })
+      })
+    },
     close: async () => zip.close(),
   }
 }

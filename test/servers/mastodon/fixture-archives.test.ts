@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { it } from 'node:test'
-import yauzl from 'yauzl'
+import { ZipReader } from '../../../src/files/zip-reader.js'
 import { build, TAR_NAME, ZIP_NAME } from '../../../fixtures/mastodon/build.js'
 
 const FIXTURES = new URL('../../../fixtures/mastodon/', import.meta.url)
@@ -25,19 +25,10 @@ function tarNames(gz: Buffer): string[] {
   return names
 }
 
-function zipNames(path: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error)
-      const names: string[] = []
-      zip.on('entry', (entry: yauzl.Entry) => {
-        names.push(entry.fileName)
-        zip.readEntry()
-      })
-      zip.on('end', () => resolve(names))
-      zip.readEntry()
-    })
-  })
+async function zipNames(path: string): Promise<string[]> {
+  const zip = await ZipReader.open(path)
+  zip.close()
+  return zip.entries.map((e) => e.name)
 }
 
 it('rebuilds the committed sample archives byte for byte', async () => {
