@@ -5,7 +5,7 @@
 // Accounts are found with `GET /api/v2/search?q=user@host&type=accounts&resolve=true` (mdocs: methods/search.md;
 // WebFinger for accounts the server does not know yet). Each write first reads the relationship
 // (`/api/v1/accounts/relationships`), so an account already followed, muted or blocked as recorded is `unchanged`
-// and is never followed twice. Follows go through follow-cap.ts, which turns the daily cap into a deferral.
+// and is never followed twice. Follows are sent in follow-cap.ts's bucket, and its cap turns the daily limit into a deferral.
 import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../../archive/records.js'
 import { acct } from '../../archive/compat.js'
@@ -14,7 +14,7 @@ import type { Account, CredentialAccount, List, Relationship, SearchResults } fr
 import type { MastodonClient } from './client.js'
 import { isStatus, MastodonHttpError } from './errors.js'
 import { relationshipsOf } from './export-collections.js'
-import { DAY_MS, FollowCap, planFollows } from './follow-cap.js'
+import { DAY_MS, FOLLOW_BUCKET, FollowCap, planFollows } from './follow-cap.js'
 import type { ServerInfo } from './flavor.js'
 import { accountRef } from './map.js'
 import { MASTODON_CAPABILITIES } from './source.js'
@@ -37,8 +37,6 @@ export class MastodonTarget implements Target {
   constructor(
     readonly context: AdapterContext,
     readonly client: MastodonClient,
-    /** The same server and token over the follow client of follow-cap.ts. */
-    readonly followClient: MastodonClient,
     readonly cap: FollowCap,
     readonly me: CredentialAccount,
     readonly info: ServerInfo,
@@ -94,7 +92,9 @@ export class MastodonTarget implements Target {
     const until = has ? undefined : this.cap.exhaustedUntil()
     if (until) return this.#deferred(until)
     try {
-      const result = await this.followClient.post<Relationship>(`/api/v1/accounts/${encodeURIComponent(account.targetId)}/follow`, { reblogs: want.reblogs, notify: want.notify, languages: want.languages })
+      const form = { reblogs: want.reblogs, notify: want.notify, languages: want.languages }
+      const { body: result, limits } = await this.client.call<Relationship>('POST', `/api/v1/accounts/${encodeURIComponent(account.targetId)}/follow`, { form, bucket: FOLLOW_BUCKET })
+      this.cap.observe(limits)
       if (!result.following && !result.requested) return { status: 'failed', reason: `${this.client.host} did not record the follow` }
       return { status: 'applied' }
     } catch (error) {
