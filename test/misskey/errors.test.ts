@@ -146,7 +146,7 @@ describe('export misskey: rate limits', () => {
       assert.equal(run.value!.manifest.counts.posts, 149, 'every note, her reply to bob too')
       assert.ok(server.counters().rateLimited >= 1)
       const waits = run.stdout.split('\n').filter((l) => l.includes('"event":"rate-limited"')).map((l) => JSON.parse(l) as { waitMs: number })
-      assert.ok(waits.length >= 1 && waits.every((w) => w.waitMs >= 900), 'waited as long as the server asked')
+      assert.ok(waits.length >= 1 && waits.every((w) => w.waitMs >= 900), 'waited as long as the server asked: ' + JSON.stringify(run.stdout.split('\n').filter((l) => l.includes('rate-limited'))))
     } finally {
       await server.close()
       await rm(dir, { recursive: true, force: true })
