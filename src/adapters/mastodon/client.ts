@@ -63,13 +63,15 @@ export class MastodonClient {
   readonly host: string
   readonly budget: RateBudget
 
+  /** `clock` drives the budget gate's waits (tests inject one; default wall time and real timers). */
   constructor(
     readonly context: AdapterContext,
     readonly server: string,
     readonly token: string | undefined,
+    clock: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
   ) {
     this.host = new URL(server).host
-    this.budget = new RateBudget(context.signal, context.out)
+    this.budget = new RateBudget(context.signal, context.out, clock.now, clock.sleep)
   }
 
   url(path: string, params?: Params): string {
