@@ -114,8 +114,10 @@ test('against the real limiter: what is left is spent, the reset is waited for, 
   assert.ok(outcomes.every((o) => o.status === 'applied'), JSON.stringify(outcomes.find((o) => o.status !== 'applied')))
   assert.equal(context.http.stats.rateLimited, 0, 'no 429 was met')
   // 500 points left, 250 of them kept as headroom: 83 creates now, the other 117 after the reset.
-  assert.equal(waits.length, 1, `waited ${JSON.stringify(waits)}`)
-  assert.ok(waits[0]! <= WINDOW_MS + 1000, `one wait for the reset, at most a window: ${waits[0]} ms`)
+  // The PDS's limiter runs on wall time: on an idle machine the 117 later creates wait once for the reset; on a busy
+  // one the window may already have passed when they are due. Either way at most one wait, never a 429 (above); the
+  // wait itself is shown on an injected clock in the first test of this file.
+  assert.ok(waits.length <= 1 && waits.every((ms) => ms <= WINDOW_MS + 1000), `waited ${JSON.stringify(waits)}`)
   assert.equal(await count(agent, session.did, 'app.bsky.graph.follow'), 200)
 })
 
