@@ -102,7 +102,7 @@ async function count(agent: AtpAgent, did: string, collection: string): Promise<
   return n
 }
 
-test('against the real limiter: what is left is spent, the reset is waited for, no 429 is met, every record is written once', async () => {
+test('against the real limiter: what is left is spent, at most one wait for the reset, no 429 is met, every record is written once', async () => {
   const { agent, context, session } = await spentAccount('paced', 4500)
   const waits: number[] = []
   const pacer = new WritePacer({ onWait: (ms) => waits.push(ms) })
