@@ -107,3 +107,50 @@ export async function* tapStream(source: AsyncIterable<Uint8Array>, onChunk: () 
     yield chunk
   }
 }
+
+/**
+ * The same response with a body that fails with `idleError()` when `idleMs` pass without a byte while someone waits
+ * for one (a reader that does not read is never timed out). The underlying body is cancelled then, which closes the
+ * connection. Bodiless responses are returned as they are.
+ */
+export function watchIdle(response: Response, idleMs: number, idleError: () => Error): Response {
+  if (response.body === null || [101, 204, 205, 304].includes(response.status)) return response
+  const reader = response.body.getReader()
+  let timer: NodeJS.Timeout | undefined
+  const stop = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const idle = new Promise<'idle'>((resolve) => {
+          timer = setTimeout(() => resolve('idle'), idleMs)
+        })
+        try {
+          const next = await Promise.race([reader.read(), idle])
+          stop()
+          if (next === 'idle') {
+            const error = idleError()
+            controller.error(error)
+            await reader.cancel(error).catch(() => undefined)
+          } else if (next.done) controller.close()
+          else controller.enqueue(next.value)
+        } catch (error) {
+          stop()
+          controller.error(error)
+        }
+      },
+      async cancel(reason) {
+        stop()
+        await reader.cancel(reason).catch(() => undefined)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  const watched = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  // Callers (SDKs) may read where the answer came from.
+  Object.defineProperty(watched, 'url', { value: response.url })
+  Object.defineProperty(watched, 'redirected', { value: response.redirected })
+  return watched
+}

@@ -8,23 +8,27 @@
 //   wait (Sharkey misc/rate-limit-utils.ts); other servers send epoch seconds.
 // - `RateLimit-Remaining` + `RateLimit-Reset`: IETF draft (delta seconds) and the AT Protocol PDS (epoch seconds,
 //   atproto packages/pds rate limits).
-// - 429 JSON bodies: Matrix `{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":N}`, the only hint old Synapse gives
-//   (fixture matrix/synapse-1.67.0/211-send-429-after-burst.json); Misskey `{"error":{"code":"RATE_LIMIT_EXCEEDED",
-//   "info":{"resetMs":…}}}` (same Misskey fixture).
+// - 429 JSON bodies are network-specific: adapters register how to read them (body-readers.ts), this layer knows none.
 // A reset value is read as: a date (ISO-8601 or HTTP-date) → absolute; a number > 1e12 → epoch milliseconds;
 // > 1e9 → epoch seconds; otherwise seconds from now.
 import { RemoteError } from '../errors.js'
 import { interrupted } from './retry.js'
 
-/** Remaining requests at or below this count, with a reset in the future, hold the host until the reset. */
+/** Remaining requests at or below this count, with a reset in the future, hold the bucket until the reset. */
 export const PACING_RESERVE = 1
 
 /** Server clocks further off than this are not trusted for converting absolute times into waits. */
 const MAX_TRUSTED_SKEW_MS = 10 * 60_000
 
+/**
+ * What one response said about its rate limit: parsed here once, used for pacing, and handed back to the caller
+ * (HttpClient.request's `consume`) so that adapters never parse these headers themselves.
+ */
 export interface RateLimitInfo {
   /** From Retry-After: how long to wait, in ms from now. */
   retryAfterMs: number | undefined
+  /** From (X-)RateLimit-Limit: the window's size. */
+  limit?: number | undefined
   /** From (X-)RateLimit-Remaining. */
   remaining: number | undefined
   /** From (X-)RateLimit-Reset: wait in ms from now until the window resets. */
@@ -75,38 +79,25 @@ export function readRateLimitHeaders(headers: Headers, nowMs: number): RateLimit
   const serverNowMs = Number.isNaN(serverDate) ? undefined : serverDate
   const remainingText = headers.get('x-ratelimit-remaining') ?? headers.get('ratelimit-remaining')
   const remaining = remainingText === null ? undefined : parseNumber(remainingText)
+  const limitText = headers.get('x-ratelimit-limit') ?? headers.get('ratelimit-limit')
+  const limit = limitText === null ? undefined : parseNumber(limitText)
   return {
     retryAfterMs: parseRetryAfter(headers.get('retry-after'), nowMs, serverNowMs),
+    limit,
     remaining,
     resetInMs: parseResetValue(headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset'), nowMs, serverNowMs),
   }
-}
-
-/** The wait a 429 JSON body asks for (Matrix `retry_after_ms`, Misskey `error.info.resetMs`), in ms from now. */
-export function waitFromBody(body: unknown, nowMs: number): number | undefined {
-  if (body === null || typeof body !== 'object') return undefined
-  const record = body as Record<string, unknown>
-  if (typeof record.retry_after_ms === 'number' && record.retry_after_ms >= 0) return Math.ceil(record.retry_after_ms)
-  const error = record.error
-  if (error !== null && typeof error === 'object') {
-    const info = (error as Record<string, unknown>).info
-    if (info !== null && typeof info === 'object') {
-      const resetMs = (info as Record<string, unknown>).resetMs
-      if (typeof resetMs === 'number' && resetMs > 1e12) return Math.max(0, Math.ceil(resetMs - nowMs))
-    }
-  }
-  return undefined
 }
 
 /**
  * The wait the server asked for before the next request, the longest of everything it said, or undefined when it
  * said nothing. On a 429 the window reset counts whatever `remaining` claims; otherwise only when it is used up.
  */
-export function serverWait(info: RateLimitInfo, bodyWaitMs: number | undefined, status: number): number | undefined {
+export function serverWait(info: RateLimitInfo, bodyWaitMs: number | undefined, status: number, reserve = PACING_RESERVE): number | undefined {
   const candidates: number[] = []
   if (info.retryAfterMs !== undefined) candidates.push(info.retryAfterMs)
   if (bodyWaitMs !== undefined) candidates.push(bodyWaitMs)
-  const exhausted = info.remaining !== undefined && info.remaining <= PACING_RESERVE
+  const exhausted = info.remaining !== undefined && info.remaining <= reserve
   if (info.resetInMs !== undefined && (status === 429 || exhausted)) candidates.push(info.resetInMs)
   return candidates.length === 0 ? undefined : Math.max(...candidates)
 }
@@ -121,8 +112,9 @@ export interface HostWaitOptions {
 }
 
 /**
- * One host's "do not send before" time. Every request for the host passes `wait` before it is sent, so a 429's
- * Retry-After or a used-up window holds the whole host, not only the request that learned about it.
+ * One "do not send before" time, of a host or of one rate-limit bucket on it (bucket-queues.ts). Every request of the
+ * host or bucket passes `wait` before it is sent, so a 429's Retry-After or a used-up window holds every request
+ * that draws on the same limit, not only the request that learned about it.
  */
 export class HostPacing {
   private until = 0
@@ -136,9 +128,9 @@ export class HostPacing {
     }
   }
 
-  /** Pace before being told: a used-up window with a future reset holds the host until the reset. */
-  observe(info: RateLimitInfo, nowMs: number): boolean {
-    if (info.remaining === undefined || info.remaining > PACING_RESERVE) return false
+  /** Pace before being told: a used-up window (remaining ≤ reserve) with a future reset holds until the reset. */
+  observe(info: RateLimitInfo, nowMs: number, reserve = PACING_RESERVE): boolean {
+    if (info.remaining === undefined || info.remaining > reserve) return false
     if (info.resetInMs === undefined || info.resetInMs <= 0) return false
     this.hold(nowMs + info.resetInMs, `rate-limit window used up (remaining ${info.remaining})`)
     return true

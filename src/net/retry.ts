@@ -32,6 +32,16 @@ export interface NetworkFailure {
   /** The errno / undici code that decided the kind, when there was one. */
   code: string | undefined
   cause: unknown
+  /** For our own timeouts: which wait ran out ("no response headers within 30 s"). */
+  detail?: string
+}
+
+/** The code of the errors our own timers raise (timeouts.ts): a timeout like undici's. */
+export const TIMEOUT_CODE = 'LIFEBOAT_TIMEOUT'
+
+/** An error raised by one of our timers; `detail` says which wait ran out. */
+export function timeoutError(detail: string): Error & { code: string } {
+  return Object.assign(new Error(detail), { code: TIMEOUT_CODE })
 }
 
 /** Connection refused means "server down": retry a few times only, then report that the host cannot be reached. */
@@ -51,6 +61,7 @@ const CODE_KINDS: Record<string, FailureKind> = {
   UND_ERR_CONNECT_TIMEOUT: 'timeout',
   UND_ERR_HEADERS_TIMEOUT: 'timeout',
   UND_ERR_BODY_TIMEOUT: 'timeout',
+  [TIMEOUT_CODE]: 'timeout',
   EHOSTUNREACH: 'unreachable',
   ENETUNREACH: 'unreachable',
   ENETDOWN: 'unreachable',
@@ -96,7 +107,8 @@ export function classifyFailure(error: unknown, duringBody = false): NetworkFail
       const kind = kindOfCode(code)
       if (kind !== undefined) {
         const finalKind = duringBody && (kind === 'reset' || kind === 'truncated') ? 'truncated' : kind
-        return { kind: finalKind, retryable: kind !== 'dns' && kind !== 'tls', code, cause: error }
+        const detail = code === TIMEOUT_CODE ? item.message : undefined
+        return { kind: finalKind, retryable: kind !== 'dns' && kind !== 'tls', code, cause: error, ...(detail ? { detail } : {}) }
       }
     }
     if (item.message === 'socket hang up') return { kind: 'reset', retryable: true, code: undefined, cause: error }
@@ -119,7 +131,7 @@ export function describeFailure(failure: NetworkFailure): string {
     case 'truncated':
       return 'response cut off before its end'
     case 'timeout':
-      return 'timed out'
+      return failure.detail ? `timed out: ${failure.detail}` : 'timed out'
     case 'unreachable':
       return `network unreachable${failure.code ? ` (${failure.code})` : ''}`
     case 'dns':

@@ -33,8 +33,14 @@ export interface CliRun {
   stderr: string
 }
 
-/** Runs the built CLI (bin/lifeboat.js) as a child process. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; killAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<CliRun> {
+/**
+ * Runs the built CLI (bin/lifeboat.js) as a child process. `killWhen` sends `signal` (default SIGINT) once the promise
+ * it returns resolves (an event: a file appeared, see wait.ts); it gets the stderr read so far.
+ */
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; killAfterMs?: number; killWhen?: (stderr: () => string) => Promise<void>; signal?: NodeJS.Signals } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/lifeboat.js', ...args], { env: { PATH: process.env.PATH, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -42,6 +48,12 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; killA
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     if (options.killAfterMs !== undefined) setTimeout(() => child.kill(options.signal ?? 'SIGINT'), options.killAfterMs)
+    let exited = false
+    child.on('exit', () => (exited = true))
+    options.killWhen?.(() => stderr).then(
+      () => exited || child.kill(options.signal ?? 'SIGINT'),
+      () => exited || child.kill('SIGKILL'),
+    )
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }

@@ -102,28 +102,29 @@ async function count(agent: AtpAgent, did: string, collection: string): Promise<
   return n
 }
 
-test('against the real limiter: what is left is spent, the reset is waited for, no 429 is met, every record is written once', async () => {
+test('against the real limiter: what is left is spent, at most one wait for the reset, no 429 is met, every record is written once', async () => {
   const { agent, context, session } = await spentAccount('paced', 4500)
   const waits: number[] = []
   const pacer = new WritePacer({ onWait: (ms) => waits.push(ms) })
   const writer = new RepoWriter(context, session, pacer, new ExistingRecords(context, limited.url, session.did))
-  const started = Date.now()
   const outcomes = await writer.create(
     'app.bsky.graph.follow',
     Array.from({ length: 200 }, () => ({ $type: 'app.bsky.graph.follow', subject: fakeDid(), createdAt: new Date().toISOString() })),
   )
-  const elapsed = Date.now() - started
   assert.ok(outcomes.every((o) => o.status === 'applied'), JSON.stringify(outcomes.find((o) => o.status !== 'applied')))
   assert.equal(context.http.stats.rateLimited, 0, 'no 429 was met')
   // 500 points left, 250 of them kept as headroom: 83 creates now, the other 117 after the reset.
-  assert.equal(waits.length, 1, `waited ${JSON.stringify(waits)}`)
-  assert.ok(elapsed < 2 * WINDOW_MS, `took ${elapsed} ms`)
+  // The PDS's limiter runs on wall time: on an idle machine the 117 later creates wait once for the reset; on a busy
+  // one the window may already have passed when they are due. Either way at most one wait, never a 429 (above); the
+  // wait itself is shown on an injected clock in the first test of this file.
+  assert.ok(waits.length <= 1 && waits.every((ms) => ms <= WINDOW_MS + 1000), `waited ${JSON.stringify(waits)}`)
   assert.equal(await count(agent, session.did, 'app.bsky.graph.follow'), 200)
 })
 
 test('when the reset is further away than the run may wait, the rest is deferred with the time to come back', async () => {
   const { agent, context, session } = await spentAccount('deferred', 4800)
   const writer = new RepoWriter(context, session, new WritePacer({ maxWaitMs: 100 }), new ExistingRecords(context, limited.url, session.did))
+  const before = Date.now()
   const outcomes = await writer.create(
     'app.bsky.graph.block',
     Array.from({ length: 50 }, () => ({ $type: 'app.bsky.graph.block', subject: fakeDid(), createdAt: new Date().toISOString() })),
@@ -133,7 +134,7 @@ test('when the reset is further away than the run may wait, the rest is deferred
   assert.equal(applied, 1, 'one write learns that 197 points are left, less than the headroom')
   assert.equal(deferred.length, 49)
   const until = Date.parse((deferred[0] as { until: string }).until)
-  assert.ok(until > Date.now() && until <= Date.now() + WINDOW_MS + 1000)
+  assert.ok(until > before && until <= Date.now() + WINDOW_MS + 1000, 'the time to come back is the window\'s reset')
   assert.match((deferred[0] as { reason: string }).reason, /5000 points per 5 s/)
   assert.equal(context.http.stats.rateLimited, 0)
   assert.equal(await count(agent, session.did, 'app.bsky.graph.block'), 1)

@@ -15,6 +15,7 @@ import type { Snapshot } from '../../src/store/format.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { startFaultProxy, type FaultProxy } from '../_util/fault-proxy.js'
 import { captureCli, runCli } from '../_util/cli.js'
+import { entryAppears } from '../_util/wait.js'
 
 let network: TestNetworkNoAppView
 let world: SampleWorld
@@ -162,7 +163,8 @@ test('a backup killed with SIGKILL and run again completes, and the store verifi
   const slow = await startFaultProxy({ target: network.pds.url, latencyMs: 150 })
   try {
     const store = join(dir, 'killed-store')
-    const killed = await runCli(['backup', 'atproto', world.alice.did, '--store', store, '--pds', slow.url], { killAfterMs: 900, signal: 'SIGKILL' })
+    // killed once the run has stored its first object (objects/<xx>/ appeared), not after a delay
+    const killed = await runCli(['backup', 'atproto', world.alice.did, '--store', store, '--pds', slow.url], { killWhen: () => entryAppears(join(store, 'objects')), signal: 'SIGKILL' })
     assert.equal(killed.code, null, 'the first run was killed')
     const rerun = await runCli(['--json', 'backup', 'atproto', world.alice.did, '--store', store, '--pds', slow.url])
     assert.equal(rerun.code, 0, rerun.stderr)

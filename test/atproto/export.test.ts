@@ -9,6 +9,7 @@ import { run as exportAtproto } from '../../src/commands/export-atproto.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { verifyArchive } from '../../src/archive/verify.js'
 import { captureCli, runCli } from '../_util/cli.js'
+import { entryAppears } from '../_util/wait.js'
 import { startFaultProxy } from '../_util/fault-proxy.js'
 import { readdir } from 'node:fs/promises'
 import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
@@ -123,7 +124,8 @@ test('Ctrl-C stops an export with exit 130 and leaves nothing that looks like an
     const sub = await mkdtemp(join(dir, 'interrupt-'))
     const output = join(sub, 'alice.zip')
     const args = ['export', 'atproto', world.alice.did, '-o', output, '--pds', slow.url]
-    const interrupted = await runCli(args, { killAfterMs: 1200, signal: 'SIGINT' })
+    // Ctrl-C once the run has started writing (its staging entry appeared next to the output), not after a delay
+    const interrupted = await runCli(args, { killWhen: () => entryAppears(sub), signal: 'SIGINT' })
     assert.equal(interrupted.code, 130, interrupted.stderr)
     assert.match(interrupted.stderr, /Interrupted|Stopping/)
     const left = await readdir(sub)

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { Command } from 'commander'
 import { compareIds, parseLinks } from '../../src/adapters/mastodon/client.js'
 import { FollowCap, planFollows } from '../../src/adapters/mastodon/follow-cap.js'
+import { readRateLimitHeaders } from '../../src/net/rate-limit.js'
 import { htmlLinks, htmlToText, replyTarget } from '../../src/adapters/mastodon/map.js'
 import { emptyCsvRecords, readCsvFile } from '../../src/adapters/mastodon/csv-import.js'
 import { tarEntries } from '../../src/adapters/mastodon/tar-reader.js'
@@ -48,7 +49,7 @@ test('the follow plan spreads follows over the cap\'s days', () => {
 test('the follow cap reads only the daily family\'s headers', () => {
   const now = Date.parse('2026-01-01T12:00:00Z')
   const cap = new FollowCap(() => now)
-  const headers = (remaining: number, reset: string) => new Headers({ 'x-ratelimit-limit': '400', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': reset })
+  const headers = (remaining: number, reset: string) => readRateLimitHeaders(new Headers({ 'x-ratelimit-limit': '400', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': reset }), now)
   assert.equal(cap.observe(headers(250, '2026-01-01T12:05:00.000000Z')), false, 'a 5-minute window is a request budget')
   assert.equal(cap.observe(headers(0, '2026-01-02T00:00:00.000000Z')), true)
   assert.equal(cap.exhaustedUntil(), '2026-01-02T00:00:00.000Z')

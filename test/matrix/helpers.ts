@@ -9,9 +9,12 @@ import type { RecordsByKind } from '../../src/archive/records.js'
 import type { CliContext } from '../../src/cli/main.js'
 import type { MatrixTestServer } from '../servers/matrix/server.js'
 
-/** The CLI's context, but with retries that back off in milliseconds so that failing rooms cost no test time. */
-export function fastContext(cli: CliContext): AdapterContext {
-  return { http: createHttpClient({ signal: cli.signal, baseDelayMs: 2, maxDelayMs: 20 }), signal: cli.signal, out: cli.out }
+/**
+ * The CLI's context, but with retries that back off in milliseconds so that failing rooms cost no test time. With a
+ * `clock`, the HTTP client's waits move that clock instead of real time (give the test server the same clock).
+ */
+export function fastContext(cli: CliContext, clock?: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> }): AdapterContext {
+  return { http: createHttpClient({ signal: cli.signal, baseDelayMs: 2, maxDelayMs: 20, ...clock }), signal: cli.signal, out: cli.out }
 }
 
 export function sha256(bytes: Buffer): string {

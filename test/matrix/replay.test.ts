@@ -20,9 +20,19 @@ import { fastContext, sha256, writes } from './helpers.js'
 import { seedWorld, type MatrixWorld } from './world.js'
 
 /** What `lifeboat replay <archive> --to matrix` does (src/commands/replay.ts with a WholeArchiveTarget). */
+/** The rate buckets' clock, moved only by the HTTP client's waits: the joins meet the limit however busy the machine. */
+let now = Date.parse('2026-11-22T09:42:15.000Z')
+const clock = {
+  now: () => now,
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted()
+    now += Math.max(0, ms)
+  },
+}
+
 async function replay(archivePath: string, user: SeededUser, options: { dryRun?: boolean; flags?: Partial<TargetFlags>; only?: ReplayKind[] } = {}): Promise<ReplaySummary & { journal: string }> {
   const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: user.accessToken } })
-  const context = fastContext(cli)
+  const context = fastContext(cli, clock)
   const archive = await ArchiveReader.open(archivePath)
   try {
     const { target, server, account } = await replayTarget.create({ homeserver: serverUrl, user: user.userId, ...options.flags }, context, cli.env)
@@ -57,7 +67,7 @@ describe('replay --to matrix', () => {
 
   before(async () => {
     // Synapse-like limits on joins and room creation, answered the way Synapse 1.67 does (retry_after_ms only).
-    server = await startMatrixServer({ rateLimits: { join: { perSecond: 10, burst: 2 }, createRoom: { perSecond: 10, burst: 1 } }, retryAfter: 'body' })
+    server = await startMatrixServer({ rateLimits: { join: { perSecond: 10, burst: 2 }, createRoom: { perSecond: 10, burst: 1 } }, retryAfter: 'body', rateClock: clock.now })
     serverUrl = server.url
     world = await seedWorld(server, { bigCount: 300 })
     dir = await mkdtemp(join(tmpdir(), 'lifeboat-matrix-replay-'))

@@ -4,7 +4,9 @@ import { afterEach, describe, it } from 'node:test'
 
 import { RemoteError } from '../../src/errors.js'
 import { createHttpClient, type NetEvent } from '../../src/net/http-client.js'
-import { recordingSleep, startTinyServer, type TinyServer } from './tiny-server.js'
+import { MATRIX_BODIES } from '../../src/adapters/matrix/pacing.js'
+import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacer.js'
+import { fakeClock, recordingSleep, startTinyServer, type TinyServer } from './tiny-server.js'
 
 let servers: TinyServer[] = []
 afterEach(async () => {
@@ -38,26 +40,24 @@ describe('server-requested waits', () => {
   })
 
   it('X-RateLimit-Remaining 0 with an ISO-8601 Reset holds the next request until the reset (Mastodon)', async () => {
-    let resetAt = 0
+    const clock = fakeClock()
+    const resetAt = clock.now() + 400
     const arrivals: number[] = []
     const server = await serve((_req, res, n) => {
-      arrivals.push(Date.now())
+      arrivals.push(clock.now())
       res.sendDate = false
       if (n === 0) {
-        resetAt = Date.now() + 400
         // Mastodon: ISO-8601 with fractional seconds (docs api/rate-limits.md)
         res.writeHead(200, { 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': new Date(resetAt).toISOString() })
       }
       res.end(`r${n}`)
     })
     const events: NetEvent[] = []
-    const client = createHttpClient({ onEvent: (e) => events.push(e) })
+    const client = createHttpClient({ now: clock.now, sleep: clock.sleep, onEvent: (e) => events.push(e) })
     assert.equal(await (await client.fetch(server.url)).text(), 'r0')
     assert.equal(await (await client.fetch(server.url)).text(), 'r1')
-    assert.ok(arrivals[1]! >= resetAt, `second request arrived ${resetAt - arrivals[1]!} ms before the reset`)
-    assert.equal(events.length, 1)
-    assert.equal(events[0]!.type, 'paced')
-    assert.ok(events[0]!.waitMs > 300 && events[0]!.waitMs <= 400, `paced ${events[0]!.waitMs}`)
+    assert.equal(arrivals[1], resetAt, 'the second request waited for the reset')
+    assert.deepEqual(events.map((e) => [e.type, e.waitMs]), [['paced', 400]])
     assert.equal(client.stats.retries, 0, 'pacing is not a retry')
   })
 
@@ -79,9 +79,12 @@ describe('server-requested waits', () => {
     assert.ok(waits[0]!.ms <= 31_000)
   })
 
-  it('Matrix: body-only retry_after_ms (Synapse 1.67) holds the whole host, not only the 429ed request', async () => {
+  it('Matrix: body-only retry_after_ms (Synapse 1.67), read by the Matrix adapter, holds every request of the bucket', async () => {
     // Shape from fixtures/matrix/synapse-1.67.0/211-send-429-after-burst.json: chunked JSON, no Retry-After.
+    const clock = fakeClock()
+    const arrivals: number[] = []
     const server = await serve((_req, res, n) => {
+      arrivals.push(clock.now())
       if (n === 0) {
         res.writeHead(429, { 'content-type': 'application/json' })
         res.write('{"errcode":"M_LIMIT_EXCEEDED",')
@@ -89,18 +92,19 @@ describe('server-requested waits', () => {
       } else res.end('{}')
     })
     const events: NetEvent[] = []
-    const client = createHttpClient({ concurrencyPerHost: 1, onEvent: (e) => events.push(e) })
+    const client = createHttpClient({ concurrencyPerHost: 1, now: clock.now, sleep: clock.sleep, bodyReaders: [MATRIX_BODIES], onEvent: (e) => events.push(e) })
     const a = client.fetch(`${server.url}/_matrix/client/v3/rooms/!a/send/m.room.message/t1`, { method: 'PUT', body: '{}' })
     const b = client.fetch(`${server.url}/_matrix/client/v3/joined_rooms`)
     await Promise.all([(await a).text(), (await b).text()])
     assert.equal(server.hits.length, 3)
-    for (const hit of server.hits.slice(1)) assert.ok(hit.at - server.hits[0]!.at >= 295, `${hit.url} came early`)
+    assert.deepEqual(arrivals.slice(1), [arrivals[0]! + 300, arrivals[0]! + 300], 'both later requests waited the 300 ms')
     assert.deepEqual(events.map((e) => e.type).sort(), ['paced', 'rate-limited'])
     assert.equal(events.find((e) => e.type === 'rate-limited')!.waitMs, 300)
   })
 
   it('Misskey: RATE_LIMIT_EXCEEDED with Retry-After; the longest hint wins; the SDK sees the body when giving up', async () => {
     // Shape from fixtures/misskey/v2025.11.1/following_create__ratelimited-429.json.
+    const clock = fakeClock()
     const body = (resetMs: number): string =>
       JSON.stringify({
         error: {
@@ -113,19 +117,30 @@ describe('server-requested waits', () => {
       })
     const server = await serve((_req, res) => {
       res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json; charset=utf-8' })
-      res.end(body(Date.now() + 2500))
+      res.end(body(clock.now() + 2500))
     })
-    const { sleep, waits } = recordingSleep()
     const events: NetEvent[] = []
-    const client = createHttpClient({ sleep, maxRetries: 1, onEvent: (e) => events.push(e) })
+    const client = createHttpClient({ now: clock.now, sleep: clock.sleep, maxRetries: 1, onEvent: (e) => events.push(e) })
+    client.registerBodyReader(MISSKEY_BODIES)
     const res = await client.fetch(`${server.url}/api/following/create`, { method: 'POST', body: JSON.stringify({ userId: 'x', i: 'tok' }) })
     assert.equal(res.status, 429)
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'RATE_LIMIT_EXCEEDED')
     assert.equal(server.hits.length, 2)
-    assert.equal(events[0]!.type, 'rate-limited')
-    assert.ok(events[0]!.waitMs >= 2400, `waited ${events[0]!.waitMs}, resetMs said ~2500`)
-    assert.ok(waits[0]!.ms >= 2400)
+    assert.deepEqual(events.map((e) => [e.type, e.waitMs]), [['rate-limited', 2500]])
+    assert.deepEqual(clock.waits, [2500])
     assert.equal(client.stats.rateLimited, 2)
+  })
+
+  it('without the Misskey reader the same 429 waits only its Retry-After: src/net reads no network body itself', async () => {
+    const clock = fakeClock()
+    const server = await serve((_req, res, n) => {
+      if (n > 0) return res.end('{}')
+      res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { code: 'RATE_LIMIT_EXCEEDED', info: { resetMs: clock.now() + 2500 } } }))
+    })
+    const client = createHttpClient({ now: clock.now, sleep: clock.sleep })
+    await (await client.fetch(server.url)).text()
+    assert.deepEqual(clock.waits, [1000])
   })
 
   it('a 429 with no hint at all (a proxy) backs off exponentially and retries', async () => {
@@ -162,12 +177,11 @@ describe('server-requested waits', () => {
       res.writeHead(n === 0 ? 503 : 200, n === 0 ? { 'retry-after': '7' } : {})
       res.end('x')
     })
-    const { sleep, waits } = recordingSleep()
+    const clock = fakeClock()
     const events: NetEvent[] = []
-    const client = createHttpClient({ sleep, onEvent: (e) => events.push(e) })
+    const client = createHttpClient({ now: clock.now, sleep: clock.sleep, onEvent: (e) => events.push(e) })
     await client.request(server.url, {}, (r) => r.text())
-    assert.equal(waits.length, 1)
-    assert.ok(waits[0]!.ms > 6900 && waits[0]!.ms <= 7000, `slept ${waits[0]!.ms} (the rest of the 7 s since the answer)`)
+    assert.deepEqual(clock.waits, [7000])
     assert.deepEqual(events.map((e) => [e.type, e.status, e.waitMs]), [['retry', 503, 7000]])
   })
 })
@@ -191,8 +205,11 @@ describe('queueing per host', () => {
 
   it('applies intervalCapPerHost', async () => {
     const server = await serve((_req, res) => res.end())
-    const client = createHttpClient({ intervalCapPerHost: { intervalMs: 200, cap: 2 } })
-    await Promise.all(Array.from({ length: 3 }, () => client.request(server.url, {}, (r) => r.text())))
-    assert.ok(server.hits[2]!.at - server.hits[0]!.at >= 150, 'the third request waited for the next interval')
+    const client = createHttpClient({ intervalCapPerHost: { intervalMs: 2000, cap: 2 } })
+    const calls = Array.from({ length: 3 }, () => client.request(server.url, {}, (r) => r.text()))
+    await Promise.all(calls.slice(0, 2))
+    assert.equal(server.hits.length, 2, 'the third request waits for the next interval')
+    await calls[2]
+    assert.equal(server.hits.length, 3)
   })
 })

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 
-import { HostPacing, parseResetValue, parseRetryAfter, readRateLimitHeaders, serverWait, waitFromBody } from '../../src/net/rate-limit.js'
+import { HostPacing, parseResetValue, parseRetryAfter, readRateLimitHeaders, serverWait } from '../../src/net/rate-limit.js'
+import { MATRIX_BODIES } from '../../src/adapters/matrix/pacing.js'
+import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacer.js'
 
 const NOW = Date.parse('2026-11-22T09:42:15.000Z')
 
@@ -39,18 +41,21 @@ describe('parseResetValue heuristic', () => {
 describe('readRateLimitHeaders + serverWait', () => {
   it('reads X-RateLimit-* and RateLimit-* in any case, taking the longest wait', () => {
     const info = readRateLimitHeaders(new Headers({ 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '2026-11-22T09:43:15Z', 'Retry-After': '10' }), NOW)
-    assert.deepEqual(info, { retryAfterMs: 10_000, remaining: 0, resetInMs: 60_000 })
+    assert.deepEqual(info, { retryAfterMs: 10_000, limit: undefined, remaining: 0, resetInMs: 60_000 })
     assert.equal(serverWait(info, undefined, 429), 60_000)
-    const atproto = readRateLimitHeaders(new Headers({ 'ratelimit-remaining': '5', 'ratelimit-reset': String(NOW / 1000 + 300) }), NOW)
-    assert.deepEqual(atproto, { retryAfterMs: undefined, remaining: 5, resetInMs: 300_000 })
+    const atproto = readRateLimitHeaders(new Headers({ 'ratelimit-limit': '3000', 'ratelimit-remaining': '5', 'ratelimit-reset': String(NOW / 1000 + 300) }), NOW)
+    assert.deepEqual(atproto, { retryAfterMs: undefined, limit: 3000, remaining: 5, resetInMs: 300_000 })
     assert.equal(serverWait(atproto, undefined, 503), undefined, 'a window that is not used up is no wait on a 5xx')
     assert.equal(serverWait(atproto, undefined, 429), 300_000, 'on a 429 the reset counts')
   })
 
-  it('body hints: Matrix retry_after_ms and Misskey error.info.resetMs', () => {
-    assert.equal(waitFromBody({ errcode: 'M_LIMIT_EXCEEDED', error: 'Too Many Requests', retry_after_ms: 4748 }, NOW), 4748)
-    assert.equal(waitFromBody({ error: { code: 'RATE_LIMIT_EXCEEDED', info: { remaining: 0, reset: NOW / 1000 + 2, resetMs: NOW + 2000, total: 100 } } }, NOW), 2000)
-    assert.equal(waitFromBody('<html>', NOW), undefined)
+  it('body hints, read by the adapters: Matrix retry_after_ms and Misskey error.info.resetMs', () => {
+    assert.equal(MATRIX_BODIES.waitMs!({ errcode: 'M_LIMIT_EXCEEDED', error: 'Too Many Requests', retry_after_ms: 4748 }, NOW), 4748)
+    assert.equal(MISSKEY_BODIES.waitMs!({ error: { code: 'RATE_LIMIT_EXCEEDED', info: { remaining: 0, reset: NOW / 1000 + 2, resetMs: NOW + 2000, total: 100 } } }, NOW), 2000)
+    assert.equal(MATRIX_BODIES.waitMs!('<html>', NOW), undefined)
+    assert.equal(MISSKEY_BODIES.waitMs!({ errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 5 }, NOW), undefined, 'each reads only its own shape')
+    assert.equal(MISSKEY_BODIES.permanent!(500, { error: { code: 'FAILED_TO_RESOLVE_REMOTE_USER', kind: 'server' } }), true)
+    assert.equal(MISSKEY_BODIES.permanent!(500, { error: { code: 'INTERNAL_ERROR', kind: 'server' } }), false)
   })
 })
 
@@ -66,9 +71,9 @@ describe('HostPacing', () => {
 
   it('refuses a hold longer than the accepted maximum', async () => {
     const pacing = new HostPacing()
-    pacing.hold(Date.now() + 3_600_000, 'window used up')
+    pacing.hold(NOW + 3_600_000, 'window used up')
     await assert.rejects(
-      pacing.wait({ host: 'h.example', signal: undefined, sleep: async () => {}, now: Date.now, maxWaitMs: 60_000 }),
+      pacing.wait({ host: 'h.example', signal: undefined, sleep: async () => {}, now: () => NOW, maxWaitMs: 60_000 }),
       (error: Error) => error.name === 'RemoteError' && /h\.example asks to wait 60 min/.test(error.message),
     )
   })

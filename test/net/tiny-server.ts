@@ -68,3 +68,21 @@ export function recordingSleep(): { sleep: (ms: number, signal?: AbortSignal) =>
     },
   }
 }
+
+/** A clock that moves only when the client sleeps on it: waits are exact, whatever the machine's load. */
+export function fakeClock(start = Date.parse('2026-11-22T09:42:15.000Z')): {
+  now: () => number
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+  waits: number[]
+} {
+  let t = start
+  const waits: number[] = []
+  return {
+    waits,
+    now: () => t,
+    async sleep(ms: number) {
+      waits.push(ms)
+      t += Math.max(0, ms)
+    },
+  }
+}

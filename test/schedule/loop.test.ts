@@ -119,7 +119,6 @@ test('real time: --every 25ms through the CLI helper runs N times, one at a time
   const ends: number[] = []
   let active = 0
   let maxActive = 0
-  const started = Date.now()
   const summary = await runMaybeScheduled({ every: '25ms' }, cli.cli, async () => {
     active++
     maxActive = Math.max(maxActive, active)
@@ -133,7 +132,6 @@ test('real time: --every 25ms through the CLI helper runs N times, one at a time
   assert.deepEqual(summary, { runs: 3, failures: 0 })
   assert.equal(maxActive, 1)
   for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! >= ends[i - 1]!, 'the next run waits for the previous')
-  assert.ok(Date.now() - started < 2000)
   const events = cli.stdout().trim().split('\n').map((l) => JSON.parse(l))
   assert.deepEqual(events.filter((e) => e.event === 'run-finished').map((e) => e.n), [1, 2, 3])
   assert.deepEqual(events.at(-1), { event: 'result', ok: true, stopped: true, runs: 3, failures: 0 })

@@ -11,6 +11,7 @@
 // that bound minus a headroom (left for the person's own posting while the replay runs); when the bound is used up
 // it waits for that bucket's reset, then probes with a single write, since the next-tightest bucket is unknown until
 // a response names it. A reset further away than `maxWaitMs` (the daily bucket) is not waited for: the caller defers.
+import { readRateLimitHeaders } from '../../net/rate-limit.js'
 import { abortableSleep } from '../../net/retry.js'
 
 export interface RateWindow {
@@ -36,22 +37,13 @@ export interface WritePacerOptions {
 
 export type Allowance = { points: number } | { until: number; reason: string }
 
-function header(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name)
-  if (value === null || !/^\d+$/.test(value.trim())) return undefined
-  return Number(value.trim())
-}
-
 /** The bucket a response describes, or null when it carries no rate-limit headers (limits off, or a proxy). */
 export function readRateWindow(headers: Headers, nowMs: number): RateWindow | null {
-  const limit = header(headers, 'ratelimit-limit')
-  const remaining = header(headers, 'ratelimit-remaining')
-  const reset = header(headers, 'ratelimit-reset')
-  if (limit === undefined || remaining === undefined || reset === undefined) return null
+  // The headers are parsed by the HTTP layer's one reader (PDS: epoch seconds; IETF draft: seconds from now).
+  const { limit, remaining, resetInMs } = readRateLimitHeaders(headers, nowMs)
+  if (limit === undefined || remaining === undefined || resetInMs === undefined) return null
   const policy = /;\s*w=(\d+)/.exec(headers.get('ratelimit-policy') ?? '')
-  // The PDS sends epoch seconds; the IETF draft sends seconds from now.
-  const resetAt = reset > 1e9 ? reset * 1000 : nowMs + reset * 1000
-  return { limit, remaining, resetAt, windowSeconds: policy ? Number(policy[1]) : null }
+  return { limit, remaining, resetAt: nowMs + resetInMs, windowSeconds: policy ? Number(policy[1]) : null }
 }
 
 export class WritePacer {

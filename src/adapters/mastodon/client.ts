@@ -1,8 +1,10 @@
 // A small Mastodon REST client over the shared HTTP layer (which queues, paces and retries beneath it): JSON calls
 // with the bearer token, pages followed through the `Link` header (mdocs: api/guidelines.md#pagination), and the
-// budget gate of pacing.ts. Never retries by itself.
+// budget gate of pacing.ts. Each call is sent in the rate-limit bucket of its budget (paging, plain) unless the
+// caller names another (follows: follow-cap.ts). Never retries by itself.
 import type { AdapterContext } from '../adapter.js'
 import { RemoteError, UsageError } from '../../errors.js'
+import type { RateLimitInfo, RequestOptions } from '../../net/http-client.js'
 import { assertSecureUrl } from '../../net/secure-url.js'
 import { redactUrl } from '../../net/redact.js'
 import { apiError } from './errors.js'
@@ -61,13 +63,15 @@ export class MastodonClient {
   readonly host: string
   readonly budget: RateBudget
 
+  /** `clock` drives the budget gate's waits (tests inject one; default wall time and real timers). */
   constructor(
     readonly context: AdapterContext,
     readonly server: string,
     readonly token: string | undefined,
+    clock: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
   ) {
     this.host = new URL(server).host
-    this.budget = new RateBudget(context.signal, context.out)
+    this.budget = new RateBudget(context.signal, context.out, clock.now, clock.sleep)
   }
 
   url(path: string, params?: Params): string {
@@ -81,7 +85,11 @@ export class MastodonClient {
   }
 
   /** One call; `target` is a path under the server or an absolute URL on the same origin (e.g. from a Link header). */
-  async call<T>(method: string, target: string, options: { params?: Params; form?: Params; json?: unknown } = {}): Promise<{ body: T; links: Links; headers: Headers }> {
+  async call<T>(
+    method: string,
+    target: string,
+    options: { params?: Params; form?: Params; json?: unknown; bucket?: RequestOptions } = {},
+  ): Promise<{ body: T; links: Links; headers: Headers; limits: RateLimitInfo }> {
     const url = target.startsWith('/') ? this.url(target, options.params) : this.#onServer(target)
     const parsed = new URL(url)
     const what = `${method} ${parsed.pathname}`
@@ -96,10 +104,10 @@ export class MastodonClient {
     const lane = isPagingUrl(parsed) ? 'paging' : 'plain'
     const budgeted = parsed.pathname.startsWith('/api/')
     if (budgeted) await this.budget.acquire(lane, this.host)
-    let headers: Headers | undefined
+    let answered: RateLimitInfo | undefined
     try {
-      return await this.context.http.request(url, init, async (res) => {
-        headers = res.headers
+      return await this.context.http.request(url, init, async (res, limits) => {
+        answered = limits
         const text = await res.text()
         if (!res.ok) throw apiError(this.host, what, res.status, text)
         let body: T
@@ -108,10 +116,11 @@ export class MastodonClient {
         } catch (cause) {
           throw new RemoteError(`${this.host} answered ${what} with something that is not JSON.`, { hint: 'Check that --server names a Mastodon-API server.', cause })
         }
-        return { body, links: parseLinks(res.headers.get('link')), headers: res.headers }
-      })
+        return { body, links: parseLinks(res.headers.get('link')), headers: res.headers, limits }
+      }, options.bucket ?? { bucket: lane })
     } finally {
-      if (budgeted) this.budget.release(lane, headers)
+      // A caller-named bucket's answers describe that bucket (the follow family's day), not the lane's budget.
+      if (budgeted) this.budget.release(lane, options.bucket ? undefined : answered)
     }
   }
 

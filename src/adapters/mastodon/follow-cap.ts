@@ -3,14 +3,16 @@
 // follow endpoint's answers carry that family's X-RateLimit-* headers instead of the request budget's whenever the
 // family has fewer left (`override_rate_limit_headers :follow, family: :follows`), and the 401st follow is 429.
 //
-// Those headers describe one endpoint's day, not the host: passed to the shared HTTP layer they would hold every
-// request to the server for up to a day once two follows remain. So follows travel on a client of their own, whose
-// fetch takes the family's headers off successful answers (after recording them here) when their reset is further
-// away than any request budget's window (Rack::Attack's longest is 15 min). A refused follow keeps its headers, so
-// the HTTP layer reports the time to come back, and the replay defers the rest of the follows until then.
-import type { AdapterContext } from '../adapter.js'
-import { createHttpClient, type HttpClient } from '../../net/http-client.js'
-import { parseResetValue } from '../../net/rate-limit.js'
+// Those headers describe one endpoint's day, not the host: follows are sent in a rate-limit bucket of their own
+// (FOLLOW_BUCKET), so the HTTP layer holds only further follows once the family is used up, never the rest of the
+// server. The cap reads the limits the HTTP layer parsed from each follow answer, and takes them for the family's
+// when their reset is further away than any request budget's window (Rack::Attack's longest is 15 min). A refused
+// follow's 429 asks for a wait longer than the HTTP layer accepts, so it reports the time to come back, and the
+// replay defers the rest of the follows until then.
+import type { RateLimitInfo, RequestOptions } from '../../net/http-client.js'
+
+/** The bucket follows are sent in; the family's last follow may be spent (reserve 0), there is no concurrency. */
+export const FOLLOW_BUCKET: RequestOptions = { bucket: 'follows', reserve: 0 }
 
 /** Longer than Rack::Attack's longest window (paging, 15 min): a reset this far away is the daily family's. */
 const FAMILY_RESET_MIN_MS = 20 * 60_000
@@ -24,15 +26,13 @@ export class FollowCap {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Records a follow answer's family headers; true when they were the family's (and not a request budget's). */
-  observe(headers: Headers): boolean {
-    const remaining = Number(headers.get('x-ratelimit-remaining') ?? NaN)
-    const limit = Number(headers.get('x-ratelimit-limit') ?? NaN)
-    const resetIn = parseResetValue(headers.get('x-ratelimit-reset'), this.now())
-    if (!Number.isFinite(remaining) || resetIn === undefined || resetIn < FAMILY_RESET_MIN_MS) return false
+  /** Records a follow answer's limits; true when they were the family's (and not a request budget's). */
+  observe(limits: RateLimitInfo): boolean {
+    const { remaining, limit, resetInMs } = limits
+    if (remaining === undefined || resetInMs === undefined || resetInMs < FAMILY_RESET_MIN_MS) return false
     this.remaining = remaining
-    this.limit = Number.isFinite(limit) ? limit : this.limit
-    this.resetAt = this.now() + resetIn
+    this.limit = limit ?? this.limit
+    this.resetAt = this.now() + resetInMs
     return true
   }
 
@@ -41,26 +41,6 @@ export class FollowCap {
     if (this.remaining === undefined || this.remaining > 0 || this.resetAt === undefined || this.resetAt <= this.now()) return undefined
     return new Date(this.resetAt).toISOString()
   }
-}
-
-/** Copies a response with its X-RateLimit-* headers removed (bodies are not read). */
-function withoutRateLimitHeaders(response: Response): Response {
-  const headers = new Headers(response.headers)
-  for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) headers.delete(name)
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
-}
-
-/** The HTTP client follows are sent through (see above). */
-export function followHttpClient(context: AdapterContext, cap: FollowCap, fetchImpl: typeof fetch = globalThis.fetch): HttpClient {
-  return createHttpClient({
-    signal: context.signal,
-    fetchImpl: async (input, init) => {
-      const response = await fetchImpl(input, init)
-      if (cap.observe(response.headers) && response.ok) return withoutRateLimitHeaders(response)
-      return response
-    },
-    onEvent: (event) => context.out.event(event.type, { url: event.url, status: event.status ?? null, waitMs: event.waitMs }),
-  })
 }
 
 export interface FollowPlan {

@@ -7,7 +7,7 @@ import { UnsupportedError } from '../../errors.js'
 import type { CredentialAccount } from './api.js'
 import { MastodonClient, normalizeServer } from './client.js'
 import { detectServer, type Flavor, type ServerInfo } from './flavor.js'
-import { FollowCap, followHttpClient } from './follow-cap.js'
+import { FollowCap } from './follow-cap.js'
 import { accountRef } from './map.js'
 import { whoAmI } from './migration.js'
 import { AkkomaMigration, GoToSocialMigration, MastodonWebMigration } from './migration-flavors.js'
@@ -41,10 +41,9 @@ export async function connect(flags: TargetFlags, context: AdapterContext, env: 
 export const replayTarget: TargetFactory = {
   network: 'mastodon',
   async create(flags, context, env) {
-    const { client, info, me, token } = await connect(flags, context, env)
+    const { client, info, me } = await connect(flags, context, env)
     const cap = new FollowCap()
-    const followClient = new MastodonClient({ ...context, http: followHttpClient(context, cap) }, client.server, token)
-    const target = new MastodonTarget(context, client, followClient, cap, me, info)
+    const target = new MastodonTarget(context, client, cap, me, info)
     if (info.flavor === 'mastodon') {
       context.out.info(`${client.host} (${info.software} ${info.version}) allows 400 new follows a day through its API; a longer follow list is replayed over several days: run the same command again when it says.`)
     }

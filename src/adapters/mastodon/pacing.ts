@@ -4,10 +4,12 @@
 // exhaustion (mastodon `app/controllers/concerns/api/rate_limit_headers.rb`; mdocs: api/rate-limits.md). Requests
 // that page (`max_id`, `min_id`, `since_id`, `page`) also draw on a separate 300 / 15 min budget
 // (`config/initializers/rack_attack.rb`), so their answers can show far fewer remaining than other calls: the two
-// kinds are tracked apart. The HTTP layer already holds a host once a window is used up; this gate adds what it cannot
-// know, the requests still in flight, so that concurrent calls never overshoot the last known remaining count.
+// kinds are tracked apart, and sent in rate-limit buckets of their own (the lane's name), so that the HTTP layer's
+// hold on a used-up window stalls only its kind. This gate adds what the HTTP layer cannot know, the requests still
+// in flight, so that concurrent calls never overshoot the last known remaining count. It reads the limits the HTTP
+// layer parsed (net/rate-limit.ts); no header is parsed here.
 import { abortableSleep } from '../../net/retry.js'
-import { parseResetValue } from '../../net/rate-limit.js'
+import type { RateLimitInfo } from '../../net/rate-limit.js'
 import type { Output } from '../../cli/output.js'
 
 /** Requests kept in hand, as the HTTP layer keeps one (net/rate-limit.ts PACING_RESERVE). */
@@ -53,18 +55,12 @@ export class RateBudget {
   }
 
   /** Records what an answer said about the budget and ends the request's in-flight count. */
-  release(lane: BudgetLane, headers: Headers | undefined): void {
+  release(lane: BudgetLane, limits: RateLimitInfo | undefined): void {
     const state = this.#lanes[lane]
     state.inFlight = Math.max(0, state.inFlight - 1)
-    if (!headers) return
-    const remainingText = headers.get('x-ratelimit-remaining')
-    const resetText = headers.get('x-ratelimit-reset')
-    if (remainingText === null || resetText === null || !/^\d+$/.test(remainingText.trim())) return
-    const now = this.now()
-    const resetIn = parseResetValue(resetText, now)
-    if (resetIn === undefined) return
-    const resetAtMs = now + resetIn
-    const remaining = Number(remainingText)
+    if (!limits || limits.remaining === undefined || limits.resetInMs === undefined || !Number.isInteger(limits.remaining)) return
+    const resetAtMs = this.now() + limits.resetInMs
+    const remaining = limits.remaining
     // Answers can arrive out of order: within one window (resets differ only by the sub-second part of the server's
     // clock) the lowest count is the latest truth; a later reset starts a new window.
     if (state.remaining === undefined || resetAtMs > state.resetAtMs + 1000) {

@@ -7,7 +7,7 @@
 // username when the account is local to the target: Sharkey finds nothing for `user@host` and answers
 // `/api/v1/accounts/lookup` with 500, but finds its local accounts by username (issue 17). Each write first reads the
 // relationship (`/api/v1/accounts/relationships`), so an account already followed, muted or blocked as recorded is `unchanged`
-// and is never followed twice. Follows go through follow-cap.ts, which turns the daily cap into a deferral.
+// and is never followed twice. Follows are sent in follow-cap.ts's bucket, and its cap turns the daily limit into a deferral.
 import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../../archive/records.js'
 import { acct } from '../../archive/compat.js'
@@ -17,7 +17,7 @@ import type { MastodonClient } from './client.js'
 import { isNotImplemented, isStatus, MastodonHttpError } from './errors.js'
 import { uniqueItems } from './paging.js'
 import { relationshipsOf } from './export-collections.js'
-import { DAY_MS, FollowCap, planFollows } from './follow-cap.js'
+import { DAY_MS, FOLLOW_BUCKET, FollowCap, planFollows } from './follow-cap.js'
 import type { ServerInfo } from './flavor.js'
 import { accountRef } from './map.js'
 import { MASTODON_CAPABILITIES } from './source.js'
@@ -44,8 +44,6 @@ export class MastodonTarget implements Target {
   constructor(
     readonly context: AdapterContext,
     readonly client: MastodonClient,
-    /** The same server and token over the follow client of follow-cap.ts. */
-    readonly followClient: MastodonClient,
     readonly cap: FollowCap,
     readonly me: CredentialAccount,
     readonly info: ServerInfo,
@@ -116,7 +114,9 @@ export class MastodonTarget implements Target {
     const until = has ? undefined : this.cap.exhaustedUntil()
     if (until) return this.#deferred(until)
     try {
-      const result = await this.followClient.post<Relationship>(`/api/v1/accounts/${encodeURIComponent(account.targetId)}/follow`, { reblogs: want.reblogs, notify: want.notify, languages: want.languages })
+      const form = { reblogs: want.reblogs, notify: want.notify, languages: want.languages }
+      const { body: result, limits } = await this.client.call<Relationship>('POST', `/api/v1/accounts/${encodeURIComponent(account.targetId)}/follow`, { form, bucket: FOLLOW_BUCKET })
+      this.cap.observe(limits)
       if (!result.following && !result.requested) return { status: 'failed', reason: `${this.client.host} did not record the follow` }
       return { status: 'applied' }
     } catch (error) {

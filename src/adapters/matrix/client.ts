@@ -19,6 +19,7 @@ import type {
   WhoAmIResponse,
 } from './api.js'
 import { isMatrixError, matrixError, NotJsonError, parseErrorBody } from './errors.js'
+import { MATRIX_BODIES } from './pacing.js'
 
 export const CLIENT_V3 = '/_matrix/client/v3'
 
@@ -46,6 +47,7 @@ export class MatrixClient {
   ) {
     this.host = new URL(baseUrl).host
     this.accessToken = accessToken
+    http.registerBodyReader(MATRIX_BODIES)
   }
 
   get accessToken(): string | undefined {

@@ -30,6 +30,17 @@ export class MisskeyApiError extends Error {
   }
 }
 
+/**
+ * 5xx answers that describe a state, not a passing failure, so retrying cannot help: `FAILED_TO_RESOLVE_REMOTE_USER`
+ * (users/show, a 500 with kind "server" for a remote account the server cannot fetch, e.g. deleted or on a dead host;
+ * upstream endpoints/users/show.ts).
+ */
+const PERMANENT_5XX = new Set(['FAILED_TO_RESOLVE_REMOTE_USER'])
+
+export function isPermanentFailure(status: number, code: string): boolean {
+  return status >= 500 && PERMANENT_5XX.has(code)
+}
+
 /** Where the web-session token lives, for the messages of `secure` endpoints (i/move, i/export-*). */
 export function nativeTokenInstructions(server: string, envName: string): string {
   return (

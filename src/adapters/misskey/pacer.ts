@@ -9,7 +9,9 @@
 // `rateLimitFactor` exactly as the server scales them (duration × factor, max ÷ factor; 0 = no limit), which `i`
 // returns in `policies` (i__alice.json). A call is logged when its answer arrives, which is never earlier than
 // when the server logged it, so the client's window always closes after the server's.
+import type { BodyReader } from '../../net/body-readers.js'
 import { abortableSleep, interrupted } from '../../net/retry.js'
+import { isPermanentFailure } from './errors.js'
 
 export interface Limit {
   /** Window in ms. */
@@ -97,4 +99,26 @@ export class Pacer {
       log.sort((a, b) => a - b)
     }
   }
+}
+
+/**
+ * Misskey's error bodies, read for the shared HTTP layer: a 429 `RATE_LIMIT_EXCEEDED` carries the window's end as
+ * `error.info.resetMs` (epoch ms; fixture following_create__ratelimited-429.json), besides its Retry-After; and
+ * some 500s describe a permanent state rather than a passing failure (errors.ts isPermanentFailure).
+ */
+export const MISSKEY_BODIES: BodyReader = {
+  waitMs(body, nowMs) {
+    const resetMs = (errorOf(body)?.info as { resetMs?: unknown } | undefined)?.resetMs
+    return typeof resetMs === 'number' && resetMs > 1e12 ? Math.max(0, Math.ceil(resetMs - nowMs)) : undefined
+  },
+  permanent(status, body) {
+    const code = errorOf(body)?.code
+    return typeof code === 'string' && isPermanentFailure(status, code)
+  },
+}
+
+function errorOf(body: unknown): { code?: unknown; info?: unknown } | undefined {
+  if (body === null || typeof body !== 'object') return undefined
+  const error = (body as { error?: unknown }).error
+  return error !== null && typeof error === 'object' ? (error as { code?: unknown; info?: unknown }) : undefined
 }

@@ -116,9 +116,17 @@ export class MisskeyTarget implements Target {
     let unresolved = false
     if (username && hostKey) {
       try {
-        user = await this.#lookup(() => this.#client.call('users/show', local ? { username } : { username, host: host! }))
+        user = await this.#lookup(async () => {
+          try {
+            return await this.#client.call('users/show', local ? { username } : { username, host: host! })
+          } catch (error) {
+            // FAILED_TO_RESOLVE_REMOTE_USER (a 500 the HTTP layer does not retry): the account's host is checked below
+            if (error instanceof MisskeyApiError && error.code === 'FAILED_TO_RESOLVE_REMOTE_USER') unresolved = true
+            throw error
+          }
+        })
       } catch (error) {
-        // FAILED_TO_RESOLVE_REMOTE_USER is a 500, so it arrives as "kept answering 500" once retries ran out
+        // other 500s arrive as "kept answering 500" once retries ran out
         if (!(error instanceof RemoteError && error.status === 500)) throw error
         unresolved = true
       }

@@ -16,9 +16,7 @@ describe('Mastodon test server: paging and limits', () => {
     server = await startMastodonServer({ domain: 'old.test', rateLimits: { enabled: false } })
     alice = server.seed.account({ username: 'alice', displayName: 'Alice' })
     token = server.seed.token(alice.id)
-    const started = performance.now()
     server.seed.statuses(alice.id, 20_000, (i) => ({ text: `post ${i}`, visibility: i % 10 === 0 ? 'private' : 'public' }))
-    assert.ok(performance.now() - started < 3000, 'seeding 20,000 statuses is cheap')
     followIds = []
     for (let i = 0; i < 130; i++) {
       const friend = server.seed.account({ username: `friend${i}`, domain: 'remote.test' })

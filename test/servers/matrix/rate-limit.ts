@@ -32,7 +32,12 @@ export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>()
   style: RetryAfterStyle
 
-  constructor(limits: Partial<Record<RateLimitName, RateLimit>>, style: RetryAfterStyle) {
+  /** `now` is the buckets' clock (epoch ms): tests pass one they move themselves, so refills never depend on load. */
+  constructor(
+    limits: Partial<Record<RateLimitName, RateLimit>>,
+    style: RetryAfterStyle,
+    private readonly now: () => number = Date.now,
+  ) {
     for (const [name, limit] of Object.entries(limits)) if (limit) this.limits.set(name as RateLimitName, limit)
     this.style = style
   }
@@ -44,7 +49,7 @@ export class RateLimiter {
   }
 
   /** Milliseconds until one action is allowed for `key`, or 0 when it is allowed now. Consumes nothing. */
-  peek(name: RateLimitName, key: string, now = Date.now()): number {
+  peek(name: RateLimitName, key: string, now = this.now()): number {
     const limit = this.limits.get(name)
     if (!limit) return 0
     const bucket = this.refill(name, key, limit, now)
@@ -52,7 +57,7 @@ export class RateLimiter {
   }
 
   /** Takes one action for `key`, or throws the 429 `M_LIMIT_EXCEEDED` this server is configured to send. */
-  take(name: RateLimitName, key: string, now = Date.now()): void {
+  take(name: RateLimitName, key: string, now = this.now()): void {
     const wait = this.peek(name, key, now)
     if (wait > 0) throw this.error(wait)
     const limit = this.limits.get(name)
@@ -60,7 +65,7 @@ export class RateLimiter {
   }
 
   /** Records an action without checking (Synapse's `can_do_action(..., update=True)` after a failure). */
-  record(name: RateLimitName, key: string, now = Date.now()): void {
+  record(name: RateLimitName, key: string, now = this.now()): void {
     const limit = this.limits.get(name)
     if (limit) this.refill(name, key, limit, now).tokens -= 1
   }

@@ -22,6 +22,8 @@ export interface MatrixServerOptions {
   rateLimits?: Partial<Record<RateLimitName, RateLimit>>
   /** Default: `both` for spec, `body` for synapse167. */
   retryAfter?: RetryAfterStyle
+  /** Clock of the rate buckets (epoch ms); default wall time. Tests inject one they advance themselves. */
+  rateClock?: () => number
   /**
    * Whether media uploaded through `POST /upload` counts as uploaded after the unauthenticated-media freeze
    * (legacy `/_matrix/media/v3/download` then answers 404). Default true for spec, false for synapse167.
@@ -118,7 +120,7 @@ export class ServerState {
     this.maxSyncWaitMs = options.maxSyncWaitMs ?? 30_000
     this.maxUploadBytes = options.maxUploadBytes ?? 50 * 1024 * 1024
     const style = options.retryAfter ?? (this.compat === 'spec' ? 'both' : 'body')
-    this.limiter = new RateLimiter(options.rateLimits ?? {}, style)
+    this.limiter = new RateLimiter(options.rateLimits ?? {}, style, options.rateClock)
   }
 
   get synapse(): boolean {

@@ -8,6 +8,7 @@ import { seedRecordedScenario } from './scenario.js'
 import type { Scenario } from './scenario.js'
 import { startMisskeyServer } from './server.js'
 import type { MisskeyTestServer } from './server.js'
+import { until } from '../../_util/wait.js'
 
 interface Raw {
   status: number
@@ -147,10 +148,10 @@ describe('fake Misskey server', () => {
   it('runs a native-token export: 204, then a file in the drive root and a notification', async () => {
     assert.equal(await alice.request('i/export-following', {}), null)
     let file: Misskey.entities.DriveFile | undefined
-    for (let i = 0; i < 50 && file == null; i++) {
-      await new Promise((r) => setTimeout(r, 10))
+    await until(async () => {
       file = (await alice.request('drive/files', { limit: 100 })).find((f) => f.name.startsWith('following-'))
-    }
+      return file !== undefined
+    }, 'the export file in the drive')
     assert.ok(file, 'export file appeared')
     assert.equal(file.type, 'text/csv')
     const csv = await (await fetch(file.url)).text()
