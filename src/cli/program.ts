@@ -11,6 +11,7 @@ import { register as registerExportMatrix } from '../commands/export-matrix.js'
 import { register as registerImportMastodonArchive } from '../commands/import-mastodon-archive.js'
 import { register as registerMigrateAtproto } from '../commands/migrate-atproto.js'
 import { registerNetworks } from './networks.js'
+import { checkEnvNameOptions } from './secrets.js'
 import { register as registerBackup } from '../commands/backup.js'
 import { register as registerRestore } from '../commands/restore.js'
 import { register as registerSnapshots } from '../commands/snapshots.js'
@@ -59,6 +60,7 @@ export function buildProgram(context: CliContext): Command {
     register(program, context)
   }
   exitOverrideAll(program)
+  program.hook('preAction', (_program, action) => checkEnvNameOptions(action))
   return program
 }
 

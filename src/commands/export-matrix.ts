@@ -1,4 +1,5 @@
 // `lifeboat export matrix --homeserver URL --user @me:server -o <archive.zip>` (docs/adapters/matrix.md).
+import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
@@ -99,6 +100,8 @@ export function register(program: Command, cli: CliContext): void {
       .option('--token-env <NAME>', `environment variable holding an access token (default ${DEFAULT_TOKEN_ENV})`)
       .option('--password-env <NAME>', 'environment variable holding the password (logs in instead of a token)')
       .option('--force', 'replace an existing archive at the output path')
+      .option('--mkdir', MKDIR_HELP)
+      .hook('preAction', checkOutputHook)
       .action(async (options: ExportMatrixOptions) => {
         await run(options, cli)
       }),
