@@ -2,6 +2,7 @@
 // --store DIR` (docs/adapters/atproto.md "Backups"). One snapshot per account per run; one failing account does not
 // stop the others; the store's lock is held for the whole run.
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
@@ -80,8 +81,8 @@ async function backupOne(context: AdapterContext, store: BackupStore, identity: 
 }
 
 export async function runOnce(actor: string | undefined, options: BackupAtprotoOptions, cli: CliContext): Promise<AccountOutcome[]> {
-  if (!options.allAccounts && !actor) throw new UsageError('Name an account to back up, or pass --all-accounts with --pds.', { hint: 'lifeboat backup atproto alice.example.com --store /backups/pds' })
-  if (options.allAccounts && !options.pds) throw new UsageError('--all-accounts needs --pds URL (the PDS whose accounts to back up).')
+  if (!options.allAccounts && !actor) throw new UsageError('Name an account to back up, or pass --all-accounts with --server.', { hint: 'lifeboat backup atproto alice.example.com --store /backups/pds' })
+  if (options.allAccounts && !options.pds) throw new UsageError('--all-accounts needs --server URL (the PDS whose accounts to back up).')
   if (options.allAccounts && options.passwordEnv) throw new UsageError('--password-env logs in as one account; it cannot be combined with --all-accounts.')
   if (!options.passwordEnv && cli.env[DEFAULT_PASSWORD_ENV]) {
     cli.out.info(options.allAccounts ? `${DEFAULT_PASSWORD_ENV} is set but not used: --all-accounts backs up many accounts without logging in.` : `Using the app password in ${DEFAULT_PASSWORD_ENV} (adds preferences).`)
@@ -160,6 +161,7 @@ export function registerSubcommand(parent: Command, cli: CliContext): void {
   withExamples(
     command,
     'lifeboat backup atproto alice.example.com --store /var/backups/pds',
-    'lifeboat backup atproto --all-accounts --pds https://pds.example.com --store /var/backups/pds --every 24h',
+    'lifeboat backup atproto --all-accounts --server https://pds.example.com --store /var/backups/pds --every 24h',
   )
+  renameOption(command, '--pds', '--server <url>', 'the PDS (skips discovery; required with --all-accounts)')
 }

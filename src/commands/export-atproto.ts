@@ -1,6 +1,7 @@
 // `lifeboat export atproto <handle-or-did> -o <archive.zip>` (docs/adapters/atproto.md).
 import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
@@ -56,4 +57,5 @@ export function register(program: Command, cli: CliContext): void {
     'lifeboat export atproto alice.bsky.social -o alice.zip',
     'LIFEBOAT_ATPROTO_PASSWORD=xxxx-xxxx-xxxx-xxxx lifeboat export atproto alice.bsky.social -o alice.zip --password-env LIFEBOAT_ATPROTO_PASSWORD',
   )
+  renameOption(program.commands.find((c) => c.name() === 'export')!.commands.find((c) => c.name() === 'atproto')!, '--pds', '--server <url>', "the account's server (PDS) to read from (skips handle/DID discovery)")
 }

@@ -1,6 +1,7 @@
 // `lifeboat restore [atproto] (--store DIR --snapshot ID|latest | --archive FILE) --to-pds URL --did DID`: puts an AT Protocol
 // account's repo, blobs and preferences back onto a PDS account (docs/adapters/atproto.md "Restore").
 import { Option, type Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import { openAsBlob } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -138,7 +139,8 @@ export function registerSubcommand(restore: Command, cli: CliContext): void {
         if (options.archive && command.getOptionValueSource('store') === 'env') delete options.store
         await run(options, cli)
       }),
-    'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-pds https://pds.example.com --did did:plc:abc',
-    'lifeboat restore atproto --archive alice.zip --to-pds https://pds.example.com --did alice.example.com --password-env PDS_PASSWORD',
+    'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-server https://pds.example.com --did did:plc:abc',
+    'lifeboat restore atproto --archive alice.zip --to-server https://pds.example.com --did alice.example.com --password-env PDS_PASSWORD',
   )
+  renameOption(restore.commands.find((c) => c.name() === 'atproto')!, '--to-pds', '--to-server <url>', 'the PDS that holds the account to restore into (required)')
 }
