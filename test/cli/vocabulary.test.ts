@@ -16,7 +16,9 @@ async function parse(args: string[]): Promise<{ command: Command; options: Recor
   for (const command of all(program)) {
     command.configureOutput({ writeOut: () => {}, writeErr: () => {} })
     if (command.commands.length === 0) {
-      command.action((...params: unknown[]) => (reached = params.at(-1) as Command))
+      command.action((...params: unknown[]) => {
+        reached = params.at(-1) as Command
+      })
       ;(command as unknown as { _lifeCycleHooks: Record<string, unknown[]> })._lifeCycleHooks = {}
     }
   }
