@@ -13,6 +13,7 @@ import { register as registerImportMastodonArchive } from '../commands/import-ma
 import { register as registerImportXArchive } from '../commands/import-x-archive.js'
 import { register as registerMigrateAtproto } from '../commands/migrate-atproto.js'
 import { registerNetworks } from './networks.js'
+import { checkEnvNameOptions } from './secrets.js'
 import { register as registerBackup } from '../commands/backup.js'
 import { register as registerRestore } from '../commands/restore.js'
 import { register as registerSnapshots } from '../commands/snapshots.js'
@@ -64,6 +65,7 @@ export function buildProgram(context: CliContext): Command {
     register(program, context)
   }
   exitOverrideAll(program)
+  program.hook('preAction', (_program, action) => checkEnvNameOptions(action))
   return program
 }
 

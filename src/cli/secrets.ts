@@ -17,18 +17,40 @@ export interface SecretRequest {
   prompt?: boolean
 }
 
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
+// A plausible variable name (docs/cli.md "Secrets"): letters, digits and _, at most 64 characters, and one case
+// throughout (LIFEBOAT_TOKEN, my_token). Tokens such as Matrix's `syt_bWVAZXhh…` are also made of [A-Za-z0-9_] but
+// are long and mix cases, so they are refused rather than echoed back in "variable … is not set".
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+export function isEnvName(name: string): boolean {
+  return ENV_NAME_RE.test(name) && !(/[a-z]/.test(name) && /[A-Z]/.test(name))
+}
+
+function notAnEnvName(flag: string): UsageError {
+  // The value is not echoed: a user who typed the secret itself into the flag must not see it printed back.
+  return new UsageError(`The value given to ${flag} is not an environment variable name.`, {
+    hint: 'Flags such as --password-env and --token-env take the NAME of a variable that holds the secret (e.g. LIFEBOAT_TOKEN), never the secret itself.',
+  })
+}
+
+/**
+ * Checks every `--…-env <NAME>` option the command was given before it runs (a preAction hook in src/cli/program.ts),
+ * so a secret typed into the flag is refused with exit 2 before any request, and never printed.
+ */
+export function checkEnvNameOptions(command: { opts(): Record<string, unknown>; options: readonly { attributeName(): string; long?: string | undefined }[] }): void {
+  const values = command.opts()
+  for (const option of command.options) {
+    const key = option.attributeName()
+    const value = values[key]
+    if (key.endsWith('Env') && typeof value === 'string' && !isEnvName(value)) throw notAnEnvName(option.long ?? key)
+  }
+}
 
 /** Returns the secret, or undefined when it is optional, unset and cannot be prompted for. */
 export async function readSecret(request: SecretRequest & { required: true }): Promise<string>
 export async function readSecret(request: SecretRequest & { required?: false }): Promise<string | undefined>
 export async function readSecret(request: SecretRequest & { required?: boolean }): Promise<string | undefined> {
-  if (!ENV_NAME_RE.test(request.envName)) {
-    // The value is not echoed: a user who typed the secret itself into the flag must not see it printed back.
-    throw new UsageError(`The value given for the ${request.label} flag is not an environment variable name.`, {
-      hint: 'Flags such as --password-env and --token-env take the NAME of a variable that holds the secret, never the secret itself.',
-    })
-  }
+  if (!isEnvName(request.envName)) throw notAnEnvName(`the ${request.label} flag`)
   const value = request.env[request.envName]
   if (value) {
     registerSecret(value)

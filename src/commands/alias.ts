@@ -1,6 +1,7 @@
 // `lifeboat alias add --to <flavor> --server NEWURL <@user@old.host>`: adds the old account to the new account's
 // aliases (alsoKnownAs) without dropping existing ones, then reads them back to confirm (docs/cli.md).
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
@@ -72,6 +73,7 @@ export function register(program: Command, cli: CliContext): void {
       .action(async (oldAccount: string, options: AliasOptions) => {
         await run(oldAccount, options, cli)
       }),
-    'LIFEBOAT_MISSKEY_TOKEN=… lifeboat alias add --to misskey --server https://new.example @me@misskey.io',
+    'LIFEBOAT_MISSKEY_TOKEN=… lifeboat alias add --to misskey --to-server https://new.example @me@misskey.io',
   )
+  renameOption(alias.commands.find((c) => c.name() === 'add')!, '--server', '--to-server <url>', "the new account's server (required)")
 }

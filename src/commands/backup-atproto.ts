@@ -2,6 +2,7 @@
 // --store DIR` (docs/adapters/atproto.md "Backups"). One snapshot per account per run; one failing account does not
 // stop the others; the store's lock is held for the whole run.
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
@@ -14,6 +15,8 @@ import { AtprotoClient } from '../adapters/atproto/client.js'
 import { openStore, type BackupStore } from '../store/store.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 import { PartialFailureError, UsageError, isLifeboatError, throwIfAborted } from '../errors.js'
+import { DEFAULT_PASSWORD_ENV } from './export-atproto.js'
+import { addStoreOption } from './store-option.js'
 import { addScheduleOptions, runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
 
 export interface BackupAtprotoOptions extends ScheduleFlags {
@@ -44,8 +47,10 @@ function fullEvery(value: string | undefined): number | undefined {
 
 async function backupOne(context: AdapterContext, store: BackupStore, identity: Identity, options: BackupAtprotoOptions, cli: CliContext): Promise<AccountOutcome> {
   const name = identity.handle ?? identity.did
-  const password = options.passwordEnv
-    ? await readSecret({ label: `app password for ${name}`, envName: options.passwordEnv, explicit: true, env: cli.env, required: true })
+  // LIFEBOAT_ATPROTO_PASSWORD is read when set, as by export atproto; with --all-accounts it is not (one password is one account).
+  const envName = options.passwordEnv ?? (!options.allAccounts && cli.env[DEFAULT_PASSWORD_ENV] ? DEFAULT_PASSWORD_ENV : undefined)
+  const password = envName
+    ? await readSecret({ label: `app password for ${name}`, envName, explicit: true, env: cli.env, required: true })
     : undefined
   const session = password ? await PdsSession.open(context, identity.pds, identity.did, password, identity.did) : undefined
   const result: AtprotoBackupResult = await backupAccount(context, { store, identity, session, full: options.full, fullEvery: fullEvery(options.fullEvery) })
@@ -63,9 +68,12 @@ async function backupOne(context: AdapterContext, store: BackupStore, identity: 
 }
 
 export async function runOnce(actor: string | undefined, options: BackupAtprotoOptions, cli: CliContext): Promise<AccountOutcome[]> {
-  if (!options.allAccounts && !actor) throw new UsageError('Name an account to back up, or pass --all-accounts with --pds.', { hint: 'lifeboat backup atproto alice.example.com --store /backups/pds' })
-  if (options.allAccounts && !options.pds) throw new UsageError('--all-accounts needs --pds URL (the PDS whose accounts to back up).')
+  if (!options.allAccounts && !actor) throw new UsageError('Name an account to back up, or pass --all-accounts with --server.', { hint: 'lifeboat backup atproto alice.example.com --store /backups/pds' })
+  if (options.allAccounts && !options.pds) throw new UsageError('--all-accounts needs --server URL (the PDS whose accounts to back up).')
   if (options.allAccounts && options.passwordEnv) throw new UsageError('--password-env logs in as one account; it cannot be combined with --all-accounts.')
+  if (!options.passwordEnv && cli.env[DEFAULT_PASSWORD_ENV]) {
+    cli.out.info(options.allAccounts ? `${DEFAULT_PASSWORD_ENV} is set but not used: --all-accounts backs up many accounts without logging in.` : `Using the app password in ${DEFAULT_PASSWORD_ENV} (adds preferences).`)
+  }
   const context = adapterContext(cli)
   const store = await openStore(options.store, { create: true })
   const lock = await store.lock()
@@ -126,13 +134,13 @@ export function registerSubcommand(parent: Command, cli: CliContext): void {
     .command('atproto')
     .description('snapshot AT Protocol accounts into a backup store (incremental; unchanged accounts cost one request)')
     .argument('[handle-or-did]', 'the account to back up (omit with --all-accounts)')
-    .requiredOption('--store <dir>', 'backup store directory (created if absent)')
     .option('--pds <url>', 'the PDS (skips discovery; required with --all-accounts)')
     .option('--plc <url>', 'PLC directory (default https://plc.directory)')
     .option('--all-accounts', 'every account on the PDS (sync.listRepos, all pages)')
-    .option('--password-env <NAME>', 'environment variable holding an app password (adds preferences)')
+    .option('--password-env <NAME>', `environment variable holding an app password (adds preferences; default ${DEFAULT_PASSWORD_ENV} when set)`)
     .option('--full', 'fetch the whole repository instead of a diff')
     .option('--full-every <n>', 'take a full CAR when the last full one is n snapshots back (default 7)')
+  addStoreOption(command)
   addScheduleOptions(command)
   command.action(async (actor: string | undefined, options: BackupAtprotoOptions) => {
     await run(actor, options, cli)
@@ -140,6 +148,7 @@ export function registerSubcommand(parent: Command, cli: CliContext): void {
   withExamples(
     command,
     'lifeboat backup atproto alice.example.com --store /var/backups/pds',
-    'lifeboat backup atproto --all-accounts --pds https://pds.example.com --store /var/backups/pds --every 24h',
+    'lifeboat backup atproto --all-accounts --server https://pds.example.com --store /var/backups/pds --every 24h',
   )
+  renameOption(command, '--pds', '--server <url>', 'the PDS (skips discovery; required with --all-accounts)')
 }

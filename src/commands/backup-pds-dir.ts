@@ -1,6 +1,7 @@
 // lifeboat backup pds-dir <data dir> --store DIR: a consistent file-level copy of a self-hosted PDS, safe while the PDS
 // runs (docs/backup-store.md §7, docs/pds-backup.md). Once, or on a schedule with --every / --cron.
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { PartialFailureError } from '../errors.js'
@@ -94,4 +95,5 @@ export function registerSubcommand(backup: Command, context: CliContext): void {
     'sudo lifeboat backup pds-dir /pds --store /var/backups/lifeboat --env-file /pds/pds.env',
     'lifeboat backup pds-dir /pds --store /var/backups/lifeboat --cron "0 3 * * *"',
   )
+  renameOption(command, '--force', '--reread', 'read every file again, even those unchanged since the last snapshot')
 }

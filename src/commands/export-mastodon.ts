@@ -1,4 +1,5 @@
 // `lifeboat export mastodon --server URL -o <archive.zip> [--since <earlier archive>]` (docs/adapters/mastodon.md).
+import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
@@ -60,6 +61,8 @@ export function register(program: Command, cli: CliContext): void {
       .option('--token-env <NAME>', `environment variable holding an access token (default ${DEFAULT_TOKEN_ENV}; asked for on a terminal otherwise)`)
       .option('--since <archive>', 'an earlier archive of the account: export only statuses, media, bookmarks and favourites newer than it')
       .option('--force', 'replace an existing archive at the output path')
+      .option('--mkdir', MKDIR_HELP)
+      .hook('preAction', checkOutputHook)
       .action(async (options: ExportMastodonOptions) => {
         await run(options, cli)
       }),

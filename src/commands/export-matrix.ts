@@ -1,7 +1,9 @@
 // `lifeboat export matrix --homeserver URL --user @me:server -o <archive.zip>` (docs/adapters/matrix.md).
+import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
@@ -99,6 +101,8 @@ export function register(program: Command, cli: CliContext): void {
       .option('--token-env <NAME>', `environment variable holding an access token (default ${DEFAULT_TOKEN_ENV})`)
       .option('--password-env <NAME>', 'environment variable holding the password (logs in instead of a token)')
       .option('--force', 'replace an existing archive at the output path')
+      .option('--mkdir', MKDIR_HELP)
+      .hook('preAction', checkOutputHook)
       .action(async (options: ExportMatrixOptions) => {
         await run(options, cli)
       }),
@@ -106,4 +110,5 @@ export function register(program: Command, cli: CliContext): void {
     'lifeboat export matrix --homeserver example.org --user @me:example.org -o me.zip --keys element-keys.txt --passphrase-env KEYS_PW --include-left',
     'lifeboat export matrix --homeserver example.org --user @me:example.org -o me-2.zip --since me.zip',
   )
+  renameOption(program.commands.find((c) => c.name() === 'export')!.commands.find((c) => c.name() === 'matrix')!, '--homeserver', '--server <url>', "the account's homeserver, e.g. https://matrix.example.org")
 }

@@ -2,6 +2,7 @@
 // (docs/adapters/misskey.md). The token comes from the variable named by --token-env (default
 // LIFEBOAT_MISSKEY_TOKEN) or a prompt. With --since, the earlier archive's cursor (native/misskey/cursor.json, or
 // the newest ids of its records) limits the notes, drive files, favorites and reactions to what is new.
+import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
@@ -80,6 +81,8 @@ export function register(program: Command, cli: CliContext): void {
       .option('--token-env <NAME>', `environment variable holding an access token (default ${DEFAULT_TOKEN_ENV})`)
       .option('--since <archive>', 'an earlier archive of this account: export only what is new since then')
       .option('--force', 'replace an existing archive at the output path')
+      .option('--mkdir', MKDIR_HELP)
+      .hook('preAction', checkOutputHook)
       .action(async (options: ExportMisskeyOptions) => {
         await run(options, cli)
       }),

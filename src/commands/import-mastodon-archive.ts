@@ -1,6 +1,7 @@
 // `lifeboat import mastodon-archive <archive.zip|.tar.gz> [--csv <files…>] -o <archive.zip>`: Mastodon's own account
 // archive (and its CSV exports) as a Lifeboat archive, for accounts whose server is gone (docs/adapters/mastodon.md).
 import type { Command } from 'commander'
+import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { CliContext } from '../cli/main.js'
 import { importMastodonArchive, readIdentity } from '../adapters/mastodon/archive-import.js'
 import { openExportArchive } from '../adapters/mastodon/export-archive.js'
@@ -48,6 +49,8 @@ export function register(program: Command, cli: CliContext): void {
       .requiredOption('-o, --output <archive.zip>', 'Lifeboat archive to write')
       .option('--csv <files...>', 'CSV exports to include: following_accounts.csv, lists.csv, blocked_accounts.csv, muted_accounts.csv, blocked_domains.csv, bookmarks.csv')
       .option('--force', 'replace an existing archive at the output path')
+      .option('--mkdir', MKDIR_HELP)
+      .hook('preAction', checkOutputHook)
       .action(async (archive: string, options: ImportMastodonArchiveOptions) => {
         await run(archive, options, cli)
       }),

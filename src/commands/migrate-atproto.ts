@@ -2,6 +2,7 @@
 // account to another PDS keeping its DID (docs/adapters/atproto.md "Migration"). Without --yes it copies everything
 // and stops before the irreversible PLC step; --dry-run only reads and prints the plan.
 import type { Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
 import { adapterContext } from '../cli/adapter-context.js'
@@ -144,4 +145,5 @@ export function register(program: Command, cli: CliContext): void {
     'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat migrate atproto alice.bsky.social --to-pds https://pds.example.com --new-handle alice.pds.example.com --email alice@example.com --dry-run',
     'lifeboat migrate atproto did:plc:abc --to-pds https://pds.example.com --new-handle alice.pds.example.com --email alice@example.com --yes',
   )
+  renameOption(program.commands.find((c) => c.name() === 'migrate')!.commands.find((c) => c.name() === 'atproto')!, '--to-pds', '--to-server <url>', 'the new PDS (needed for a new migration)')
 }

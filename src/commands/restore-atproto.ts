@@ -1,6 +1,7 @@
 // `lifeboat restore [atproto] (--store DIR --snapshot ID|latest | --archive FILE) --to-pds URL --did DID`: puts an AT Protocol
 // account's repo, blobs and preferences back onto a PDS account (docs/adapters/atproto.md "Restore").
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import { renameOption } from '../cli/vocabulary.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -149,16 +150,19 @@ export function registerSubcommand(restore: Command, cli: CliContext): void {
     restore
       .command('atproto', { isDefault: true })
       .description('restore an AT Protocol account (repo, blobs, preferences) onto a PDS from a snapshot or an archive')
-      .option('--store <dir>', 'backup store to restore from')
+      .addOption(new Option('--store <dir>', 'backup store to restore from').env('LIFEBOAT_STORE'))
       .option('--snapshot <id>', 'snapshot id, id prefix, or "latest" (default latest)')
       .option('--archive <file>', 'a Lifeboat archive of an AT Protocol account')
       .requiredOption('--to-pds <url>', 'the PDS that holds the account to restore into')
       .requiredOption('--did <did-or-handle>', 'the account on that PDS')
       .option('--password-env <NAME>', 'environment variable holding the account password (a full session is needed for importRepo)')
-      .action(async (options: RestoreOptions) => {
+      .action(async (options: RestoreOptions, command: Command) => {
+        // LIFEBOAT_STORE names the default store; an explicit --archive wins over it.
+        if (options.archive && command.getOptionValueSource('store') === 'env') delete options.store
         await run(options, cli)
       }),
-    'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-pds https://pds.example.com --did did:plc:abc',
-    'lifeboat restore atproto --archive alice.zip --to-pds https://pds.example.com --did alice.example.com --password-env PDS_PASSWORD',
+    'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-server https://pds.example.com --did did:plc:abc',
+    'lifeboat restore atproto --archive alice.zip --to-server https://pds.example.com --did alice.example.com --password-env PDS_PASSWORD',
   )
+  renameOption(restore.commands.find((c) => c.name() === 'atproto')!, '--to-pds', '--to-server <url>', 'the PDS that holds the account to restore into (required)')
 }

@@ -4,7 +4,8 @@ import { realpathSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/program.js'
-import { renderSystemdUnits, type SystemdUnits } from '../schedule/systemd.js'
+import { DEFAULT_USER, renderSystemdUnits, type SystemdUnits } from '../schedule/systemd.js'
+import { checkScheduledCommand } from '../schedule/command-check.js'
 
 export interface ScheduleSystemdOptions {
   args: string[]
@@ -14,6 +15,8 @@ export interface ScheduleSystemdOptions {
   cronTz?: string
   onCalendar?: string
   user?: string
+  /** More paths the service may write (e.g. a store named only in the EnvironmentFile's LIFEBOAT_STORE). */
+  writable?: string[]
   /** How to start Lifeboat; default: this Node binary and this lifeboat script. */
   bin?: string
 }
@@ -41,6 +44,7 @@ function currentExecutable(): string[] {
 
 export async function run(options: ScheduleSystemdOptions, deps: ScheduleSystemdDeps): Promise<SystemdUnits> {
   const { out } = deps.context
+  const checked = await checkScheduledCommand(options.args)
   const units = renderSystemdUnits({
     name: options.name,
     executable: options.bin ? [options.bin] : (deps.executable ?? currentExecutable()),
@@ -50,6 +54,7 @@ export async function run(options: ScheduleSystemdOptions, deps: ScheduleSystemd
     ...(options.cronTz ? { timeZone: options.cronTz } : {}),
     ...(options.onCalendar ? { onCalendar: options.onCalendar } : {}),
     ...(options.user ? { user: options.user } : {}),
+    readWritePaths: [...checked.writes, ...(options.writable ?? [])],
   })
   if (!out.json) {
     out.data(
@@ -62,6 +67,7 @@ export async function run(options: ScheduleSystemdOptions, deps: ScheduleSystemd
     { ok: true, serviceName: units.serviceName, timerName: units.timerName, service: units.service, timer: units.timer, onCalendar: units.onCalendar, crontab: units.crontab, envFile: options.envFile },
     [
       'To install:',
+      ...(units.service.includes(`User=${DEFAULT_USER}\n`) ? [`  0. create the user once: useradd --system --no-create-home --shell /usr/sbin/nologin ${DEFAULT_USER}; give it the store folder`] : []),
       `  1. put credentials and LIFEBOAT_* settings in ${options.envFile} (chmod 600; it may be empty)`,
       `  2. save the two units above in /etc/systemd/system/`,
       `  3. systemctl daemon-reload && systemctl enable --now ${units.timerName}`,
@@ -80,9 +86,10 @@ export function register(program: Command, context: CliContext): void {
     .option('--name <name>', 'unit name', 'lifeboat-backup')
     .option('--env-file <path>', 'EnvironmentFile holding credentials and LIFEBOAT_* settings', '/etc/lifeboat/lifeboat.env')
     .option('--cron <expression>', 'when to run, as a cron expression (translated to OnCalendar)', '0 3 * * *')
-    .option('--cron-tz <zone>', 'time zone of the schedule (IANA name); default: the machine\'s local time')
+    .option('--cron-tz <zone>', 'time zone of the schedule (IANA name), as for backup --cron-tz', 'UTC')
     .option('--on-calendar <spec>', 'use this systemd OnCalendar= value instead of translating --cron')
-    .option('--user <user>', 'run the service as this user')
+    .option('--user <user>', 'run the service as this user (root: no User= line)', DEFAULT_USER)
+    .option('--writable <dir...>', 'another path the service may write (ProtectSystem=strict leaves the rest read-only)')
     .option('--bin <path>', 'the lifeboat executable to run (default: this node and this lifeboat script)')
     .action(async (args: string[], flags: Omit<ScheduleSystemdOptions, 'args'>) => {
       await run({ ...flags, args }, { context })

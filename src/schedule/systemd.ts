@@ -20,8 +20,13 @@ export interface SystemdUnitOptions {
   timeZone?: string
   /** Use this OnCalendar= value verbatim instead of translating `cron`. */
   onCalendar?: string
+  /** The account the service runs as; default `lifeboat` (a dedicated system user, docs/scheduling.md); `root` omits User=. */
   user?: string
+  /** Absolute paths the command writes (the store, the output's folder): the only writable paths under ProtectSystem=strict. */
+  readWritePaths?: string[]
 }
+
+export const DEFAULT_USER = 'lifeboat'
 
 export interface SystemdUnits {
   serviceName: string
@@ -107,6 +112,9 @@ export function renderSystemdUnits(options: SystemdUnitOptions): SystemdUnits {
   if (problems.length > 0) throw new UsageError(`Refusing to write this command into a unit file: ${problems[0]}.`, { details: { problems } })
   if (!/^[A-Za-z0-9_.@-]+$/.test(options.name)) throw new UsageError(`${JSON.stringify(options.name)} is not a usable unit name.`)
   const onCalendar = (options.onCalendar ?? cronToOnCalendar(options.cron)) + (options.timeZone && !options.onCalendar ? ` ${options.timeZone}` : '')
+  const user = options.user ?? DEFAULT_USER
+  if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(user)) throw new UsageError(`${JSON.stringify(user)} is not a user name.`)
+  const writable = [...new Set(options.readWritePaths ?? [])]
   const serviceName = `${options.name}.service`
   const timerName = `${options.name}.timer`
   const shown = options.args.join(' ')
@@ -123,8 +131,13 @@ export function renderSystemdUnits(options: SystemdUnitOptions): SystemdUnits {
     'Type=oneshot',
     `EnvironmentFile=${options.envFile}`,
     `ExecStart=${command.map(systemdQuote).join(' ')}`,
-    ...(options.user ? [`User=${options.user}`] : []),
+    ...(user === 'root' ? [] : [`User=${user}`]),
     'UMask=0077',
+    // Hardening (systemd.exec(5)): the service can write only where its store or output lives.
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    ...(writable.length > 0 ? [`ReadWritePaths=${writable.map(systemdQuote).join(' ')}`] : []),
+    'PrivateTmp=yes',
     'Nice=10',
     'IOSchedulingClass=idle',
     '',
@@ -144,7 +157,10 @@ export function renderSystemdUnits(options: SystemdUnitOptions): SystemdUnits {
     'WantedBy=timers.target',
     '',
   ].join('\n')
-  const shell = `set -a && . ${shellQuote(options.envFile)} && set +a && exec ${command.map(shellQuote).join(' ')}`
+  // cron mails whatever a job prints: --quiet keeps the mail to warnings and errors.
+  const quiet = options.args.includes('--quiet') || options.args.includes('-q') ? [] : ['--quiet']
+  const cronCommand = [...options.executable, ...quiet, ...options.args]
+  const shell = `set -a && . ${shellQuote(options.envFile)} && set +a && exec ${cronCommand.map(shellQuote).join(' ')}`
   const crontab = `${options.timeZone ? `CRON_TZ=${options.timeZone}\n` : ''}${options.cron} ${shell.replace(/%/g, '\\%')}`
   return { serviceName, timerName, service, timer, onCalendar, crontab }
 }

@@ -106,8 +106,8 @@ test('the commands parse their flags', async () => {
   registerExport(program, cli)
   registerImport(program, cli)
   const exportCommand = program.commands.find((c) => c.name() === 'export')!.commands.find((c) => c.name() === 'mastodon')!
-  assert.deepEqual(exportCommand.options.map((o) => o.long), ['--server', '--output', '--token-env', '--since', '--force'])
+  assert.deepEqual(exportCommand.options.map((o) => o.long), ['--server', '--output', '--token-env', '--since', '--force', '--mkdir'])
   const importCommand = program.commands.find((c) => c.name() === 'import')!.commands.find((c) => c.name() === 'mastodon-archive')!
-  assert.deepEqual(importCommand.options.map((o) => o.long), ['--output', '--csv', '--force'])
+  assert.deepEqual(importCommand.options.map((o) => o.long), ['--output', '--csv', '--force', '--mkdir'])
   await assert.rejects(program.parseAsync(['node', 'lifeboat', 'export', 'mastodon', '-o', 'x.zip']), /--server/)
 })

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { commandLineProblems, cronToOnCalendar, renderSystemdUnits, shellQuote, systemdQuote } from '../../src/schedule/systemd.js'
 import { run as scheduleSystemd } from '../../src/commands/schedule.js'
 import { UsageError } from '../../src/errors.js'
-import { captureCli } from '../_util/cli.js'
+import { captureCli, runCli } from '../_util/cli.js'
 
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
 const ARGS = ['backup', 'pds-dir', '/pds', '--store', '/var/backups/lifeboat']
@@ -28,7 +28,7 @@ test('the units run the same command, read an EnvironmentFile, and carry the sch
   assert.match(units.timer, /^OnCalendar=\*-\*-\* 03:00:00$/m)
   assert.match(units.timer, /^Unit=lifeboat-backup\.service$/m)
   assert.match(units.timer, /^WantedBy=timers\.target$/m)
-  assert.equal(units.crontab, '0 3 * * * set -a && . /etc/lifeboat/lifeboat.env && set +a && exec /usr/bin/node /opt/lifeboat/bin/lifeboat.js backup pds-dir /pds --store /var/backups/lifeboat')
+  assert.equal(units.crontab, '0 3 * * * set -a && . /etc/lifeboat/lifeboat.env && set +a && exec /usr/bin/node /opt/lifeboat/bin/lifeboat.js --quiet backup pds-dir /pds --store /var/backups/lifeboat')
   for (const part of [units.service, units.timer, units.crontab]) assert.ok(printed.includes(part), 'everything generated is printed on stdout')
   assert.ok(!printed.includes(secret) && !cli.stderr().includes(secret), 'no secret value is printed')
   assert.match(cli.stderr(), /systemctl enable --now lifeboat-backup\.timer/)
@@ -83,7 +83,7 @@ test('quoting: specifiers, variables, spaces and quotes survive systemd and sh',
   assert.match(units.service, /^ExecStart=\/usr\/bin\/lifeboat backup pds-dir "\/srv\/my pds" --store \/b\/100%%$/m)
   assert.match(units.service, /^User=pds$/m)
   assert.match(units.timer, /^OnCalendar=\*-\*-\* 03:00:00 Europe\/Berlin$/m)
-  assert.equal(units.crontab, "CRON_TZ=Europe/Berlin\n0 3 * * * set -a && . /etc/lb.env && set +a && exec /usr/bin/lifeboat backup pds-dir '/srv/my pds' --store '/b/100\\%'")
+  assert.equal(units.crontab, "CRON_TZ=Europe/Berlin\n0 3 * * * set -a && . /etc/lb.env && set +a && exec /usr/bin/lifeboat --quiet backup pds-dir '/srv/my pds' --store '/b/100\\%'")
 })
 
 test('systemd-analyze accepts the generated units', { skip: !hasSystemdAnalyze && 'systemd-analyze is not installed' }, async () => {
@@ -96,4 +96,47 @@ test('systemd-analyze accepts the generated units', { skip: !hasSystemdAnalyze &
   const check = spawnSync('systemd-analyze', ['verify', join(dir, units.serviceName), join(dir, units.timerName)], { encoding: 'utf8' })
   assert.equal(check.status, 0, check.stderr)
   assert.equal(check.stderr.trim(), '', 'no warnings')
+})
+
+test('the scheduled command is parsed with the real command tree first', async () => {
+  const deps = { context: captureCli().cli, executable: ['/usr/bin/lifeboat'] }
+  const base = { name: 'lifeboat-backup', envFile: '/etc/lifeboat/lifeboat.env', cron: '0 3 * * *' }
+  for (const args of [
+    ['bakcup', 'atproto', 'x'],
+    ['backup', 'atproto', 'x', '--stroe', '/b'],
+    ['backup'],
+  ]) {
+    await assert.rejects(scheduleSystemd({ ...base, args }, deps), (e: unknown) => e instanceof UsageError && /not a valid Lifeboat command|names no Lifeboat command/.test(e.message), args.join(' '))
+  }
+  // The same file every night: the second run would fail on the first run's archive.
+  await assert.rejects(scheduleSystemd({ ...base, args: ['export', 'atproto', 'alice.example.com', '-o', '/srv/same.zip'] }, deps), /Refusing to schedule `export atproto -o \/srv\/same\.zip`/)
+  await assert.rejects(scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 'relative/store'] }, deps), /relative path/)
+})
+
+test('units are hardened and run as a dedicated user; cron carries the zone and --quiet', async () => {
+  const cli = captureCli()
+  const units = await scheduleSystemd(
+    { args: ARGS, name: 'lifeboat-backup', envFile: '/etc/lifeboat/lifeboat.env', cron: '0 3 * * *', cronTz: 'UTC', writable: ['/srv/extra'] },
+    { context: cli.cli, executable: ['/usr/bin/lifeboat'] },
+  )
+  for (const line of ['User=lifeboat', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/backups/lifeboat /srv/extra', 'PrivateTmp=yes']) {
+    assert.ok(units.service.split('\n').includes(line), line)
+  }
+  assert.match(units.timer, /^OnCalendar=\*-\*-\* 03:00:00 UTC$/m)
+  assert.match(units.crontab, /^CRON_TZ=UTC\n0 3 \* \* \* .* exec \/usr\/bin\/lifeboat --quiet backup pds-dir/)
+  assert.match(cli.stderr(), /useradd --system/)
+  const asRoot = renderSystemdUnits({ name: 'x', executable: ['/usr/bin/lifeboat'], args: ARGS, envFile: '/e', cron: '0 3 * * *', user: 'root' })
+  assert.doesNotMatch(asRoot.service, /^User=/m)
+  assert.match(asRoot.service, /^ProtectSystem=strict$/m)
+})
+
+test('schedule systemd on the command line: a misspelt command fails with exit 2, and --cron-tz defaults to UTC as in backup', async () => {
+  const bad = await runCli(['schedule', 'systemd', '--', 'bakcup', 'atproto', 'x'])
+  assert.equal(bad.code, 2, bad.stderr)
+  assert.equal(bad.stdout, '')
+  assert.match(bad.stderr, /not a valid Lifeboat command/)
+  const good = await runCli(['schedule', 'systemd', '--bin', '/usr/bin/lifeboat', '--', 'backup', 'atproto', 'alice.example.com', '--store', '/var/backups/pds'])
+  assert.equal(good.code, 0, good.stderr)
+  assert.match(good.stdout, /^OnCalendar=\*-\*-\* 03:00:00 UTC$/m)
+  assert.match(good.stdout, /^CRON_TZ=UTC$/m)
 })

@@ -1,0 +1,22 @@
+// One flag vocabulary across networks (docs/cli.md "Flag vocabulary"). A renamed flag keeps its old spelling as a
+// hidden alias for a release: the old option stays registered (hidden from --help), and the new one writes the same
+// option value, so the command's code and in-process callers keep reading the old attribute.
+import { Option, type Command } from 'commander'
+
+/**
+ * Shows `to` (e.g. '--server <url>') in place of the existing option `from` (e.g. '--pds'), which stays accepted but
+ * hidden. Both set the attribute of `from`, so a mandatory `from` is satisfied by `to`.
+ */
+export function renameOption(command: Command, from: string, to: string, description?: string): Command {
+  const old = command.options.find((o) => o.long === from)
+  if (!old) throw new Error(`renameOption: ${command.name()} has no ${from}`)
+  old.hideHelp()
+  const renamed = new Option(to, description ?? old.description)
+  if (old.defaultValue !== undefined) renamed.default(old.defaultValue, old.defaultValueDescription)
+  command.addOption(renamed)
+  command.on(`option:${renamed.name()}`, (value: unknown) => {
+    // commander passes no value for a flag without an argument: present means true.
+    command.setOptionValueWithSource(old.attributeName(), renamed.isBoolean() ? true : value, 'cli')
+  })
+  return command
+}

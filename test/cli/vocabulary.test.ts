@@ -1,0 +1,67 @@
+// Issue 11 "One vocabulary across networks": the new flag names work, the old spellings still do (hidden from --help),
+// and both reach the same option. Parsed with the real command tree; actions replaced so nothing runs.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Command } from 'commander'
+import { buildProgram } from '../../src/cli/program.js'
+import { captureCli } from '../_util/cli.js'
+
+function all(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(all)]
+}
+
+async function parse(args: string[]): Promise<{ command: Command; options: Record<string, unknown> }> {
+  const program = buildProgram(captureCli().cli)
+  let reached: Command | null = null
+  for (const command of all(program)) {
+    command.configureOutput({ writeOut: () => {}, writeErr: () => {} })
+    if (command.commands.length === 0) {
+      command.action((...params: unknown[]) => {
+        reached = params.at(-1) as Command
+      })
+      ;(command as unknown as { _lifeCycleHooks: Record<string, unknown[]> })._lifeCycleHooks = {}
+    }
+  }
+  await program.parseAsync(args, { from: 'user' })
+  const command = reached as unknown as Command
+  return { command, options: command.opts() }
+}
+
+function help(command: Command): string {
+  return command.helpInformation()
+}
+
+const cases: Array<{ args: string[]; renamed: [string, string]; attribute: string; value: unknown }> = [
+  { args: ['export', 'atproto', 'alice.test', '-o', '/tmp/a.zip'], renamed: ['--server', '--pds'], attribute: 'pds', value: 'https://pds.example' },
+  { args: ['backup', 'atproto', 'alice.test', '--store', '/b'], renamed: ['--server', '--pds'], attribute: 'pds', value: 'https://pds.example' },
+  { args: ['export', 'matrix', '--user', '@a:example.org', '-o', '/tmp/a.zip'], renamed: ['--server', '--homeserver'], attribute: 'homeserver', value: 'https://matrix.example' },
+  { args: ['restore', 'atproto', '--archive', '/a.zip', '--did', 'did:plc:x'], renamed: ['--to-server', '--to-pds'], attribute: 'toPds', value: 'https://pds.example' },
+  { args: ['migrate', 'atproto', 'alice.test'], renamed: ['--to-server', '--to-pds'], attribute: 'toPds', value: 'https://pds.example' },
+  { args: ['alias', 'add', '@me@old.example', '--to', 'misskey'], renamed: ['--to-server', '--server'], attribute: 'server', value: 'https://new.example' },
+]
+
+test('renamed server flags: the new name and the old spelling set the same option; only the new one is in --help', async () => {
+  for (const { args, renamed: [now, old], attribute, value } of cases) {
+    const withNew = await parse([...args, now, String(value)])
+    assert.equal(withNew.options[attribute], value, `${args.slice(0, 2).join(' ')} ${now}`)
+    const withOld = await parse([...args, old, String(value)])
+    assert.equal(withOld.options[attribute], value, `${args.slice(0, 2).join(' ')} ${old}`)
+    const text = help(withNew.command)
+    assert.ok(text.includes(`${now} <url>`), `${now} is shown`)
+    assert.ok(!new RegExp(`^\\s+${old} `, 'm').test(text), `${old} is hidden`)
+  }
+})
+
+test('--force means "overwrite" only: backup pds-dir re-reads with --reread (old --force still accepted)', async () => {
+  const base = ['backup', 'pds-dir', '/pds', '--store', '/b']
+  assert.equal((await parse([...base, '--reread'])).options.force, true)
+  assert.equal((await parse([...base, '--force'])).options.force, true)
+  const text = help((await parse(base)).command)
+  assert.match(text, /--reread/)
+  assert.doesNotMatch(text, /--force/)
+})
+
+test('a required renamed flag is satisfied by either spelling', async () => {
+  await assert.rejects(parse(['restore', 'atproto', '--archive', '/a.zip', '--did', 'did:plc:x']), /--to-pds/)
+  assert.equal((await parse(['restore', '--archive', '/a.zip', '--did', 'did:plc:x', '--to-server', 'https://p.example'])).options.toPds, 'https://p.example')
+})
