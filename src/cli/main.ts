@@ -44,12 +44,16 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = report(out, error, controller.signal)
   } finally {
+    out.flush()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
 }
 
-/** Prints one failure as `error:` and `hint:` lines (and a --json result) and returns its exit code. */
+/**
+ * Prints one failure as `error:` and `hint:` lines (and the one --json result: the fields the command stated, if any,
+ * with `ok: false` and `error`) and returns its exit code.
+ */
 export function report(out: Output, error: unknown, signal: AbortSignal): number {
   out.stopProgress()
   const commanderCode = (error as { code?: string }).code
@@ -65,18 +69,22 @@ export function report(out: Output, error: unknown, signal: AbortSignal): number
       : signal.aborted
         ? new InterruptedError('Interrupted.', { hint: 'Run the same command again to continue where it stopped.' })
         : null
+  // A result the command already stated (its counts, items …) and this failure become one result object.
+  const stated = out.takeResult() ?? {}
   if (lifeboatError) {
     const problems = (lifeboatError as { problems?: string[] }).problems
     out.result(
-      { ok: false, error: { name: lifeboatError.name, message: lifeboatError.message, hint: lifeboatError.hint ?? null, exitCode: lifeboatError.exitCode, problems: problems ?? null, ...lifeboatError.details } },
+      { ...stated, ok: false, error: { name: lifeboatError.name, message: lifeboatError.message, hint: lifeboatError.hint ?? null, exitCode: lifeboatError.exitCode, problems: problems ?? null, ...lifeboatError.details } },
     )
+    out.flush()
     out.error(`error: ${lifeboatError.message}`)
     if (lifeboatError.hint) out.error(`hint: ${lifeboatError.hint}`)
     if (out.verbose && lifeboatError.cause) out.error(redactText(String((lifeboatError.cause as Error).stack ?? lifeboatError.cause)))
     return lifeboatError.exitCode
   }
   const message = error instanceof Error ? error.message : String(error)
-  out.result({ ok: false, error: { name: 'InternalError', message, hint: null, exitCode: ExitCode.failure } })
+  out.result({ ...stated, ok: false, error: { name: 'InternalError', message, hint: null, exitCode: ExitCode.failure } })
+  out.flush()
   out.error(`error: ${message}`)
   out.error('hint: this is a bug in Lifeboat; rerun with --verbose and report the output (it holds no secrets).')
   if (out.verbose && error instanceof Error) out.error(redactText(error.stack ?? ''))

@@ -1,6 +1,7 @@
 // Everything Lifeboat says goes through Output. Contract (docs/cli.md "Output"):
 // - human text, warnings and progress go to stderr; stdout carries only data: the command's printed result
-//   (e.g. `follows --format csv`), or with --json newline-delimited events and one final result object;
+//   (e.g. `follows --format csv`), or with --json newline-delimited events and one final result object (held until
+//   the command ends, so a failure after the result merges into it: see result());
 // - progress bars only when stderr is a terminal and neither --json nor --quiet is set; otherwise plain lines,
 //   at most one per few seconds per task;
 // - every string passes through redactText, so a registered secret can never reach a terminal, a log or a pipe;
@@ -63,6 +64,7 @@ export class Output {
   #stdout: NodeJS.WritableStream & { isTTY?: boolean }
   #stderr: NodeJS.WritableStream & { isTTY?: boolean }
   #bars = new Set<cliProgress.SingleBar>()
+  #held: Record<string, unknown> | null = null
 
   constructor(options: OutputOptions = {}) {
     this.json = options.json ?? false
@@ -97,10 +99,33 @@ export class Output {
     else if (human !== undefined) this.info(human)
   }
 
-  /** The command's final result: one JSON object with --json; `human` text on stderr otherwise. */
+  /**
+   * The command's final result: one JSON object with --json; `human` text on stderr otherwise (at once). The JSON
+   * object is held until the command ends (flush(), which main() calls), so that a command that states its result and
+   * then throws (a replay with failures, an export with failed items) still ends with exactly one result: main()'s
+   * report() takes the held fields and writes them once, with `ok: false` and the `error`. A second result writes the
+   * held one first, so nothing is lost.
+   */
   result(data: Record<string, unknown>, human?: string): void {
-    if (this.json) this.#stdout.write(escapeControlData(redactText(JSON.stringify(redactJson({ event: 'result', ...data })))) + '\n')
-    else if (human !== undefined && !this.quiet) this.#line(human)
+    if (this.json) {
+      this.flush()
+      this.#held = data
+    } else if (human !== undefined && !this.quiet) this.#line(human)
+  }
+
+  /** Writes the held --json result, if any. */
+  flush(): void {
+    const held = this.#held
+    if (!held) return
+    this.#held = null
+    this.#stdout.write(escapeControlData(redactText(JSON.stringify(redactJson({ event: 'result', ...held })))) + '\n')
+  }
+
+  /** Takes the held --json result without writing it: a failure's report merges its fields into the one result. */
+  takeResult(): Record<string, unknown> | null {
+    const held = this.#held
+    this.#held = null
+    return held
   }
 
   /** Raw data for stdout (e.g. a CSV) when not in --json mode. */

@@ -1,5 +1,5 @@
 // A CliContext for calling commands in-process, with stdout and stderr captured as text.
-import { PassThrough } from 'node:stream'
+import { Writable } from 'node:stream'
 import { spawn } from 'node:child_process'
 import { Output } from '../../src/cli/output.js'
 import { report, type CliContext } from '../../src/cli/main.js'
@@ -12,16 +12,17 @@ export interface CapturedCli {
 }
 
 export function captureCli(options: { json?: boolean; env?: NodeJS.ProcessEnv; verbose?: boolean } = {}): CapturedCli {
-  const out = new PassThrough()
-  const err = new PassThrough()
   let stdout = ''
   let stderr = ''
-  out.on('data', (d) => (stdout += d))
-  err.on('data', (d) => (stderr += d))
+  // Writables that append synchronously, so stdout() sees what flush() just wrote.
+  const out = new Writable({ write: (d, _e, done) => ((stdout += d), done()) })
+  const err = new Writable({ write: (d, _e, done) => ((stderr += d), done()) })
   const controller = new AbortController()
+  const output = new Output({ json: options.json, verbose: options.verbose, stdout: out, stderr: err })
   return {
-    cli: { out: new Output({ json: options.json, verbose: options.verbose, stdout: out, stderr: err }), signal: controller.signal, env: options.env ?? {} },
-    stdout: () => stdout,
+    cli: { out: output, signal: controller.signal, env: options.env ?? {} },
+    // As at the end of a CLI run: the held --json result is written once the command is over (src/cli/output.ts).
+    stdout: () => (output.flush(), stdout),
     stderr: () => stderr,
     abort: () => controller.abort(),
   }

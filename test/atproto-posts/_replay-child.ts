@@ -21,4 +21,8 @@ const stdout = new Writable({
   },
 })
 const cli = { out: new Output({ json: true, stdout }), signal: new AbortController().signal, env: process.env }
-await run(archive!, JSON.parse(flags!), cli)
+try {
+  await run(archive!, JSON.parse(flags!), cli)
+} finally {
+  cli.out.flush()
+}

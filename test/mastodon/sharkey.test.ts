@@ -20,7 +20,7 @@ import { detectServer, flavorOf } from '../../src/adapters/mastodon/flavor.js'
 import { isNotImplemented, MastodonHttpError } from '../../src/adapters/mastodon/errors.js'
 import { isPlaceholderImage, onServerOrigin } from '../../src/adapters/mastodon/map.js'
 import { RemoteError } from '../../src/errors.js'
-import { runCommand } from '../_util/cli.js'
+import { runCli, runCommand } from '../_util/cli.js'
 import { createFediDirectory } from '../servers/mastodon/directory.js'
 import { startMastodonServer, type MastodonTestServer } from '../servers/mastodon/mastodon-server.js'
 import { call } from '../servers/mastodon/test-client.js'
@@ -201,6 +201,21 @@ describe('replay onto Sharkey and onto Mastodon', () => {
     const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!)
     assert.deepEqual([last.event, last.error.exitCode, last.error.unresolved], ['result', 3, [{ kind: 'follows', subject: 'ghost@gone.example' }]])
     assert.match(run.stderr, /error: 1 item could not be resolved on the target: follows ghost@gone\.example\./)
+  })
+
+  it('the CLI with --json ends an exit-3 replay with exactly one result: the replay\'s fields and the error', async () => {
+    const me = plain.seed.account({ username: 'ada' })
+    const run = await runCli(['--json', 'replay', archive, '--to', 'mastodon', '--server', plain.url, '--only', 'follows'], { env: { LIFEBOAT_MASTODON_TOKEN: plain.seed.token(me.id) } })
+    assert.equal(run.code, 3, run.stderr)
+    const results = run.stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.event === 'result')
+    assert.equal(results.length, 1, run.stdout)
+    const [result] = results
+    assert.equal(run.stdout.trim().split('\n').at(-1), JSON.stringify(result), 'the result is the last line')
+    assert.equal(result.ok, false)
+    assert.deepEqual(result.unresolved, [{ kind: 'follows', subject: 'ghost@gone.example' }])
+    assert.deepEqual(result.counts.follows, { applied: 4, unresolved: 1 })
+    assert.ok(Array.isArray(result.items) && result.items.length === 5, run.stdout)
+    assert.deepEqual([result.error.exitCode, result.error.unresolved], [3, [{ kind: 'follows', subject: 'ghost@gone.example' }]])
   })
 })
 
