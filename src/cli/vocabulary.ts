@@ -20,3 +20,18 @@ export function renameOption(command: Command, from: string, to: string, descrip
   })
   return command
 }
+
+/**
+ * Registers `olds` (e.g. '--pds <url>') as hidden spellings of the existing option `to` (e.g. '--to-server'): each is
+ * accepted, not in --help, and sets `to`'s attribute. For a command whose one option had a name per network.
+ */
+export function hiddenAliases(command: Command, to: string, ...olds: string[]): Command {
+  const target = command.options.find((o) => o.long === to)
+  if (!target) throw new Error(`hiddenAliases: ${command.name()} has no ${to}`)
+  for (const flags of olds) {
+    const old = new Option(flags, `old spelling of ${to}`).hideHelp()
+    command.addOption(old)
+    command.on(`option:${old.name()}`, (value: unknown) => command.setOptionValueWithSource(target.attributeName(), value, 'cli'))
+  }
+  return command
+}

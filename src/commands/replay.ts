@@ -13,9 +13,16 @@ import { replay, REPLAY_ORDER, type ReplayOptions } from '../replay/replay.js'
 import type { PostSelection } from '../replay/posts.js'
 import { printable, replayError, type ReplaySummary } from '../replay/report.js'
 import { UnsupportedError, UsageError } from '../errors.js'
+import { hiddenAliases } from '../cli/vocabulary.js'
 
 export interface ReplayCommandOptions extends TargetFlags {
   to: string
+  /**
+   * The new account's server (--to-server; the hidden old spellings --server, --pds, --homeserver set it too): a
+   * Misskey or Mastodon-API server, a PDS (AT Protocol: else found from --handle) or a Matrix homeserver. In-process
+   * callers may still pass `server`, `pds` or `homeserver`.
+   */
+  toServer?: string
   only?: string
   dryRun?: boolean
   /** Re-create posts (AT Protocol); with --replies, --reposts, --since, --until choosing which. */
@@ -72,12 +79,18 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
   if (!(NETWORKS as readonly string[]).includes(options.to)) throw new UsageError(`--to ${options.to} is not a network Lifeboat knows.`, { hint: `Use one of: ${NETWORKS.join(', ')}.` })
   const load = factories.get(options.to as Network)
   if (!load) throw new UnsupportedError(`Replaying onto ${options.to} is not available yet.`)
+  // One flag for every network; each target reads the field of its own network.
+  const toServer = options.toServer ?? options.server ?? options.pds ?? options.homeserver
+  if (!toServer && options.to !== 'atproto') {
+    throw new UsageError(`--to ${options.to} needs --to-server, the new account's server.`, { hint: 'For example --to-server https://new.example.' })
+  }
+  const flags: TargetFlags = { ...options, server: toServer, pds: toServer, homeserver: toServer }
   const posts = postSelection(options)
   const factory = await load()
   const context = adapterContext(cli)
   const archive = await ArchiveReader.open(archivePath)
   try {
-    const { target, server, account } = await factory.create(options, context, cli.env)
+    const { target, server, account } = await factory.create(flags, context, cli.env)
     // --posts alone replays posts alone; with --only, posts join the kinds it names.
     const only = options.posts ? [...new Set([...(options.only ? parseOnly(options.only, target.capabilities.replays) : []), 'posts' as const])] : parseOnly(options.only, target.capabilities.replays)
     const path = journalPath(archivePath, { network: options.to, server, account })
@@ -111,19 +124,17 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
 }
 
 export function register(program: Command, cli: CliContext): void {
-  withExamples(
+  const command = withExamples(
     program
       .command('replay')
       .description('replay follows, lists, mutes and blocks (and, with --posts, posts) from an archive onto an account on a new server')
       .argument('<archive>', 'a Lifeboat archive')
       .requiredOption('--to <network>', `target network: ${NETWORKS.join(', ')}`)
-      .option('--server <url>', 'Misskey or Mastodon-API server of the new account')
+      .option('--to-server <url>', 'the new account\'s server: Misskey or Mastodon-API server, Matrix homeserver, AT Protocol PDS (default: found from --handle)')
       .option('--token-env <NAME>', 'environment variable holding the new account\'s access token (Misskey, Mastodon, Matrix)')
       .option('--handle <handle>', 'AT Protocol: the new account')
-      .option('--pds <url>', 'AT Protocol: the PDS of the new account')
       .option('--plc <url>', 'AT Protocol: PLC directory used to check that subjects still exist (default https://plc.directory)')
       .option('--password-env <NAME>', 'environment variable holding the new account\'s password (AT Protocol app password; Matrix password login)')
-      .option('--homeserver <url>', 'Matrix: the new homeserver')
       .option('--user <mxid>', 'Matrix: the new account, e.g. @me:new.example')
       .option('--only <kinds>', `comma-separated subset of: ${REPLAY_ORDER.join(', ')}`)
       .option('--posts', 'AT Protocol: re-create the archive\'s posts (alone, or with the kinds --only names)')
@@ -135,8 +146,10 @@ export function register(program: Command, cli: CliContext): void {
       .action(async (archive: string, options: ReplayCommandOptions) => {
         await run(archive, options, cli)
       }),
-    'LIFEBOAT_MISSKEY_TOKEN=… lifeboat replay old.zip --to misskey --server https://new.example --dry-run',
-    'lifeboat replay old.zip --to mastodon --server https://social.example --only follows,lists',
+    'LIFEBOAT_MISSKEY_TOKEN=… lifeboat replay old.zip --to misskey --to-server https://new.example --dry-run',
+    'lifeboat replay old.zip --to mastodon --to-server https://social.example --only follows,lists',
     'lifeboat replay x.zip --to atproto --handle me.my-pds.example --posts --since 2020-01-01 --dry-run',
+    'lifeboat replay old.zip --to matrix --to-server https://matrix.new.example --user @me:new.example',
   )
+  hiddenAliases(command, '--to-server', '--server <url>', '--pds <url>', '--homeserver <url>')
 }

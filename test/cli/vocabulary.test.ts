@@ -4,7 +4,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Command } from 'commander'
 import { buildProgram } from '../../src/cli/program.js'
-import { captureCli } from '../_util/cli.js'
+import { captureCli, runCommand } from '../_util/cli.js'
+import { run as replay } from '../../src/commands/replay.js'
+import { registerNetworks } from '../../src/cli/networks.js'
+
+registerNetworks()
 
 function all(command: Command): Command[] {
   return [command, ...command.commands.flatMap(all)]
@@ -64,4 +68,22 @@ test('--force means "overwrite" only: backup pds-dir re-reads with --reread (old
 test('a required renamed flag is satisfied by either spelling', async () => {
   await assert.rejects(parse(['restore', 'atproto', '--archive', '/a.zip', '--did', 'did:plc:x']), /--to-pds/)
   assert.equal((await parse(['restore', '--archive', '/a.zip', '--did', 'did:plc:x', '--to-server', 'https://p.example'])).options.toPds, 'https://p.example')
+})
+
+test('replay: --to-server names the new account\'s server on every network; --server, --pds, --homeserver are hidden old spellings of it', async () => {
+  const url = 'https://new.example'
+  for (const [network, spelling] of [['mastodon', '--to-server'], ['misskey', '--server'], ['atproto', '--pds'], ['matrix', '--homeserver']] as const) {
+    const { options } = await parse(['replay', 'old.zip', '--to', network, spelling, url])
+    assert.equal(options.toServer, url, `${network} ${spelling}`)
+  }
+  const text = help((await parse(['replay', 'old.zip', '--to', 'mastodon'])).command)
+  assert.ok(text.includes('--to-server <url>'), text)
+  for (const old of ['--server', '--pds', '--homeserver']) assert.ok(!new RegExp(`^\\s+${old} `, 'm').test(text), `${old} is hidden`)
+  for (const line of text.split('\n').filter((l) => l.includes('$ lifeboat replay') && !l.includes('--to atproto'))) assert.match(line, /--to-server/)
+})
+
+test('replay without --to-server onto a network that needs it says so (exit 2), before reading any secret', async () => {
+  const run = await runCommand({}, (cli) => replay('old.zip', { to: 'mastodon' }, cli))
+  assert.equal(run.code, 2, run.stderr)
+  assert.match(run.stderr, /error: --to mastodon needs --to-server, the new account's server\./)
 })

@@ -205,7 +205,7 @@ describe('replay onto Sharkey and onto Mastodon', () => {
 
   it('the CLI with --json ends an exit-3 replay with exactly one result: the replay\'s fields and the error', async () => {
     const me = plain.seed.account({ username: 'ada' })
-    const run = await runCli(['--json', 'replay', archive, '--to', 'mastodon', '--server', plain.url, '--only', 'follows'], { env: { LIFEBOAT_MASTODON_TOKEN: plain.seed.token(me.id) } })
+    const run = await runCli(['--json', 'replay', archive, '--to', 'mastodon', '--to-server', plain.url, '--only', 'follows'], { env: { LIFEBOAT_MASTODON_TOKEN: plain.seed.token(me.id) } })
     assert.equal(run.code, 3, run.stderr)
     const results = run.stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.event === 'result')
     assert.equal(results.length, 1, run.stdout)

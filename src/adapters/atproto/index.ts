@@ -1,5 +1,5 @@
 // The AT Protocol replay factory, looked up by `lifeboat replay --to atproto` (src/commands/replay.ts).
-// `--handle` names the new account, `--pds` its PDS (else found from the handle), `--password-env` an app password.
+// `--handle` names the new account, `--to-server` its PDS (else found from the handle), `--password-env` an app password.
 import type { AdapterContext, TargetFactory, TargetFlags } from '../adapter.js'
 import { readSecret } from '../../cli/secrets.js'
 import { UsageError } from '../../errors.js'
@@ -23,7 +23,7 @@ export const replayTarget: TargetFactory = {
   network: 'atproto',
   async create(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv) {
     if (!flags.handle) {
-      throw new UsageError('Name the new AT Protocol account with --handle.', { hint: 'lifeboat replay old.zip --to atproto --handle me.new-pds.example --pds https://new-pds.example' })
+      throw new UsageError('Name the new AT Protocol account with --handle.', { hint: 'lifeboat replay old.zip --to atproto --handle me.new-pds.example --to-server https://new-pds.example' })
     }
     const plc = (flags.plc ?? DEFAULT_PLC).replace(/\/+$/, '')
     const identity = await resolveIdentity(flags.handle, { http: context.http, pds: flags.pds, plc: flags.plc })

@@ -1,4 +1,4 @@
-// The Matrix replay target for `lifeboat replay <archive> --to matrix --homeserver URL --user @me:server`.
+// The Matrix replay target for `lifeboat replay <archive> --to matrix --to-server URL --user @me:server`.
 // Its target is a WholeArchiveTarget (target.ts): the replay command hands it the whole archive instead of running
 // the generic driver, whose kinds (follows, lists, blocks …) Matrix does not have.
 import type { TargetFactory, TargetFlags } from '../adapter.js'
@@ -10,7 +10,7 @@ import { MatrixTarget } from './target.js'
 export const replayTarget: TargetFactory = {
   network: 'matrix',
   async create(flags: TargetFlags, context, env) {
-    if (!flags.homeserver) throw new UsageError('--to matrix needs --homeserver.', { hint: 'Add --homeserver https://your.new.server (and --user @you:new.server).' })
+    if (!flags.homeserver) throw new UsageError('--to matrix needs --to-server.', { hint: 'Add --to-server https://your.new.server (and --user @you:new.server).' })
     const label = `access token for ${flags.user ?? 'the new Matrix account'}`
     const password = flags.passwordEnv
       ? await readSecret({ label: `password for ${flags.user ?? 'the new Matrix account'}`, envName: flags.passwordEnv, explicit: true, env, required: true })
