@@ -16,6 +16,7 @@ export const ExitCode = {
   locked: 11,
   badArchive: 12,
   interrupted: 130,
+  terminated: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -100,10 +101,18 @@ export class BadArchiveError extends LifeboatError {
   }
 }
 
-/** The run was stopped by Ctrl-C / SIGTERM / an aborted signal. */
+/** The run was stopped by Ctrl-C / SIGTERM / an aborted signal: 143 for SIGTERM (as a shell reports it), else 130. */
 export class InterruptedError extends LifeboatError {
   override name = 'InterruptedError'
-  override readonly exitCode = ExitCode.interrupted
+  override readonly exitCode: typeof ExitCode.interrupted | typeof ExitCode.terminated
+  /** The signal that stopped the run, when one did. */
+  readonly signal: NodeJS.Signals | undefined
+
+  constructor(message: string, options: LifeboatErrorOptions & { signal?: NodeJS.Signals } = {}) {
+    super(message, options)
+    this.signal = options.signal
+    this.exitCode = options.signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
+  }
 }
 
 export function isLifeboatError(error: unknown): error is LifeboatError {

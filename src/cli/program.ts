@@ -31,7 +31,7 @@ export function buildProgram(context: CliContext): Command {
     .option('-q, --quiet', 'print only warnings and errors')
     .option('-v, --verbose', 'print more detail (never secrets)')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride()
     .addHelpText('after', '\nExit codes and --json events: docs/cli.md')
   registerNetworks()
@@ -65,7 +65,7 @@ export function buildProgram(context: CliContext): Command {
 function exitOverrideAll(command: Command): void {
   for (const sub of command.commands) {
     sub.exitOverride()
-    sub.configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+    sub.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     exitOverrideAll(sub)
   }
 }

@@ -27,11 +27,20 @@ function fullHelp(command: Command): string {
   return text
 }
 
-test('--help exits 0 and prints to stderr, keeping stdout for data', async () => {
+test('--help and --version print to stdout and exit 0, so `lifeboat export atproto --help | grep password` finds it', async () => {
   const run = await runCli(['export', 'atproto', '--help'])
   assert.equal(run.code, 0)
-  assert.equal(run.stdout, '')
-  assert.match(run.stderr, /Example/)
+  assert.equal(run.stderr, '')
+  assert.match(run.stdout, /--password-env/)
+  assert.match(run.stdout, /Example/)
+  const version = await runCli(['--version'])
+  assert.equal(version.code, 0)
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
+  // a usage error still goes to stderr, with the pointer to --help
+  const bad = await runCli(['export', 'atproto'])
+  assert.equal(bad.code, 2)
+  assert.equal(bad.stdout, '')
+  assert.match(bad.stderr, /missing required argument|error:/)
 })
 
 test('an unknown command or flag is exit 2', async () => {
