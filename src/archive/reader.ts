@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline'
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
-import { BadArchiveError } from '../errors.js'
+import { BadArchiveError, NotFoundError } from '../errors.js'
 import {
   ARCHIVE_FORMAT,
   MANIFEST_NAME,
@@ -92,7 +92,7 @@ export class ArchiveReader {
       entries = await listEntries(zip)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT') throw new BadArchiveError(`${path} does not exist.`, { hint: 'Check the path of the archive.' })
+      if (code === 'ENOENT') throw new NotFoundError(`${path} does not exist.`, { hint: 'Check the path of the archive.' })
       throw new BadArchiveError(`${path} is not a readable zip archive (${(error as Error).message}).`, {
         hint: 'The file is damaged or is not a Lifeboat archive; use another copy.',
         cause: error,

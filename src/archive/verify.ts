@@ -1,7 +1,7 @@
 // verifyArchive: recomputes every member's sha256 and size, every kind's record count, and checks that each media
 // member is named by its own hash and that media.jsonl points only at media present. Lists every problem found.
 import { createHash } from 'node:crypto'
-import { BadArchiveError, isLifeboatError, throwIfAborted } from '../errors.js'
+import { BadArchiveError, NotFoundError, isLifeboatError, throwIfAborted } from '../errors.js'
 import { ArchiveReader } from './reader.js'
 import { kindMember, mediaMember, RECORD_KINDS, MANIFEST_NAME } from './format.js'
 import type { Manifest, MediaRecord } from './records.js'
@@ -27,7 +27,8 @@ export async function verifyArchive(path: string, options: VerifyOptions = {}): 
   try {
     reader = await ArchiveReader.open(path, { strict: false })
   } catch (error) {
-    if (!isLifeboatError(error) || options.throwOnProblems) throw error
+    // A path that names no file is a mistake in the command (exit 10), not a problem of an archive.
+    if (!isLifeboatError(error) || error instanceof NotFoundError || options.throwOnProblems) throw error
     report.problems.push(error.message)
     return report
   }

@@ -87,3 +87,22 @@ test('inspect --json and verify report on archives with the documented exit code
   assert.ok(lines.some((l) => l.event === 'problem' && /is damaged/.test(l.problem)))
   assert.equal(lines.at(-1).error.exitCode, 12)
 })
+
+test('verify and inspect print exactly the lines docs/cli.md promises; a missing file is exit 10', async () => {
+  const good = await runCli(['verify', 'fixtures/archives/good.zip'])
+  assert.equal(good.code, 0)
+  assert.equal(good.stdout, '')
+  assert.equal(good.stderr, 'fixtures/archives/good.zip: sound (7 members, 1153 bytes checked).\n')
+  const broken = await runCli(['verify', 'fixtures/archives/broken-bitflip-media.zip'])
+  assert.equal(broken.code, 12)
+  const lines = broken.stderr.trimEnd().split('\n')
+  assert.ok(lines.length >= 3)
+  assert.ok(lines.slice(0, -2).every((l) => l.startsWith('problem: ')), broken.stderr)
+  assert.match(lines.at(-2)!, /^error: fixtures\/archives\/broken-bitflip-media\.zip is not sound: \d+ problems? found\.$/)
+  assert.match(lines.at(-1)!, /^hint: /)
+  for (const command of ['verify', 'inspect', 'follows']) {
+    const missing = await runCli([command, 'fixtures/archives/missing.zip'])
+    assert.equal(missing.code, 10, `${command}: ${missing.stderr}`)
+    assert.equal(missing.stderr, 'error: fixtures/archives/missing.zip does not exist.\nhint: Check the path of the archive.\n')
+  }
+})
