@@ -11,6 +11,7 @@ import { register as registerExportMatrix } from '../commands/export-matrix.js'
 import { register as registerImportMastodonArchive } from '../commands/import-mastodon-archive.js'
 import { register as registerMigrateAtproto } from '../commands/migrate-atproto.js'
 import { registerNetworks } from './networks.js'
+import { completionScript, SHELLS } from './completion.js'
 import { register as registerBackup } from '../commands/backup.js'
 import { register as registerRestore } from '../commands/restore.js'
 import { register as registerSnapshots } from '../commands/snapshots.js'
@@ -22,6 +23,18 @@ import { register as registerFollows } from '../commands/follows.js'
 import { register as registerAlias } from '../commands/alias.js'
 import { register as registerMove } from '../commands/move.js'
 import { register as registerDemo } from '../commands/demo.js'
+
+/** Examples for the parent commands whose subcommands register themselves (each subcommand has its own too). */
+const PARENT_EXAMPLES: Record<string, string[]> = {
+  export: ['lifeboat export atproto alice.bsky.social -o alice.zip', 'LIFEBOAT_MASTODON_TOKEN=… lifeboat export mastodon --server https://mastodon.social -o me.zip'],
+  import: ['lifeboat import mastodon-archive archive-20241205104500-5b0f….zip -o me.zip'],
+  restore: [
+    'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-pds https://pds.example.com --did did:plc:abc',
+    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot latest --to /srv/pds-restored',
+  ],
+  migrate: ['LIFEBOAT_ATPROTO_PASSWORD=… lifeboat migrate atproto alice.bsky.social --to-pds https://pds.example.com --new-handle alice.pds.example.com --email alice@example.com --dry-run'],
+  alias: ['LIFEBOAT_MISSKEY_TOKEN=… lifeboat alias add --to misskey --server https://new.example @me@misskey.io'],
+}
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('lifeboat')
@@ -58,6 +71,21 @@ export function buildProgram(context: CliContext): Command {
   ]) {
     register(program, context)
   }
+  for (const [name, examples] of Object.entries(PARENT_EXAMPLES)) {
+    const parent = program.commands.find((c) => c.name() === name)
+    if (parent) withExamples(parent, ...examples)
+  }
+  withExamples(
+    program
+      .command('completion')
+      .description(`print a shell completion script (${SHELLS.join(', ')})`)
+      .argument('<shell>', SHELLS.join(', '))
+      .action((shell: string) => {
+        context.out.data(completionScript(program, shell))
+      }),
+    'source <(lifeboat completion bash)',
+    'lifeboat completion fish > ~/.config/fish/completions/lifeboat.fish',
+  )
   exitOverrideAll(program)
   return program
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -11,9 +11,14 @@ function leaves(command: Command): Command[] {
   return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves)
 }
 
-test('every command\'s --help shows an example', () => {
+function all(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(all)]
+}
+
+test('every command\'s --help shows an example, parents (export, import, backup …) included', () => {
   const program = buildProgram(captureCli().cli)
-  const missing = leaves(program)
+  const missing = all(program)
+    .slice(1)
     .filter((c) => !/Examples?:\n\s+\$ /.test(fullHelp(c)))
     .map((c) => c.name())
   assert.deepEqual(missing, [])
@@ -105,4 +110,34 @@ test('verify and inspect print exactly the lines docs/cli.md promises; a missing
     assert.equal(missing.code, 10, `${command}: ${missing.stderr}`)
     assert.equal(missing.stderr, 'error: fixtures/archives/missing.zip does not exist.\nhint: Check the path of the archive.\n')
   }
+})
+
+test('lifeboat completion bash|zsh|fish is generated from the command tree and parses', async () => {
+  const program = buildProgram(captureCli().cli)
+  const paths = all(program).slice(1).map((c) => {
+    const names: string[] = []
+    for (let at: Command | null = c; at && at !== program; at = at.parent) names.unshift(at.name())
+    return names
+  })
+  const bash = await runCli(['completion', 'bash'])
+  assert.equal(bash.code, 0, bash.stderr)
+  for (const path of paths) {
+    const parent = path.slice(0, -1).join(' ')
+    const entry = new RegExp(`\\[${JSON.stringify(parent).replace(/"/g, "'")}\\]='[^']*\\b${path.at(-1)}\\b`)
+    assert.match(bash.stdout, entry, `bash offers ${path.join(' ')}`)
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-completion-'))
+  const script = join(dir, 'lifeboat.bash')
+  await writeFile(script, bash.stdout)
+  const { execFileSync } = await import('node:child_process')
+  execFileSync('bash', ['-n', script])
+  // and it completes: `lifeboat backup <TAB>` offers the backup kinds
+  const offered = execFileSync('bash', ['-c', `source ${script}; COMP_WORDS=(lifeboat backup ''); COMP_CWORD=2; _lifeboat; printf '%s\\n' "\${COMPREPLY[@]}"`]).toString().split('\n')
+  assert.ok(offered.includes('atproto') && offered.includes('pds-dir'), offered.join(' '))
+  for (const shell of ['zsh', 'fish']) {
+    const run = await runCli(['completion', shell])
+    assert.equal(run.code, 0)
+    for (const path of paths) assert.ok(run.stdout.includes(path.at(-1)!), `${shell} mentions ${path.join(' ')}`)
+  }
+  assert.equal((await runCli(['completion', 'powershell'])).code, 2)
 })
