@@ -12,6 +12,7 @@ import { register as registerImportMastodonArchive } from '../commands/import-ma
 import { register as registerMigrateAtproto } from '../commands/migrate-atproto.js'
 import { registerNetworks } from './networks.js'
 import { completionScript, SHELLS } from './completion.js'
+import { withExamples } from './help.js'
 import { register as registerBackup } from '../commands/backup.js'
 import { register as registerRestore } from '../commands/restore.js'
 import { register as registerSnapshots } from '../commands/snapshots.js'
@@ -96,14 +97,4 @@ function exitOverrideAll(command: Command): void {
     sub.configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     exitOverrideAll(sub)
   }
-}
-
-/** The parent command `name` (e.g. `export`, `import`), created on first use by whichever subcommand registers first. */
-export function parentCommand(program: Command, name: string, description: string): Command {
-  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description)
-}
-
-/** Adds the "Example:" block every command's --help must show. */
-export function withExamples(command: Command, ...examples: string[]): Command {
-  return command.addHelpText('after', `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`)
 }

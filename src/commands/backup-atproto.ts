@@ -3,7 +3,7 @@
 // stop the others; the store's lock is held for the whole run.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import type { AdapterContext } from '../adapters/adapter.js'

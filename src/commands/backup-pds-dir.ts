@@ -2,7 +2,7 @@
 // runs (docs/backup-store.md §7, docs/pds-backup.md). Once, or on a schedule with --every / --cron.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { PartialFailureError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import { backupPdsDir, resolvePdsSource } from '../store/pds-dir/backup.js'

@@ -1,7 +1,7 @@
 // `lifeboat export atproto <handle-or-did> -o <archive.zip>` (docs/adapters/atproto.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import { resolveIdentity } from '../adapters/atproto/identity.js'

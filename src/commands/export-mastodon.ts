@@ -1,7 +1,7 @@
 // `lifeboat export mastodon --server URL -o <archive.zip> [--since <earlier archive>]` (docs/adapters/mastodon.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import type { AdapterContext, SinceState } from '../adapters/adapter.js'

@@ -4,7 +4,7 @@
 // the newest ids of its records) limits the notes, drive files, favorites and reactions to what is new.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import type { SinceState } from '../adapters/adapter.js'

@@ -2,7 +2,7 @@
 // elsewhere) before moving. CSV is Mastodon's following_accounts.csv, which Misskey's importer accepts too.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { UsageError } from '../errors.js'
 import { followingCsv } from '../archive/compat.js'

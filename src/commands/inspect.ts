@@ -1,7 +1,7 @@
 // lifeboat inspect <archive>: what is inside (account, network, when, counts per kind, media bytes).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { ArchiveReader } from '../archive/reader.js'
 
 export interface InspectResult {

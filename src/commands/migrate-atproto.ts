@@ -3,7 +3,7 @@
 // and stops before the irreversible PLC step; --dry-run only reads and prints the plan.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import { registerSecret } from '../net/redact.js'
