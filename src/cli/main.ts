@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const context: CliContext = { out, signal: controller.signal, env: process.env }
   try {
-    const program = buildProgram(context)
+    const program = await buildProgram(context, argv)
     await program.parseAsync(argv)
     // A command that finished in spite of the signal still reports that it was stopped: scripts see 130/143.
     if (controller.signal.aborted && controller.signal.reason instanceof InterruptedError) process.exitCode = controller.signal.reason.exitCode

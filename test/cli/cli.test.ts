@@ -4,7 +4,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { buildProgram } from '../../src/cli/program.js'
+import { buildProgram, COMMAND_NAMES } from '../../src/cli/program.js'
 import { captureCli, runCli } from '../_util/cli.js'
 
 function leaves(command: Command): Command[] {
@@ -15,8 +15,8 @@ function all(command: Command): Command[] {
   return [command, ...command.commands.flatMap(all)]
 }
 
-test('every command\'s --help shows an example, parents (export, import, backup …) included', () => {
-  const program = buildProgram(captureCli().cli)
+test('every command\'s --help shows an example, parents (export, import, backup …) included', async () => {
+  const program = await buildProgram(captureCli().cli)
   const missing = all(program)
     .slice(1)
     .filter((c) => !/Examples?:\n\s+\$ /.test(fullHelp(c)))
@@ -113,7 +113,7 @@ test('verify and inspect print exactly the lines docs/cli.md promises; a missing
 })
 
 test('lifeboat completion bash|zsh|fish is generated from the command tree and parses', async () => {
-  const program = buildProgram(captureCli().cli)
+  const program = await buildProgram(captureCli().cli)
   const paths = all(program).slice(1).map((c) => {
     const names: string[] = []
     for (let at: Command | null = c; at && at !== program; at = at.parent) names.unshift(at.name())
@@ -140,4 +140,23 @@ test('lifeboat completion bash|zsh|fish is generated from the command tree and p
     for (const path of paths) assert.ok(run.stdout.includes(path.at(-1)!), `${shell} mentions ${path.join(' ')}`)
   }
   assert.equal((await runCli(['completion', 'powershell'])).code, 2)
+})
+
+test('commands load when they run: the light list matches the loaded tree, and --version/--help load no command', async () => {
+  const full = await buildProgram(captureCli().cli)
+  const light = await buildProgram(captureCli().cli, ['node', 'lifeboat', '--help'])
+  assert.deepEqual(COMMAND_NAMES, full.commands.map((c) => c.name()).filter((n) => n !== 'completion'))
+  assert.deepEqual(light.commands.map((c) => [c.name(), c.description()]), full.commands.map((c) => [c.name(), c.description()]))
+  const { execFileSync } = await import('node:child_process')
+  const { readFile } = await import('node:fs/promises')
+  // what a bare start imports: no command module, no SDK
+  const list = join(await mkdtemp(join(tmpdir(), 'lifeboat-modules-')), 'modules.txt')
+  for (const args of [['--help'], ['--version']]) {
+    await writeFile(list, '')
+    execFileSync(process.execPath, ['--import', './bench/_modules.mjs', 'bin/lifeboat.js', ...args], { env: { PATH: process.env.PATH, LIFEBOAT_LIST_MODULES: list } })
+    const modules = (await readFile(list, 'utf8')).split('\n').filter((l) => l.startsWith('MODULE '))
+    assert.ok(modules.some((m) => m.includes('/dist/cli/main.js')), 'the listing works')
+    const heavy = modules.filter((m) => /\/dist\/(commands|adapters\/(atproto|misskey|mastodon|matrix)|archive|store)\/|@atproto|misskey-js|matrix-sdk|better-sqlite3|archiver|yauzl/.test(m))
+    assert.deepEqual(heavy, [], `lifeboat ${args[0]} loads no command`)
+  }
 })
