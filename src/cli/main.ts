@@ -38,6 +38,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A reader that stops early (`lifeboat --help | head`, `follows … | head`) closes the pipe: not an error to report.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+  })
 
   const context: CliContext = { out, signal: controller.signal, env: process.env }
   try {

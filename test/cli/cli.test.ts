@@ -160,3 +160,14 @@ test('commands load when they run: the light list matches the loaded tree, and -
     assert.deepEqual(heavy, [], `lifeboat ${args[0]} loads no command`)
   }
 })
+
+test('help piped into a reader that stops early (lifeboat --help | head -1) ends quietly', async () => {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, ['bin/lifeboat.js', 'export', 'atproto', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  child.stdout.once('data', () => child.stdout.destroy())
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  assert.equal(stderr, '')
+  assert.equal(code, 0)
+})
