@@ -3,7 +3,7 @@
 import { realpathSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { DEFAULT_USER, renderSystemdUnits, type SystemdUnits } from '../schedule/systemd.js'
 import { checkScheduledCommand } from '../schedule/command-check.js'
 

@@ -2,7 +2,7 @@
 // The table goes to stdout (data); --json gives one result object with every snapshot's summary.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { openStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'
 import { formatBytes } from './inspect.js'

@@ -27,7 +27,7 @@ export async function checkScheduledCommand(args: string[]): Promise<CheckedComm
   // Imported here: the command tree registers this very command (schedule.ts), so a static import would be a cycle.
   const { buildProgram } = await import('../cli/program.js')
   const silent: CliContext = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: {} }
-  const program = buildProgram(silent)
+  const program = await buildProgram(silent)
   let reached: Command | null = null
   for (const command of allCommands(program)) {
     command.configureOutput({ writeOut: () => {}, writeErr: () => {} })

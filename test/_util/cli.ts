@@ -80,3 +80,42 @@ export async function runCommand<T>(env: NodeJS.ProcessEnv, fn: (cli: CliContext
     return { code, value: undefined, error: error as Error, stderr: captured.stderr(), stdout: captured.stdout() }
   }
 }
+
+export interface SpawnedCli {
+  child: ReturnType<typeof spawn>
+  /** Resolves once what the CLI printed so far satisfies `ready` (e.g. a --json event or a line on stderr). */
+  waitFor(ready: (output: { stdout: string; stderr: string }) => boolean): Promise<void>
+  done: Promise<CliRun>
+}
+
+/** Starts the built CLI and lets a test act on what it prints: interrupt tests signal after an event, never a delay. */
+export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnedCli {
+  const child = spawn(process.execPath, [new URL('../../bin/lifeboat.js', import.meta.url).pathname, ...args], {
+    env: { PATH: process.env.PATH, ...options.env },
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output = { stdout: '', stderr: '' }
+  const waiters: { ready: (o: typeof output) => boolean; resolve: () => void }[] = []
+  const check = () => {
+    for (const waiter of [...waiters]) {
+      if (waiter.ready(output)) {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve()
+      }
+    }
+  }
+  child.stdout!.on('data', (d) => ((output.stdout += d), check()))
+  child.stderr!.on('data', (d) => ((output.stderr += d), check()))
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, ...output })))
+  return {
+    child,
+    done,
+    waitFor: (ready) =>
+      new Promise<void>((resolve, reject) => {
+        if (ready(output)) return resolve()
+        waiters.push({ ready, resolve })
+        void done.then((run) => reject(new Error(`the CLI ended (${run.code}) before the awaited output:\n${run.stderr}`)))
+      }),
+  }
+}
