@@ -6,9 +6,9 @@ import { isSafeRelativePath } from './pds-dir/types.js'
 
 type Fields = Record<string, unknown>
 
-/** A value for a problem line: JSON-quoted (so control characters are escaped) and cut short. */
+/** A value for a problem line: JSON-quoted, every control character escaped (C1 and DEL too), and cut short. */
 export function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
+  const text = (JSON.stringify(value) ?? String(value)).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 

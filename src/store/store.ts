@@ -33,6 +33,7 @@ import {
 } from './format.js'
 import { verifyStore, type StoreVerifyOptions, type StoreVerifyReport } from './verify.js'
 import { pruneStore, type PruneOptions, type PruneReport } from './prune.js'
+import { shown } from './snapshot-data.js'
 
 export interface OpenStoreOptions {
   /** Create the store when the directory is absent or empty (backups); readers leave this off. */
@@ -297,7 +298,7 @@ export class BackupStore {
       if (name.startsWith('.') || !name.endsWith('.json')) continue
       const id = name.slice(0, -'.json'.length)
       if (!SNAPSHOT_ID_PATTERN.test(id)) {
-        problems.push(`${SNAPSHOTS_DIR}/${JSON.stringify(name).slice(1, -1)}: the file name is not a snapshot id`)
+        problems.push(`${SNAPSHOTS_DIR}/${shown(name)}: the file name is not a snapshot id`)
         continue
       }
       const result = await this.#readSnapshotFile(id)

@@ -60,6 +60,7 @@ const cases: { name: string; manifest: (sha: string) => unknown; says: RegExp }[
   { name: 'a preferences object not listed in objects', manifest: (sha) => atproto(sha, { preferences: 'f'.repeat(64) }), says: /data\.preferences f{64} is not listed in objects/ },
   { name: 'a pds-dir file path climbing out', manifest: (sha) => pdsFile(sha, { path: '../../secret' }), says: /data\.files\[0\]\.path "\.\.\/\.\.\/secret" is not a safe relative path/ },
   { name: 'a pds-dir blobstore outside the target', manifest: (sha) => ({ ...pdsFile(sha, {}), data: { ...pdsFile(sha, {}).data, source: { dataDir: '/pds', blobstoreInDataDir: '../x' } } }), says: /blobstoreInDataDir "\.\.\/x" is not a safe relative path/ },
+  { name: 'a pack name with terminal escapes', manifest: (sha) => atproto(sha, { packs: ['\u001b]0;owned\u0007\u009b2J'] }), says: /data\.packs\[0\] "\\u001b\]0;owned\\u0007\\u009b2J" is not an object name/ },
   { name: 'a manifest that is not JSON', manifest: () => '{ "id": ', says: /not valid JSON/ },
   { name: 'a manifest without its fields', manifest: () => ({ id: ID }), says: /createdAt is missing or not a date/ },
   { name: 'a manifest that links out of the store', manifest: () => new Link('../../secret'), says: /a symbolic link, not a manifest/ },
@@ -74,6 +75,7 @@ function assertDamaged(run: CliRun, what: string, says: RegExp, naming = 'error:
   assert.ok(named.length >= 1, `${what}: names the manifest\n${run.stderr}`)
   assert.ok(named.some((line) => says.test(line)), `${what}: says what is wrong\n${run.stderr}`)
   assert.doesNotMatch(run.stderr, /bug in Lifeboat|\n\s+at /, `${what}: no internal error or stack`)
+  assert.doesNotMatch(run.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `${what}: no raw control characters`)
 }
 
 for (const c of cases) {
