@@ -11,6 +11,9 @@ export interface CliContext {
   out: Output
   signal: AbortSignal
   env: NodeJS.ProcessEnv
+  /** Builds the whole command tree for another context (set by buildProgram): lets a command parse a command line,
+   * as `schedule` does, without importing the tree that imports it. */
+  commandTree?: (context: CliContext) => Promise<import('commander').Command>
 }
 
 function globalFlags(argv: string[]): { json: boolean; quiet: boolean; verbose: boolean } {

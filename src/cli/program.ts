@@ -33,13 +33,13 @@ const COMMANDS: { name: string; description: string; load: () => Promise<Registr
   { name: 'forget', description: 'remove snapshots that a retention policy does not keep (per kind and subject); --prune frees their space', load: async () => [(await import('../commands/forget.js')).register] },
   { name: 'verify-store', description: 'check a backup store: every snapshot readable, every object present and hashing right', load: async () => [(await import('../commands/verify-store.js')).register] },
   { name: 'schedule', description: 'print service definitions that run a Lifeboat command on a schedule', load: async () => [(await import('../commands/schedule.js')).register] },
-  { name: 'replay', description: 'replay follows, lists, mutes and blocks from an archive onto an account on a new server', load: async () => [(await import('../commands/replay.js')).register] },
+  { name: 'replay', description: 'replay follows, lists, mutes and blocks (and, with --posts, posts) from an archive onto an account on a new server', load: async () => [(await import('../commands/replay.js')).register] },
   { name: 'follows', description: 'print the follow list recorded in an archive', load: async () => [(await import('../commands/follows.js')).register] },
   { name: 'alias', description: 'manage the aliases (alsoKnownAs) that let an old account move to a new one', load: async () => [(await import('../commands/alias.js')).register] },
   { name: 'move', description: 'move an account to a new one (irreversible; checks first, dry run unless --yes)', load: async () => [(await import('../commands/move.js')).register] },
   { name: 'migrate', description: 'move an account to another server keeping its identity', load: async () => [(await import('../commands/migrate-atproto.js')).register] },
   { name: 'verify', description: 'check an archive: every member hash, size and record count', load: async () => [(await import('../commands/verify.js')).register] },
-  { name: 'inspect', description: 'show what an archive holds: account, network, date, counts, media size', load: async () => [(await import('../commands/inspect.js')).register] },
+  { name: 'inspect', description: "show what an archive holds: account, network, date, counts, posts' date range, media and archive size", load: async () => [(await import('../commands/inspect.js')).register] },
   { name: 'view', description: 'write an offline viewer site (timeline, search, threads, media, people) for one or more archives', load: async () => [(await import('../commands/view.js')).register] },
   { name: 'demo', description: 'run export, backup, incremental backup and restore against PDSes started on this machine', load: async () => [(await import('../commands/demo.js')).register] },
 ]
@@ -69,7 +69,8 @@ const PARENT_EXAMPLES: Record<string, string[]> = {
  * name and description (enough for the top-level --help). Without argv (tests), or for `completion` and `help`,
  * every command is loaded.
  */
-export async function buildProgram(context: CliContext, argv?: string[]): Promise<Command> {
+export async function buildProgram(given: CliContext, argv?: string[]): Promise<Command> {
+  const context: CliContext = { ...given, commandTree: (other) => buildProgram(other) }
   const wanted = commandOf(argv)
   const loadAll = argv === undefined || wanted === 'completion' || wanted === 'help'
   const program = new Command('lifeboat')

@@ -44,7 +44,7 @@ function currentExecutable(): string[] {
 
 export async function run(options: ScheduleSystemdOptions, deps: ScheduleSystemdDeps): Promise<SystemdUnits> {
   const { out } = deps.context
-  const checked = await checkScheduledCommand(options.args)
+  const checked = await checkScheduledCommand(options.args, deps.context)
   const units = renderSystemdUnits({
     name: options.name,
     executable: options.bin ? [options.bin] : (deps.executable ?? currentExecutable()),

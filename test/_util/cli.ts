@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream'
 import { spawn } from 'node:child_process'
 import { Output } from '../../src/cli/output.js'
 import { report, type CliContext } from '../../src/cli/main.js'
+import { buildProgram } from '../../src/cli/program.js'
 
 export interface CapturedCli {
   cli: CliContext
@@ -20,7 +21,7 @@ export function captureCli(options: { json?: boolean; env?: NodeJS.ProcessEnv; v
   err.on('data', (d) => (stderr += d))
   const controller = new AbortController()
   return {
-    cli: { out: new Output({ json: options.json, verbose: options.verbose, stdout: out, stderr: err }), signal: controller.signal, env: options.env ?? {} },
+    cli: { out: new Output({ json: options.json, verbose: options.verbose, stdout: out, stderr: err }), signal: controller.signal, env: options.env ?? {}, commandTree: (context) => buildProgram(context) },
     stdout: () => stdout,
     stderr: () => stderr,
     abort: () => controller.abort(),
