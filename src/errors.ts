@@ -17,6 +17,7 @@ export const ExitCode = {
   badArchive: 12,
   diskFull: 13,
   interrupted: 130,
+  terminated: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -107,10 +108,18 @@ export class DiskFullError extends LifeboatError {
   override readonly exitCode = ExitCode.diskFull
 }
 
-/** The run was stopped by Ctrl-C / SIGTERM / an aborted signal. */
+/** The run was stopped by Ctrl-C / SIGTERM / an aborted signal: 143 for SIGTERM (as a shell reports it), else 130. */
 export class InterruptedError extends LifeboatError {
   override name = 'InterruptedError'
-  override readonly exitCode = ExitCode.interrupted
+  override readonly exitCode: typeof ExitCode.interrupted | typeof ExitCode.terminated
+  /** The signal that stopped the run, when one did. */
+  readonly signal: NodeJS.Signals | undefined
+
+  constructor(message: string, options: LifeboatErrorOptions & { signal?: NodeJS.Signals } = {}) {
+    super(message, options)
+    this.signal = options.signal
+    this.exitCode = options.signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
+  }
 }
 
 export function isLifeboatError(error: unknown): error is LifeboatError {

@@ -45,3 +45,38 @@ test('the look-ahead window bounds how far work runs ahead of delivery', async (
   assert.equal(delivered, 50)
   assert.ok(maxAhead <= 6, `ran ${maxAhead} ahead`)
 })
+
+test('an abort while items wait in the queue settles the run: no hang, and nothing starts after it returns', { timeout: 10_000 }, async () => {
+  const controller = new AbortController()
+  let started = 0
+  let startedAfterReturn = 0
+  let returned = false
+  // Ctrl-C arrives while 2 downloads run and 8 more wait in the queue.
+  function* items() {
+    for (let i = 0; i < 40; i++) {
+      if (i === 10) controller.abort()
+      yield i
+    }
+  }
+  const run = forEachOrdered(
+    items(),
+    { concurrency: 2, window: 16, signal: controller.signal },
+    async () => {
+      started++
+      if (returned) startedAfterReturn++
+      // like a download: ends when the run's signal aborts
+      await new Promise((_, reject) => {
+        if (controller.signal.aborted) reject(new Error('aborted download'))
+        controller.signal.addEventListener('abort', () => reject(new Error('aborted download')), { once: true })
+      })
+    },
+    async (_item, result) => {
+      if (!result.ok) throw result.error
+    },
+  )
+  await assert.rejects(run, { name: 'InterruptedError' })
+  returned = true
+  await sleep(20)
+  assert.ok(started < 10, `the queued items were dropped (${started} started)`)
+  assert.equal(startedAfterReturn, 0)
+})

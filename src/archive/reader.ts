@@ -1,7 +1,7 @@
 // ArchiveReader: the only code that opens Lifeboat archives. The format version is checked before anything else,
 // and no byte is handed out from a member that breaks the safety rules of docs/archive-format.md §8.
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
-import { BadArchiveError } from '../errors.js'
+import { BadArchiveError, NotFoundError } from '../errors.js'
 import { ZipReader, S_IFDIR, S_IFREG, type ZipEntry } from '../files/zip-reader.js'
 import {
   ARCHIVE_FORMAT,
@@ -91,7 +91,7 @@ export class ArchiveReader {
       zip = await ZipReader.open(path)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT') throw new BadArchiveError(`${path} does not exist.`, { hint: 'Check the path of the archive.' })
+      if (code === 'ENOENT') throw new NotFoundError(`${path} does not exist.`, { hint: 'Check the path of the archive.' })
       throw new BadArchiveError(`${path} is not a readable zip archive (${(error as Error).message}).`, {
         hint: 'The file is damaged or is not a Lifeboat archive; use another copy.',
         cause: error,

@@ -2,7 +2,7 @@
 // against its kind's schema (schemas.ts), and checks that each media member is named by its own hash and that
 // media.jsonl points only at media present. Lists every problem found (the first bad line of each member).
 import { createHash } from 'node:crypto'
-import { BadArchiveError, isLifeboatError, throwIfAborted } from '../errors.js'
+import { BadArchiveError, NotFoundError, isLifeboatError, throwIfAborted } from '../errors.js'
 import { ArchiveReader, parseRecordLine } from './reader.js'
 import { kindMember, mediaMember, RECORD_KINDS, MANIFEST_NAME, MAX_RECORD_LINE_BYTES, type RecordKind } from './format.js'
 import { LineSplitter, LineTooLongError, type Line } from './lines.js'
@@ -72,7 +72,8 @@ export async function verifyArchive(path: string, options: VerifyOptions = {}): 
   try {
     reader = await ArchiveReader.open(path, { strict: false })
   } catch (error) {
-    if (!isLifeboatError(error) || options.throwOnProblems) throw error
+    // A path that names no file is a mistake in the command (exit 10), not a problem of an archive.
+    if (!isLifeboatError(error) || error instanceof NotFoundError || options.throwOnProblems) throw error
     report.problems.push(error.message)
     return report
   }

@@ -1,7 +1,6 @@
 // Which networks can be replayed onto, and which server flavours support aliases and moves. Adapters are loaded
 // only when a command needs them: each costs memory and start-up time that other commands should not pay.
-import { registerTargetFactory } from '../commands/replay.js'
-import { registerMigrationFactory } from '../commands/alias.js'
+import { registerMigrationFactory, registerTargetFactory } from '../adapters/registry.js'
 
 export function registerNetworks(): void {
   registerTargetFactory('atproto', () => import('../adapters/atproto/index.js').then((m) => m.replayTarget))

@@ -3,26 +3,13 @@
 import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
-import type { MigrationFactory, TargetFlags } from '../adapters/adapter.js'
-import { RemoteError, UnsupportedError, UsageError } from '../errors.js'
-
-const factories: { load: () => Promise<MigrationFactory>; flavors: readonly string[] }[] = []
-
-/** Networks join by registering the flavours their MigrationFactory serves. */
-export function registerMigrationFactory(flavors: readonly string[], load: () => Promise<MigrationFactory>): void {
-  factories.push({ flavors, load })
-}
-
-export async function migrationFor(flavor: string): Promise<MigrationFactory> {
-  const entry = factories.find((f) => f.flavors.includes(flavor))
-  if (!entry) {
-    const known = factories.flatMap((f) => f.flavors)
-    throw new UnsupportedError(`Aliases and moves on ${flavor} are not supported.`, { hint: known.length ? `Supported: ${known.join(', ')}.` : undefined })
-  }
-  return entry.load()
-}
+import type { TargetFlags } from '../adapters/adapter.js'
+import { migrationFor } from '../adapters/registry.js'
+// Tests register their migrations through this module too.
+export { registerMigrationFactory } from '../adapters/registry.js'
+import { RemoteError, UsageError } from '../errors.js'
 
 export function parseAcct(value: string, what: string): string {
   const acct = value.trim().replace(/^@/, '')

@@ -3,7 +3,7 @@
 import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { PartialFailureError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import { backupPdsDir, resolvePdsSource } from '../store/pds-dir/backup.js'

@@ -2,7 +2,7 @@
 // registers itself onto this parent; new kinds join BACKUP_SUBCOMMANDS.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { registerSubcommand as registerPdsDir } from './backup-pds-dir.js'
 import { registerSubcommand as registerAtproto } from './backup-atproto.js'
 

@@ -2,7 +2,7 @@
 import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import type { AdapterContext, SinceState } from '../adapters/adapter.js'

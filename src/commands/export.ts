@@ -10,7 +10,7 @@ import { ArchiveWriter } from '../archive/writer.js'
 import type { Manifest } from '../archive/records.js'
 import { PartialFailureError, UsageError } from '../errors.js'
 import { formatBytes } from './inspect.js'
-import { parentCommand } from '../cli/program.js'
+import { parentCommand } from '../cli/help.js'
 
 export interface ExportCommandOptions {
   output: string

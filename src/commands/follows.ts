@@ -5,7 +5,7 @@
 // the Bluesky accounts that opted into the bridge (https://fed.brid.gy/docs).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { PartialFailureError, UsageError } from '../errors.js'
 import { acct, followingCsv } from '../archive/compat.js'

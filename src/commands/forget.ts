@@ -2,7 +2,7 @@
 // with restic's semantics (docs/backup-store.md §5); --prune then deletes the objects no snapshot needs (§6).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { NotFoundError, UsageError, throwIfAborted } from '../errors.js'
 import { openStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'

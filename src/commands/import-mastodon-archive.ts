@@ -7,7 +7,7 @@ import { importMastodonArchive, readIdentity } from '../adapters/mastodon/archiv
 import { openExportArchive } from '../adapters/mastodon/export-archive.js'
 import { MASTODON_CAPABILITIES } from '../adapters/mastodon/source.js'
 import type { Source } from '../adapters/adapter.js'
-import { parentCommand, withExamples } from '../cli/program.js'
+import { parentCommand, withExamples } from '../cli/help.js'
 import { requireOutput, runExport, type ExportResult } from './export.js'
 
 export interface ImportMastodonArchiveOptions {

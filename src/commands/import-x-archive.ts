@@ -3,7 +3,7 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { openXArchive } from '../adapters/x/index.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { requireOutput, runExport, type ExportResult } from './export.js'
 import { importParent } from './import-mastodon-archive.js'
 

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { PROFILE_NAME } from '../archive/format.js'
 import type { ProfileRecord } from '../archive/records.js'

@@ -3,12 +3,13 @@
 // account among its aliases; the follows have been recorded in an archive), a dry run by default, and --yes to act.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import type { PreflightCheck, TargetFlags } from '../adapters/adapter.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { PartialFailureError, UsageError } from '../errors.js'
-import { migrationFor, parseAcct } from './alias.js'
+import { migrationFor } from '../adapters/registry.js'
+import { parseAcct } from './alias.js'
 
 export interface MoveOptions extends TargetFlags {
   from: string

@@ -3,9 +3,12 @@
 // continues and never applies anything twice (docs/cli.md, docs/adapters/<network>.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
-import type { ReplayKind, TargetFactory, TargetFlags } from '../adapters/adapter.js'
+import type { ReplayKind, TargetFlags } from '../adapters/adapter.js'
+import { targetFactoryLoader } from '../adapters/registry.js'
+// Tests and benchmarks register their targets through this module too.
+export { registerTargetFactory } from '../adapters/registry.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
@@ -51,13 +54,6 @@ function postSelection(options: ReplayCommandOptions): PostSelection {
   return selection
 }
 
-/** Replay targets by network; an adapter joins by exporting a TargetFactory from its index.ts. */
-const factories = new Map<Network, () => Promise<TargetFactory>>()
-
-export function registerTargetFactory(network: Network, load: () => Promise<TargetFactory>): void {
-  factories.set(network, load)
-}
-
 function parseOnly(only: string | undefined, supported: readonly ReplayKind[]): ReplayKind[] {
   if (!only) return [...supported]
   const kinds = only.split(',').map((k) => k.trim()).filter(Boolean) as ReplayKind[]
@@ -77,7 +73,7 @@ function summaryLine(summary: ReplaySummary): string {
 
 export async function run(archivePath: string, options: ReplayCommandOptions, cli: CliContext): Promise<ReplaySummary> {
   if (!(NETWORKS as readonly string[]).includes(options.to)) throw new UsageError(`--to ${options.to} is not a network Lifeboat knows.`, { hint: `Use one of: ${NETWORKS.join(', ')}.` })
-  const load = factories.get(options.to as Network)
+  const load = targetFactoryLoader(options.to as Network)
   if (!load) throw new UnsupportedError(`Replaying onto ${options.to} is not available yet.`)
   // One flag for every network; each target reads the field of its own network.
   const toServer = options.toServer ?? options.server ?? options.pds ?? options.homeserver

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { createWriteStream } from 'node:fs'
 import { CID } from 'multiformats/cid'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
 import { PdsSession } from '../adapters/atproto/session.js'
@@ -116,12 +116,13 @@ export async function run(options: RestoreOptions, cli: CliContext): Promise<Res
   }
   const target = parseActor(options.did)
   const pds = assertSecureUrl(options.toPds, '--to-pds').origin
+  // Before logging in: a missing store is exit 10, a damaged or absent snapshot exit 12 or 10.
+  if (options.store) await (await openStore(options.store)).readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })
   const password = await readSecret({ label: `password of the account on ${new URL(pds).host}`, envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD', explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
   const context = adapterContext(cli)
   const identifier = 'did' in target ? target.did : target.handle
   const session = await PdsSession.open(context, pds, identifier, password, 'did' in target ? target.did : undefined)
   const client = new AtprotoClient(context, pds, session)
-  if (options.store) await openStore(options.store) // a missing store is exit 10 before anything is written
   // Working files (a whole repo CAR, blobs) go beside the store or the archive, never to /tmp: /tmp is often RAM on
   // small servers, and these files hold the account's data. mkdtemp creates the directory owner-only (0700).
   const work = await mkdtemp(options.store ? join(options.store, 'tmp', 'restore-') : `${options.archive}.restore-`)

@@ -2,7 +2,7 @@
 // `pds-dir` snapshot, every byte verified; --relay-seq applies the relay-desync fix (docs/pds-backup.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { UsageError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import { PDS_DIR_KIND } from '../store/pds-dir/backup.js'

@@ -3,7 +3,7 @@
 import { realpathSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { DEFAULT_USER, renderSystemdUnits, type SystemdUnits } from '../schedule/systemd.js'
 import { checkScheduledCommand } from '../schedule/command-check.js'
 
@@ -44,7 +44,7 @@ function currentExecutable(): string[] {
 
 export async function run(options: ScheduleSystemdOptions, deps: ScheduleSystemdDeps): Promise<SystemdUnits> {
   const { out } = deps.context
-  const checked = await checkScheduledCommand(options.args)
+  const checked = await checkScheduledCommand(options.args, deps.context)
   const units = renderSystemdUnits({
     name: options.name,
     executable: options.bin ? [options.bin] : (deps.executable ?? currentExecutable()),

@@ -2,7 +2,7 @@
 // The table goes to stdout (data); --json gives one result object with every snapshot's summary.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { openStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'
 import { formatBytes } from './inspect.js'
@@ -48,6 +48,8 @@ export async function run(options: SnapshotsOptions, context: CliContext): Promi
   for (const problem of scan.problems) context.out.warn(`${problem} (run lifeboat verify-store)`)
   const rows = scan.snapshots.map(summary)
   if (!context.out.json) context.out.data(rows.length > 0 ? table(rows) : '')
+  // The sound snapshots are listed either way; a damaged manifest still makes the exit 12 (docs/backup-store.md §2.4).
+  if (scan.problems.length > 0) throw store.damaged(scan.problems)
   context.out.result({ ok: true, store: options.store, snapshots: rows, problems: scan.problems }, `${rows.length} snapshot${rows.length === 1 ? '' : 's'}.`)
   return rows
 }

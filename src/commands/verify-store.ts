@@ -3,7 +3,7 @@
 // archives: the two take different things and fail in different ways.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { BadArchiveError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import type { StoreVerifyReport } from '../store/verify.js'

@@ -1,7 +1,7 @@
 // lifeboat verify <archive>: recompute every hash and count (docs/cli.md). Exit 0 when sound, 12 listing each problem.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { withExamples } from '../cli/program.js'
+import { withExamples } from '../cli/help.js'
 import { BadArchiveError } from '../errors.js'
 import { verifyArchive, type VerifyReport } from '../archive/verify.js'
 

@@ -3,7 +3,7 @@
 // output written from `deliver` is the same whatever order the work finishes in (so a run with injected faults
 // writes the same archive as one without).
 import PQueue from 'p-queue'
-import { throwIfAborted } from '../errors.js'
+import { InterruptedError, throwIfAborted } from '../errors.js'
 
 export interface OrderedPoolOptions {
   concurrency: number
@@ -22,27 +22,38 @@ export async function forEachOrdered<T, R>(
 ): Promise<void> {
   const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) })
   const window = Math.max(1, options.window ?? options.concurrency * 4)
-  const pending: { item: T; result: Promise<Settled<R>> }[] = []
+  // Each item's result is our own promise, settled by its task: p-queue's clear() drops tasks that have not started,
+  // and the promises queue.add() returned for them never settle, so awaiting those would hang the run for good.
+  const pending: { item: T; result: Promise<Settled<R>>; drop(): void }[] = []
   const drainOne = async () => {
     const head = pending.shift()!
-    await deliver(head.item, await head.result)
+    const result = await head.result
+    // Once the run is stopped, results are not delivered: work cut short by the abort is not an item failure.
+    throwIfAborted(options.signal)
+    await deliver(head.item, result)
   }
   try {
     for await (const item of items) {
       throwIfAborted(options.signal)
-      const result = queue.add(async (): Promise<Settled<R>> => {
+      let settle!: (settled: Settled<R>) => void
+      const result = new Promise<Settled<R>>((resolve) => (settle = resolve))
+      let started = false
+      void queue.add(async () => {
+        started = true
         try {
-          return { ok: true, value: await work(item) }
+          settle({ ok: true, value: await work(item) })
         } catch (error) {
-          return { ok: false, error }
+          settle({ ok: false, error })
         }
-      }) as Promise<Settled<R>>
-      pending.push({ item, result })
+      })
+      pending.push({ item, result, drop: () => started || settle({ ok: false, error: new InterruptedError('Interrupted.') }) })
       while (pending.length >= window) await drainOne()
     }
     while (pending.length > 0) await drainOne()
   } finally {
     queue.clear()
+    // Tasks that never started are settled here; those running are awaited, so nothing writes after we return.
+    for (const p of pending) p.drop()
     await Promise.allSettled(pending.map((p) => p.result))
   }
   throwIfAborted(options.signal)

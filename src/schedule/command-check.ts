@@ -23,11 +23,11 @@ function commandPath(command: Command): string {
   return names.join(' ')
 }
 
-export async function checkScheduledCommand(args: string[]): Promise<CheckedCommand> {
-  // Imported here: the command tree registers this very command (schedule.ts), so a static import would be a cycle.
-  const { buildProgram } = await import('../cli/program.js')
+/** `context.commandTree` builds the tree (the tree registers this very command, so it is passed in, not imported). */
+export async function checkScheduledCommand(args: string[], context: CliContext): Promise<CheckedCommand> {
+  if (!context.commandTree) throw new Error('checkScheduledCommand needs a context made by buildProgram')
   const silent: CliContext = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: {} }
-  const program = buildProgram(silent)
+  const program = await context.commandTree(silent)
   let reached: Command | null = null
   for (const command of allCommands(program)) {
     command.configureOutput({ writeOut: () => {}, writeErr: () => {} })

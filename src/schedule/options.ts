@@ -3,7 +3,7 @@
 // (docs/scheduling.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import { UsageError } from '../errors.js'
+import { InterruptedError, UsageError } from '../errors.js'
 import { runScheduled, type Clock, type LoopSummary } from './loop.js'
 import { describeSchedule, parseCron, parseInterval, type Schedule } from './timing.js'
 
@@ -77,6 +77,13 @@ export async function runMaybeScheduled(flags: ScheduleFlags, context: CliContex
       },
     },
   )
-  out.result({ ok: true, stopped: true, runs: summary.runs, failures: summary.failures }, `Stopped after ${summary.runs} run${summary.runs === 1 ? '' : 's'} (${summary.failures} failed).`)
+  const stopped = `Stopped after ${summary.runs} run${summary.runs === 1 ? '' : 's'} (${summary.failures} failed).`
+  if (context.signal.aborted) {
+    // Stopped by Ctrl-C or SIGTERM (a supervisor stopping the service): the run ends as interrupted (130/143), so
+    // a supervisor can tell a stop from a clean exit; the counts go to --json only, the signal's line is enough.
+    out.event('stopped', { runs: summary.runs, failures: summary.failures })
+    throw context.signal.reason instanceof InterruptedError ? context.signal.reason : new InterruptedError('Interrupted.', { hint: stopped })
+  }
+  out.result({ ok: true, stopped: true, runs: summary.runs, failures: summary.failures }, stopped)
   return summary
 }

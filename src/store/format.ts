@@ -2,6 +2,7 @@
 // (docs/backup-store.md is normative).
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { shown, snapshotDataProblems } from './snapshot-data.js'
 
 export const STORE_FORMAT = 'lifeboat-store'
 export const STORE_VERSION = 1
@@ -69,24 +70,42 @@ export function isSha256(value: unknown): value is string {
   return typeof value === 'string' && SHA256_PATTERN.test(value)
 }
 
-/** Validates a parsed manifest; returns the problems (empty when sound). `fileId` is the id from the file name. */
+/** Where a snapshot's manifest lives, relative to the store: how problem lines name it. */
+export function snapshotRelativePath(id: string): string {
+  return `${SNAPSHOTS_DIR}/${snapshotFileName(id)}`
+}
+
+/**
+ * Validates a parsed manifest, including the `data` of the kinds this build knows (snapshot-data.ts); returns one
+ * line per problem, each starting with the manifest's path in the store (empty when sound). `fileId` is the id from
+ * the file name. docs/backup-store.md §2.4 lists the rules.
+ */
 export function snapshotProblems(value: unknown, fileId: string): string[] {
+  const where = snapshotRelativePath(fileId)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${where}: not a JSON object`]
   const problems: string[] = []
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`snapshot ${fileId}: not a JSON object`]
   const s = value as Record<string, unknown>
-  if (s.id !== fileId) problems.push(`snapshot ${fileId}: id field ${JSON.stringify(s.id)} does not match its file name`)
-  if (typeof s.createdAt !== 'string' || Number.isNaN(Date.parse(s.createdAt))) problems.push(`snapshot ${fileId}: createdAt is not a date`)
-  if (typeof s.kind !== 'string' || s.kind === '') problems.push(`snapshot ${fileId}: kind is missing`)
+  if (s.id !== fileId) problems.push(`id field ${shown(s.id)} does not match the file name`)
+  if (typeof s.createdAt !== 'string' || Number.isNaN(Date.parse(s.createdAt))) problems.push('createdAt is missing or not a date')
+  if (typeof s.kind !== 'string' || s.kind === '') problems.push('kind is missing')
   const subject = s.subject as Record<string, unknown> | undefined
-  if (!subject || typeof subject !== 'object' || typeof subject.id !== 'string' || subject.id === '') {
-    problems.push(`snapshot ${fileId}: subject.id is missing`)
-  }
-  if (!Array.isArray(s.objects)) problems.push(`snapshot ${fileId}: objects is not a list`)
+  if (!subject || typeof subject !== 'object' || typeof subject.id !== 'string' || subject.id === '') problems.push('subject.id is missing')
   else {
-    const bad = s.objects.filter((o) => !isSha256(o))
-    if (bad.length > 0) problems.push(`snapshot ${fileId}: ${bad.length} object reference(s) are not sha256 hex`)
+    for (const field of ['handle', 'server']) {
+      if (subject[field] !== undefined && typeof subject[field] !== 'string') problems.push(`subject.${field} is not a string`)
+    }
   }
-  if (s.data === null || typeof s.data !== 'object') problems.push(`snapshot ${fileId}: data is not an object`)
-  if (s.stats !== undefined && (s.stats === null || typeof s.stats !== 'object')) problems.push(`snapshot ${fileId}: stats is not an object`)
-  return problems
+  const objects = Array.isArray(s.objects) ? s.objects : null
+  if (!objects) problems.push('objects is missing or not a list')
+  else {
+    const bad = objects.filter((o) => !isSha256(o))
+    if (bad.length > 0) problems.push(`objects names ${shown(bad[0])}${bad.length > 1 ? ` and ${bad.length - 1} more` : ''}, not an object name (64 lowercase hex digits)`)
+  }
+  const dataIsObject = s.data !== null && typeof s.data === 'object' && !Array.isArray(s.data)
+  if (!dataIsObject) problems.push('data is missing or not an object')
+  if (s.stats !== undefined && (s.stats === null || typeof s.stats !== 'object')) problems.push('stats is not an object')
+  if (dataIsObject && objects && typeof s.kind === 'string') {
+    problems.push(...snapshotDataProblems(s.kind, s.data as Record<string, unknown>, objects.filter(isSha256)))
+  }
+  return problems.map((problem) => `${where}: ${problem}`)
 }

@@ -1,7 +1,7 @@
 // BackupStore: the only code that reads and writes a backup store directory (docs/backup-store.md is normative).
 // Objects are content-addressed and written once; a snapshot manifest is written last, after its objects exist;
 // every write requires the store lock, so a forgotten lock() is a loud programming error, not a silent race.
-import { createReadStream } from 'node:fs'
+import { createReadStream, constants as fsConstants } from 'node:fs'
 import { readFile, readdir, rename, rm, stat, mkdir, open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
@@ -26,12 +26,14 @@ import {
   objectRelativePath,
   snapshotFileName,
   snapshotProblems,
+  snapshotRelativePath,
   type Snapshot,
   type SnapshotInput,
   type StoreConfig,
 } from './format.js'
 import { verifyStore, type StoreVerifyOptions, type StoreVerifyReport } from './verify.js'
 import { pruneStore, type PruneOptions, type PruneReport } from './prune.js'
+import { shown } from './snapshot-data.js'
 
 export interface OpenStoreOptions {
   /** Create the store when the directory is absent or empty (backups); readers leave this off. */
@@ -296,7 +298,7 @@ export class BackupStore {
       if (name.startsWith('.') || !name.endsWith('.json')) continue
       const id = name.slice(0, -'.json'.length)
       if (!SNAPSHOT_ID_PATTERN.test(id)) {
-        problems.push(`snapshots/${name}: not a snapshot id`)
+        problems.push(`${SNAPSHOTS_DIR}/${shown(name)}: the file name is not a snapshot id`)
         continue
       }
       const result = await this.#readSnapshotFile(id)
@@ -309,12 +311,7 @@ export class BackupStore {
   /** Every snapshot matching `filter`, oldest first; BadArchiveError when any manifest is unreadable. */
   async listSnapshots(filter?: SnapshotFilter): Promise<Snapshot[]> {
     const scan = await this.scanSnapshots(filter)
-    if (scan.problems.length > 0) {
-      throw new BadArchiveError(`The backup store ${this.dir} has ${scan.problems.length} unreadable snapshot(s).`, {
-        hint: `Run \`lifeboat verify-store --store ${this.dir}\` for details.`,
-        problems: scan.problems,
-      })
-    }
+    if (scan.problems.length > 0) throw this.damaged(scan.problems)
     return scan.snapshots
   }
 
@@ -325,7 +322,7 @@ export class BackupStore {
   async readSnapshot(ref: string, filter?: SnapshotFilter): Promise<Snapshot> {
     if (SNAPSHOT_ID_PATTERN.test(ref)) {
       const result = await this.#readSnapshotFile(ref)
-      if (result.problems.length > 0) throw new BadArchiveError(result.problems[0]!, { problems: result.problems })
+      if (result.problems.length > 0) throw this.damaged(result.problems)
       if (!result.snapshot) throw this.#notFound(ref)
       if (filter?.kind !== undefined && result.snapshot.kind !== filter.kind) {
         throw new UsageError(`Snapshot ${ref} is a ${result.snapshot.kind} snapshot, not ${filter.kind}.`, {
@@ -334,7 +331,9 @@ export class BackupStore {
       }
       return result.snapshot
     }
-    const { snapshots } = await this.scanSnapshots(filter)
+    // A damaged manifest may be the newest snapshot or the one the prefix means, so neither can be resolved past it.
+    const { snapshots, problems } = await this.scanSnapshots(filter)
+    if (problems.length > 0) throw this.damaged(problems, `Name a sound snapshot by its full id (\`lifeboat snapshots --store ${this.dir}\` lists them), or run \`lifeboat verify-store --store ${this.dir}\`.`)
     if (ref === 'latest') {
       const latest = snapshots.at(-1)
       if (!latest) throw this.#notFound(ref)
@@ -348,6 +347,12 @@ export class BackupStore {
     return found[0]!
   }
 
+  /** The one error for a store with damaged snapshot manifests (exit 12): the first problem, and how many more. */
+  damaged(problems: string[], hint = `Run \`lifeboat verify-store --store ${this.dir}\` for every problem; move the damaged manifest away or restore it from another copy of the store.`): BadArchiveError {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
+    return new BadArchiveError(`The backup store ${this.dir} is damaged: ${problems[0]}${more}.`, { hint, problems })
+  }
+
   #notFound(ref: string): NotFoundError {
     return new NotFoundError(`No snapshot ${JSON.stringify(ref)} in the backup store ${this.dir}.`, {
       hint: `List them with \`lifeboat snapshots --store ${this.dir}\`.`,
@@ -356,20 +361,29 @@ export class BackupStore {
 
   async #readSnapshotFile(id: string): Promise<{ snapshot: Snapshot | null; problems: string[] }> {
     const path = join(this.dir, SNAPSHOTS_DIR, snapshotFileName(id))
+    const where = snapshotRelativePath(id)
     let text: string
-    try {
-      const info = await stat(path)
-      if (info.size > MAX_SNAPSHOT_BYTES) return { snapshot: null, problems: [`snapshot ${id}: larger than ${MAX_SNAPSHOT_BYTES} bytes`] }
-      text = await readFile(path, 'utf8')
-    } catch (error) {
-      if (isMissing(error)) return { snapshot: null, problems: [] }
+    // O_NOFOLLOW: a manifest that is a link (say to /etc/passwd) is damage, and is never followed out of the store.
+    const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK).catch((error: unknown) => {
+      if (isMissing(error)) return null
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return 'link' as const
       throw error
+    })
+    if (handle === null) return { snapshot: null, problems: [] }
+    if (handle === 'link') return { snapshot: null, problems: [`${where}: a symbolic link, not a manifest`] }
+    try {
+      const info = await handle.stat()
+      if (!info.isFile()) return { snapshot: null, problems: [`${where}: not a regular file`] }
+      if (info.size > MAX_SNAPSHOT_BYTES) return { snapshot: null, problems: [`${where}: larger than ${MAX_SNAPSHOT_BYTES} bytes`] }
+      text = await handle.readFile('utf8')
+    } finally {
+      await handle.close()
     }
     let value: unknown
     try {
       value = JSON.parse(text)
     } catch {
-      return { snapshot: null, problems: [`snapshot ${id}: not valid JSON`] }
+      return { snapshot: null, problems: [`${where}: not valid JSON`] }
     }
     const problems = snapshotProblems(value, id)
     if (problems.length > 0) return { snapshot: null, problems }

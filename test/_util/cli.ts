@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { spawn } from 'node:child_process'
 import { Output } from '../../src/cli/output.js'
 import { report, type CliContext } from '../../src/cli/main.js'
+import { buildProgram } from '../../src/cli/program.js'
 
 export interface CapturedCli {
   cli: CliContext
@@ -20,7 +21,7 @@ export function captureCli(options: { json?: boolean; env?: NodeJS.ProcessEnv; v
   const controller = new AbortController()
   const output = new Output({ json: options.json, verbose: options.verbose, stdout: out, stderr: err })
   return {
-    cli: { out: output, signal: controller.signal, env: options.env ?? {} },
+    cli: { out: output, signal: controller.signal, env: options.env ?? {}, commandTree: (context) => buildProgram(context) },
     // As at the end of a CLI run: the held --json result is written once the command is over (src/cli/output.ts).
     stdout: () => (output.flush(), stdout),
     stderr: () => stderr,
@@ -79,5 +80,44 @@ export async function runCommand<T>(env: NodeJS.ProcessEnv, fn: (cli: CliContext
   } catch (error) {
     const code = report(captured.cli.out, error, captured.cli.signal)
     return { code, value: undefined, error: error as Error, stderr: captured.stderr(), stdout: captured.stdout() }
+  }
+}
+
+export interface SpawnedCli {
+  child: ReturnType<typeof spawn>
+  /** Resolves once what the CLI printed so far satisfies `ready` (e.g. a --json event or a line on stderr). */
+  waitFor(ready: (output: { stdout: string; stderr: string }) => boolean): Promise<void>
+  done: Promise<CliRun>
+}
+
+/** Starts the built CLI and lets a test act on what it prints: interrupt tests signal after an event, never a delay. */
+export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnedCli {
+  const child = spawn(process.execPath, [new URL('../../bin/lifeboat.js', import.meta.url).pathname, ...args], {
+    env: { PATH: process.env.PATH, ...options.env },
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output = { stdout: '', stderr: '' }
+  const waiters: { ready: (o: typeof output) => boolean; resolve: () => void }[] = []
+  const check = () => {
+    for (const waiter of [...waiters]) {
+      if (waiter.ready(output)) {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve()
+      }
+    }
+  }
+  child.stdout!.on('data', (d) => ((output.stdout += d), check()))
+  child.stderr!.on('data', (d) => ((output.stderr += d), check()))
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code) => resolve({ code, ...output })))
+  return {
+    child,
+    done,
+    waitFor: (ready) =>
+      new Promise<void>((resolve, reject) => {
+        if (ready(output)) return resolve()
+        waiters.push({ ready, resolve })
+        void done.then((run) => reject(new Error(`the CLI ended (${run.code}) before the awaited output:\n${run.stderr}`)))
+      }),
   }
 }

@@ -1,19 +1,24 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { buildProgram } from '../../src/cli/program.js'
+import { buildProgram, COMMAND_NAMES } from '../../src/cli/program.js'
 import { captureCli, runCli } from '../_util/cli.js'
 
 function leaves(command: Command): Command[] {
   return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves)
 }
 
-test('every command\'s --help shows an example', () => {
-  const program = buildProgram(captureCli().cli)
-  const missing = leaves(program)
+function all(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(all)]
+}
+
+test('every command\'s --help shows an example, parents (export, import, backup …) included', async () => {
+  const program = await buildProgram(captureCli().cli)
+  const missing = all(program)
+    .slice(1)
     .filter((c) => !/Examples?:\n\s+\$ /.test(fullHelp(c)))
     .map((c) => c.name())
   assert.deepEqual(missing, [])
@@ -27,11 +32,20 @@ function fullHelp(command: Command): string {
   return text
 }
 
-test('--help exits 0 and prints to stderr, keeping stdout for data', async () => {
+test('--help and --version print to stdout and exit 0, so `lifeboat export atproto --help | grep password` finds it', async () => {
   const run = await runCli(['export', 'atproto', '--help'])
   assert.equal(run.code, 0)
-  assert.equal(run.stdout, '')
-  assert.match(run.stderr, /Example/)
+  assert.equal(run.stderr, '')
+  assert.match(run.stdout, /--password-env/)
+  assert.match(run.stdout, /Example/)
+  const version = await runCli(['--version'])
+  assert.equal(version.code, 0)
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
+  // a usage error still goes to stderr, with the pointer to --help
+  const bad = await runCli(['export', 'atproto'])
+  assert.equal(bad.code, 2)
+  assert.equal(bad.stdout, '')
+  assert.match(bad.stderr, /missing required argument|error:/)
 })
 
 test('an unknown command or flag is exit 2', async () => {
@@ -77,4 +91,83 @@ test('inspect --json and verify report on archives with the documented exit code
   const lines = broken.stdout.trim().split('\n').map((l) => JSON.parse(l))
   assert.ok(lines.some((l) => l.event === 'problem' && /is damaged/.test(l.problem)))
   assert.equal(lines.at(-1).error.exitCode, 12)
+})
+
+test('verify and inspect print exactly the lines docs/cli.md promises; a missing file is exit 10', async () => {
+  const good = await runCli(['verify', 'fixtures/archives/good.zip'])
+  assert.equal(good.code, 0)
+  assert.equal(good.stdout, '')
+  assert.equal(good.stderr, 'fixtures/archives/good.zip: sound (7 members, 1153 bytes checked).\n')
+  const broken = await runCli(['verify', 'fixtures/archives/broken-bitflip-media.zip'])
+  assert.equal(broken.code, 12)
+  const lines = broken.stderr.trimEnd().split('\n')
+  assert.ok(lines.length >= 3)
+  assert.ok(lines.slice(0, -2).every((l) => l.startsWith('problem: ')), broken.stderr)
+  assert.match(lines.at(-2)!, /^error: fixtures\/archives\/broken-bitflip-media\.zip is not sound: \d+ problems? found\.$/)
+  assert.match(lines.at(-1)!, /^hint: /)
+  for (const command of ['verify', 'inspect', 'follows']) {
+    const missing = await runCli([command, 'fixtures/archives/missing.zip'])
+    assert.equal(missing.code, 10, `${command}: ${missing.stderr}`)
+    assert.equal(missing.stderr, 'error: fixtures/archives/missing.zip does not exist.\nhint: Check the path of the archive.\n')
+  }
+})
+
+test('lifeboat completion bash|zsh|fish is generated from the command tree and parses', async () => {
+  const program = await buildProgram(captureCli().cli)
+  const paths = all(program).slice(1).map((c) => {
+    const names: string[] = []
+    for (let at: Command | null = c; at && at !== program; at = at.parent) names.unshift(at.name())
+    return names
+  })
+  const bash = await runCli(['completion', 'bash'])
+  assert.equal(bash.code, 0, bash.stderr)
+  for (const path of paths) {
+    const parent = path.slice(0, -1).join(' ')
+    const entry = new RegExp(`\\[${JSON.stringify(parent).replace(/"/g, "'")}\\]='[^']*\\b${path.at(-1)}\\b`)
+    assert.match(bash.stdout, entry, `bash offers ${path.join(' ')}`)
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-completion-'))
+  const script = join(dir, 'lifeboat.bash')
+  await writeFile(script, bash.stdout)
+  const { execFileSync } = await import('node:child_process')
+  execFileSync('bash', ['-n', script])
+  // and it completes: `lifeboat backup <TAB>` offers the backup kinds
+  const offered = execFileSync('bash', ['-c', `source ${script}; COMP_WORDS=(lifeboat backup ''); COMP_CWORD=2; _lifeboat; printf '%s\\n' "\${COMPREPLY[@]}"`]).toString().split('\n')
+  assert.ok(offered.includes('atproto') && offered.includes('pds-dir'), offered.join(' '))
+  for (const shell of ['zsh', 'fish']) {
+    const run = await runCli(['completion', shell])
+    assert.equal(run.code, 0)
+    for (const path of paths) assert.ok(run.stdout.includes(path.at(-1)!), `${shell} mentions ${path.join(' ')}`)
+  }
+  assert.equal((await runCli(['completion', 'powershell'])).code, 2)
+})
+
+test('commands load when they run: the light list matches the loaded tree, and --version/--help load no command', async () => {
+  const full = await buildProgram(captureCli().cli)
+  const light = await buildProgram(captureCli().cli, ['node', 'lifeboat', '--help'])
+  assert.deepEqual(COMMAND_NAMES, full.commands.map((c) => c.name()).filter((n) => n !== 'completion'))
+  assert.deepEqual(light.commands.map((c) => [c.name(), c.description()]), full.commands.map((c) => [c.name(), c.description()]))
+  const { execFileSync } = await import('node:child_process')
+  const { readFile } = await import('node:fs/promises')
+  // what a bare start imports: no command module, no SDK
+  const list = join(await mkdtemp(join(tmpdir(), 'lifeboat-modules-')), 'modules.txt')
+  for (const args of [['--help'], ['--version']]) {
+    await writeFile(list, '')
+    execFileSync(process.execPath, ['--import', './bench/_modules.mjs', 'bin/lifeboat.js', ...args], { env: { PATH: process.env.PATH, LIFEBOAT_LIST_MODULES: list } })
+    const modules = (await readFile(list, 'utf8')).split('\n').filter((l) => l.startsWith('MODULE '))
+    assert.ok(modules.some((m) => m.includes('/dist/cli/main.js')), 'the listing works')
+    const heavy = modules.filter((m) => /\/dist\/(commands|adapters\/(atproto|misskey|mastodon|matrix)|archive|store)\/|@atproto|misskey-js|matrix-sdk|better-sqlite3|archiver|yauzl/.test(m))
+    assert.deepEqual(heavy, [], `lifeboat ${args[0]} loads no command`)
+  }
+})
+
+test('help piped into a reader that stops early (lifeboat --help | head -1) ends quietly', async () => {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, ['bin/lifeboat.js', 'export', 'atproto', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  child.stdout.once('data', () => child.stdout.destroy())
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  assert.equal(stderr, '')
+  assert.equal(code, 0)
 })

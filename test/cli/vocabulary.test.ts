@@ -15,7 +15,7 @@ function all(command: Command): Command[] {
 }
 
 async function parse(args: string[]): Promise<{ command: Command; options: Record<string, unknown> }> {
-  const program = buildProgram(captureCli().cli)
+  const program = await buildProgram(captureCli().cli)
   let reached: Command | null = null
   for (const command of all(program)) {
     command.configureOutput({ writeOut: () => {}, writeErr: () => {} })

@@ -119,7 +119,7 @@ test('real time: --every 25ms through the CLI helper runs N times, one at a time
   const ends: number[] = []
   let active = 0
   let maxActive = 0
-  const summary = await runMaybeScheduled({ every: '25ms' }, cli.cli, async () => {
+  const stopped = runMaybeScheduled({ every: '25ms' }, cli.cli, async () => {
     active++
     maxActive = Math.max(maxActive, active)
     starts.push(Date.now())
@@ -129,12 +129,12 @@ test('real time: --every 25ms through the CLI helper runs N times, one at a time
     if (starts.length === 3) cli.abort()
     return { data: { n: starts.length }, human: `run ${starts.length}` }
   })
-  assert.deepEqual(summary, { runs: 3, failures: 0 })
+  await assert.rejects(stopped, { name: 'InterruptedError' }, 'a stopped loop ends as interrupted (exit 130/143), not as a success')
   assert.equal(maxActive, 1)
   for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! >= ends[i - 1]!, 'the next run waits for the previous')
   const events = cli.stdout().trim().split('\n').map((l) => JSON.parse(l))
   assert.deepEqual(events.filter((e) => e.event === 'run-finished').map((e) => e.n), [1, 2, 3])
-  assert.deepEqual(events.at(-1), { event: 'result', ok: true, stopped: true, runs: 3, failures: 0 })
+  assert.deepEqual(events.at(-1), { event: 'stopped', runs: 3, failures: 0 })
 })
 
 test('schedule flags: intervals, cron expressions, and their mistakes', () => {
