@@ -24,9 +24,9 @@ export function bridgyFedAddress(account: RelationRecord['account']): string | n
   return handle && /^[a-z0-9.-]+\.[a-z]+$/i.test(handle) ? `${handle}@${BRIDGY_FED_DOMAIN}` : null
 }
 
-/** How an account is shown: its handle when the archive knows it, else its id; control characters from outside made visible. */
+/** How an account is shown: its handle when the archive knows it, else its id (Output escapes control characters from outside). */
 function shown(account: RelationRecord['account']): string {
-  return (account.handle ?? account.id).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+  return account.handle ?? account.id
 }
 
 export async function run(archive: string, options: FollowsOptions, cli: CliContext): Promise<RelationRecord[]> {

@@ -77,7 +77,8 @@ export async function run(archive: string, context: CliContext): Promise<Inspect
       notes: m.notes ?? [],
     }
     const id = m.source.account.handle ? `${m.source.account.handle} (${m.source.account.id})` : m.source.account.id
-    const account = printable(displayName ? `${displayName}, ${id}` : id)
+    // Output escapes control characters from the archive (src/cli/output.ts).
+    const account = displayName ? `${displayName}, ${id}` : id
     const lines = [
       `archive:  ${archive}`,
       `account:  ${account}`,
@@ -96,10 +97,6 @@ export async function run(archive: string, context: CliContext): Promise<Inspect
   }
 }
 
-/** Text from the archive with control characters made visible, for a terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
-}
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']

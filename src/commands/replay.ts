@@ -14,7 +14,7 @@ import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
 import { replay, REPLAY_ORDER, type ReplayOptions } from '../replay/replay.js'
 import type { PostSelection } from '../replay/posts.js'
-import { printable, replayError, type ReplaySummary } from '../replay/report.js'
+import { replayError, type ReplaySummary } from '../replay/report.js'
 import { UnsupportedError, UsageError } from '../errors.js'
 import { hiddenAliases } from '../cli/vocabulary.js'
 
@@ -108,7 +108,7 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
       await journal.close()
     }
     const problems = summary.items.filter((i) => i.status === 'failed' || i.status === 'skipped' || i.status === 'unresolved')
-    const human = [summaryLine(summary), ...problems.map((p) => printable(`  ${p.status}: ${p.kind} ${p.subject}${p.reason ? ` (${p.reason})` : ''}`))].join('\n')
+    const human = [summaryLine(summary), ...problems.map((p) => `  ${p.status}: ${p.kind} ${p.subject}${p.reason ? ` (${p.reason})` : ''}`)].join('\n')
     const unresolved = summary.unresolved.map((i) => ({ kind: i.kind, subject: i.subject }))
     cli.out.result({ ok: summary.failed === 0 && summary.deferred.length === 0 && unresolved.length === 0, journal: path, counts: summary.counts, deferred: summary.deferred, unresolved, items: summary.items }, human)
     const ending = replayError(summary)

@@ -35,7 +35,7 @@ export class ReplayReport {
     if (item.status === 'failed') this.summary.failed++
     if (item.status === 'unresolved') this.summary.unresolved.push(item)
     const loud = item.status === 'failed' || item.status === 'unresolved'
-    const human = printable(`${item.kind} ${item.subject}: ${item.status}${item.reason ? ` (${item.reason})` : ''}`)
+    const human = `${item.kind} ${item.subject}: ${item.status}${item.reason ? ` (${item.reason})` : ''}`
     this.out.event('item', { ...item }, loud ? human : undefined)
     if (!loud) this.out.debug(human)
   }
@@ -43,10 +43,6 @@ export class ReplayReport {
 
 const SHOWN = 10
 
-/** Archive text (handles, room names) as one printable line: control characters from outside never reach a terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')
-}
 
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`
@@ -63,7 +59,7 @@ export function replayError(summary: ReplaySummary): PartialFailureError | null 
     const parts: string[] = []
     if (failed > 0) parts.push(`${count(failed, 'item')} could not be replayed`)
     if (unresolved.length > 0) parts.push(`${count(unresolved.length, 'item')} could not be resolved on the target`)
-    const names = unresolved.slice(0, SHOWN).map((i) => printable(`${i.kind} ${i.subject}`))
+    const names = unresolved.slice(0, SHOWN).map((i) => `${i.kind} ${i.subject}`)
     if (unresolved.length > SHOWN) names.push(`and ${unresolved.length - SHOWN} more`)
     const check = unresolved.length > 0 ? 'Check that those accounts still exist and that the new server can reach their servers; run' : 'Run'
     return new PartialFailureError(`${parts.join('; ')}${names.length > 0 ? `: ${names.join(', ')}` : ''}.`, {
