@@ -5,8 +5,9 @@
 // else's post. The journal line of a post is written after all its records exist; the target's writes are
 // idempotent, so a run killed in between redoes nothing twice.
 //
-// Left out, and said so once per run: posts outside --since/--until; posts that were not public (followers-only,
-// direct, specified: a PDS publishes everything it holds); replies to other people's posts unless --replies;
+// Left out, and said so once per run: posts outside --since/--until; posts the source marks deleted (X's
+// deleted-tweets.js: kept in the archive for the record, never published again); posts that were not public
+// (followers-only, direct, specified: a PDS publishes everything it holds); replies to other people's posts unless --replies;
 // reposts unless --reposts.
 import type { CreatedPost, PostLink, PostLinks, PostTarget } from '../adapters/adapter.js'
 import type { MediaRef, PostRecord } from '../archive/records.js'
@@ -34,9 +35,10 @@ function slim(post: PostRecord): PostRecord {
   return rest
 }
 
-type Reason = 'range' | 'private' | 'reply' | 'repost'
+type Reason = 'range' | 'deleted' | 'private' | 'reply' | 'repost'
 const LEFT_OUT: Record<Reason, string> = {
   range: 'outside --since/--until',
+  deleted: 'deleted on their network',
   private: 'not public on their network (a PDS publishes everything it holds)',
   reply: 'replies to other people (--replies re-creates them)',
   repost: 'reposts (--reposts re-creates those of AT Protocol posts)',
@@ -78,6 +80,7 @@ export async function replayPosts(options: ReplayOptions, report: ReplayReport):
   for (const { post, at } of all) {
     let reason: Reason | null = null
     if (!(at >= since && at < until)) reason = 'range'
+    else if (post.deletedAt) reason = 'deleted'
     else if (!PUBLIC.has(post.visibility)) reason = 'private'
     else if (post.repostOf && !post.text) reason = selection.reposts ? null : 'repost'
     else if (post.replyTo && !own.has(post.replyTo.id)) reason = selection.replies ? null : 'reply'

@@ -54,6 +54,10 @@ test('facet byte ranges select exactly the link, tag and mention after Japanese 
   assert.deepEqual(slices, ['https://例え.jp/パス', '#タグ', '@alice.bsky.social', '@bob@social.example'])
   assert.deepEqual(facets.map((f) => f.features[0]!.$type.split('#')[1]), ['link', 'tag', 'mention', 'link'])
   assert.equal((facets[3]!.features[0] as { uri: string }).uri, 'https://social.example/@bob')
+  // An X mention (a bare screen name) links to the account; `@jack2` and `@jack@host` are other accounts.
+  const x = '返信 @jack さん、@jack2 と @jack@else.example にも'
+  const xFacets = detectFacets(x, [{ id: '12', handle: 'jack', url: 'https://x.com/jack' }])
+  assert.deepEqual(xFacets.map((f) => [Buffer.from(x).subarray(f.index.byteStart, f.index.byteEnd).toString('utf8'), (f.features[0] as { uri: string }).uri]), [['@jack', 'https://x.com/jack']])
 })
 
 test('content warnings become self-labels where one fits; more than four images go to follow-ups', () => {
