@@ -31,7 +31,7 @@ export function unescapeHtml(text: string): string {
 }
 
 const TCO = /(https?:\/\/t\.co\/[A-Za-z0-9]+)/
-const STATUS_URL = /^https?:\/\/(?:(?:www|mobile)\.)?(?:twitter|x)\.com\/([A-Za-z0-9_]+|i\/web)\/status(?:es)?\/(\d+)/
+const STATUS_URL = /^https?:\/\/(?:(?:www|mobile)\.)?(?:twitter|x)\.com\/([A-Za-z0-9_]+|i\/web)\/status(?:es)?\/(\d+)(?=[/?#]?$|[?#])/
 /** `und`, `zxx` and X's `q…` codes (qme: media only, qst: short, qht: hashtags only) name no language. */
 const NO_LANGUAGE = /^(und|zxx|q[a-z]{2})$/
 
@@ -55,8 +55,9 @@ export function tweetText(tweet: Tweet, ownScreenName?: string): { text: string;
   const lastLink = parts.length > 1 ? parts[parts.length - 2] : undefined
   const lastExpanded = lastLink ? urls.get(lastLink) : undefined
   const status = lastExpanded && parts[parts.length - 1]!.trim() === '' ? STATUS_URL.exec(lastExpanded) : null
-  const quoted = status?.[2]
-  const ownQuote = !!status && !!ownScreenName && status[1]!.toLowerCase() === ownScreenName.toLowerCase()
+  // A link to the tweet itself (`…/status/<own id>/photo/1`, a photo X left out of entities.media) is no quote.
+  const quoted = status && status[2] !== tweet.id_str ? status[2] : undefined
+  const ownQuote = !!quoted && !!ownScreenName && status![1]!.toLowerCase() === ownScreenName.toLowerCase()
   if (quoted && !quoteOf) quoteOf = quoted
   const text = parts
     .map((part, i) => {
