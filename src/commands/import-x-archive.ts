@@ -4,12 +4,14 @@ import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { openXArchive } from '../adapters/x/index.js'
 import { withExamples } from '../cli/help.js'
+import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import { requireOutput, runExport, type ExportResult } from './export.js'
 import { importParent } from './import-mastodon-archive.js'
 
 export interface ImportXArchiveOptions {
   output: string
   force?: boolean
+  mkdir?: boolean
 }
 
 export async function run(archivePath: string, options: ImportXArchiveOptions, cli: CliContext): Promise<ExportResult> {
@@ -32,6 +34,9 @@ export function register(program: Command, cli: CliContext): void {
       .argument('<archive>', 'the twitter-….zip from "Download an archive of your data", or the folder it unpacks to')
       .requiredOption('-o, --output <archive.zip>', 'Lifeboat archive to write')
       .option('--force', 'replace an existing archive at the output path')
+      .option('--mkdir', MKDIR_HELP)
+      // The output path is checked before the X archive is opened (a zip is unpacked beside the output).
+      .hook('preAction', checkOutputHook)
       .action(async (archive: string, options: ImportXArchiveOptions) => {
         await run(archive, options, cli)
       }),

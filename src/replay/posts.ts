@@ -1,12 +1,13 @@
 // The posts part of the replay driver (`replay --posts`): chooses which of an archive's posts are re-created, puts
-// them in date order (a parent is always older than its reply, a quoted post older than its quote), and hands each
-// to the target with what it refers to: the re-created parent, quoted or reposted post (from this run or from the
+// them in date order (a parent before its reply, a quoted post before its quote, even within one second), and hands
+// each to the target with what it refers to: the re-created parent, quoted or reposted post (from this run or from the
 // journal, which keeps every re-created post's URIs and CIDs: the ledger from source id to record), or someone
 // else's post. The journal line of a post is written after all its records exist; the target's writes are
 // idempotent, so a run killed in between redoes nothing twice.
 //
-// Left out, and said so once per run: posts outside --since/--until; posts that were not public (followers-only,
-// direct, specified: a PDS publishes everything it holds); replies to other people's posts unless --replies;
+// Left out, and said so once per run: posts outside --since/--until; posts the source marks deleted (X's
+// deleted-tweets.js: kept in the archive for the record, never published again); posts that were not public
+// (followers-only, direct, specified: a PDS publishes everything it holds); replies to other people's posts unless --replies;
 // reposts unless --reposts.
 import type { CreatedPost, PostLink, PostLinks, PostTarget } from '../adapters/adapter.js'
 import type { MediaRef, PostRecord } from '../archive/records.js'
@@ -34,9 +35,10 @@ function slim(post: PostRecord): PostRecord {
   return rest
 }
 
-type Reason = 'range' | 'private' | 'reply' | 'repost'
+type Reason = 'range' | 'deleted' | 'private' | 'reply' | 'repost'
 const LEFT_OUT: Record<Reason, string> = {
   range: 'outside --since/--until',
+  deleted: 'deleted on their network',
   private: 'not public on their network (a PDS publishes everything it holds)',
   reply: 'replies to other people (--replies re-creates them)',
   repost: 'reposts (--reposts re-creates those of AT Protocol posts)',
@@ -45,6 +47,38 @@ const LEFT_OUT: Record<Reason, string> = {
 function createdFromJournal(detail: Record<string, string> | undefined): CreatedPost | null {
   if (!detail?.uri || !detail.cid) return null
   return { uri: detail.uri, cid: detail.cid, lastUri: detail.lastUri ?? detail.uri, lastCid: detail.lastCid ?? detail.cid, rootUri: detail.rootUri ?? detail.uri, rootCid: detail.rootCid ?? detail.cid }
+}
+
+/**
+ * The posts in date order, except that a reply or quote comes right after the post it refers to when that one is
+ * not older: X dates are to the second, and a thread posted within one second would otherwise meet its reply before
+ * its parent. A cycle (hostile data) keeps date order.
+ */
+export function parentsFirst(posts: readonly PostRecord[]): PostRecord[] {
+  const pending = new Set(posts.map((p) => p.id))
+  const waiting = new Map<string, PostRecord[]>()
+  const out: PostRecord[] = []
+  const needs = (post: PostRecord) => [post.replyTo?.id, post.quoteOf].find((id) => id && id !== post.id && pending.has(id))
+  const emit = (post: PostRecord, force: boolean): void => {
+    const stack = [post]
+    while (stack.length > 0) {
+      const next = stack.pop()!
+      if (!pending.has(next.id)) continue
+      const need = force ? undefined : needs(next)
+      if (need) {
+        waiting.set(need, [...(waiting.get(need) ?? []), next])
+        continue
+      }
+      pending.delete(next.id)
+      out.push(next)
+      const waiters = waiting.get(next.id)
+      if (waiters) stack.push(...waiters.reverse())
+      waiting.delete(next.id)
+    }
+  }
+  for (const post of posts) emit(post, false)
+  for (const post of posts) emit(post, true)
+  return out
 }
 
 export async function replayPosts(options: ReplayOptions, report: ReplayReport): Promise<void> {
@@ -78,12 +112,16 @@ export async function replayPosts(options: ReplayOptions, report: ReplayReport):
   for (const { post, at } of all) {
     let reason: Reason | null = null
     if (!(at >= since && at < until)) reason = 'range'
+    else if (post.deletedAt) reason = 'deleted'
     else if (!PUBLIC.has(post.visibility)) reason = 'private'
     else if (post.repostOf && !post.text) reason = selection.reposts ? null : 'repost'
     else if (post.replyTo && !own.has(post.replyTo.id)) reason = selection.replies ? null : 'reply'
     if (reason) leftOut.set(reason, (leftOut.get(reason) ?? 0) + 1)
     else selected.push(post)
   }
+  const ordered = parentsFirst(selected)
+  selected.length = 0
+  selected.push(...ordered)
   for (const [reason, n] of leftOut) context.out.event('left-out', { kind: 'posts', reason, count: n }, `Not re-created: ${n} ${n === 1 ? 'post' : 'posts'} ${LEFT_OUT[reason]}.`)
 
   let pendingRecords = 0

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict'
 import sharp from 'sharp'
 import { detectFacets, graphemeCount, planPost, postRkey, selfLabels, splitText, MAX_IMAGE_BYTES } from '../../src/adapters/atproto/posts-map.js'
 import { prepareImage } from '../../src/adapters/atproto/posts-media.js'
+import { parentsFirst } from '../../src/replay/posts.js'
+import type { PostRecord } from '../../src/archive/records.js'
 import { solidPng } from '../../src/demo/png.js'
 
 const S32 = '234567abcdefghijklmnopqrstuvwxyz'
@@ -54,6 +56,10 @@ test('facet byte ranges select exactly the link, tag and mention after Japanese 
   assert.deepEqual(slices, ['https://例え.jp/パス', '#タグ', '@alice.bsky.social', '@bob@social.example'])
   assert.deepEqual(facets.map((f) => f.features[0]!.$type.split('#')[1]), ['link', 'tag', 'mention', 'link'])
   assert.equal((facets[3]!.features[0] as { uri: string }).uri, 'https://social.example/@bob')
+  // An X mention (a bare screen name) links to the account; `@jack2` and `@jack@host` are other accounts.
+  const x = '返信 @jack さん、@jack2 と @jack@else.example にも'
+  const xFacets = detectFacets(x, [{ id: '12', handle: 'jack', url: 'https://x.com/jack' }])
+  assert.deepEqual(xFacets.map((f) => [Buffer.from(x).subarray(f.index.byteStart, f.index.byteEnd).toString('utf8'), (f.features[0] as { uri: string }).uri]), [['@jack', 'https://x.com/jack']])
 })
 
 test('content warnings become self-labels where one fits; more than four images go to follow-ups', () => {
@@ -91,4 +97,14 @@ test('a 10 MB text is refused with a reason, not split into an endless thread, a
   const long = planPost({ id: 'long', createdAt: '2020-01-01T00:00:00Z', text: 'word '.repeat(5000) })
   assert.equal(long.refused, undefined)
   assert.ok(long.parts.length > 50 && long.parts.length <= 100)
+})
+
+test('posts of one second: a reply or quote comes after the post it refers to; a cycle keeps date order', () => {
+  const at = '2024-01-01T00:00:00.000Z'
+  const post = (id: string, replyTo?: string, quoteOf?: string): PostRecord => ({ id, createdAt: at, text: id, replyTo: replyTo ? { id: replyTo } : null, quoteOf: quoteOf ?? null })
+  // The file order X gives: newest first within the second.
+  const ids = (posts: PostRecord[]) => parentsFirst(posts).map((p) => p.id)
+  assert.deepEqual(ids([post('c', 'b'), post('b', 'a'), post('a'), post('z')]), ['a', 'b', 'c', 'z'])
+  assert.deepEqual(ids([post('q', 'a', 'b'), post('a'), post('b')]), ['a', 'b', 'q'])
+  assert.deepEqual(ids([post('x', 'y'), post('y', 'x')]), ['x', 'y'])
 })

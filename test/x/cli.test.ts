@@ -2,7 +2,7 @@
 // for every fixture era (needs `npx tsc -p tsconfig.build.json` first, like every test that spawns bin/lifeboat.js).
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { runCli } from '../_util/cli.js'
@@ -36,3 +36,29 @@ for (const [era, folder] of Object.entries(ERAS)) {
     assert.equal(verified.code, 0, verified.stderr)
   })
 }
+
+test('the output path is checked before the X archive is opened: a missing folder needs --mkdir, an existing output --force', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'lifeboat-x-out-'))
+  const nested = join(base, 'no', 'such', 'x.zip')
+  const missing = await runCli(['import', 'x-archive', ERAS.tweetsJs2022, '-o', nested])
+  assert.equal(missing.code, 2, missing.stderr)
+  assert.match(missing.stderr, /does not exist/)
+  assert.match(missing.stderr, /--mkdir/)
+  assert.deepEqual(await readdir(base), [], 'no folder was created')
+  const made = await runCli(['import', 'x-archive', ERAS.tweetsJs2022, '-o', nested, '--mkdir'])
+  assert.equal(made.code, 3, made.stderr) // the fixture lacks some media: reported per item
+  assert.equal((await stat(join(base, 'no', 'such'))).mode & 0o777, 0o700)
+  assert.equal((await runCli(['verify', nested])).code, 0)
+
+  const existing = join(base, 'precious.zip')
+  await writeFile(existing, 'precious')
+  const refused = await runCli(['import', 'x-archive', ERAS.tweetsJs2022, '-o', existing])
+  assert.equal(refused.code, 2, refused.stderr)
+  assert.match(refused.stderr, /already exists/)
+  assert.match(refused.stderr, /--force/)
+  assert.equal(await readFile(existing, 'utf8'), 'precious', 'nothing overwritten')
+  assert.deepEqual((await readdir(base)).sort(), ['no', 'precious.zip'], 'nothing unpacked beside it')
+  const forced = await runCli(['import', 'x-archive', ERAS.tweetsJs2022, '-o', existing, '--force'])
+  assert.equal(forced.code, 3, forced.stderr)
+  assert.equal((await runCli(['verify', existing])).code, 0)
+})

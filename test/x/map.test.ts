@@ -34,8 +34,11 @@ test('text: entities unescaped around links, t.co expanded, media and quote link
   assert.equal(text.text, 'a <b> &amp; https://example.com/?a=1&amp;b=2 and https://twitter.com/someone/status/123')
   assert.deepEqual(text.links, ['https://example.com/?a=1&amp;b=2', 'https://twitter.com/someone/status/123'])
   assert.equal(text.quoteOf, null, 'a status link that is not last is a link, not a quote')
-  const quote = tweetText({ ...tweet, full_text: 'look https://t.co/QQQ', entities: { urls: tweet.entities!.urls } })
-  assert.deepEqual(quote, { text: 'look', links: [], quoteOf: '123' })
+  // A quote of one's own tweet leaves the text (a replay embeds it); someone else's stays a link beside quoteOf.
+  const own = tweetText({ ...tweet, full_text: 'look https://t.co/QQQ', entities: { urls: tweet.entities!.urls } }, 'Someone')
+  assert.deepEqual(own, { text: 'look', links: [], quoteOf: '123' })
+  const other = tweetText({ ...tweet, full_text: 'look https://t.co/QQQ', entities: { urls: tweet.entities!.urls } }, 'me')
+  assert.deepEqual(other, { text: 'look https://twitter.com/someone/status/123', links: ['https://twitter.com/someone/status/123'], quoteOf: '123' })
 })
 
 test('retweets: Grailbird names the original, tweet.js only the author (or a photo\'s source)', () => {

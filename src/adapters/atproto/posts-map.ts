@@ -143,7 +143,7 @@ function httpUrl(value: string | undefined): string | null {
 /**
  * Facets of one part's text. Mentions of AT Protocol handles carry the handle in `did` until posts-target.ts
  * resolves it (RichText.detectFacetsWithoutResolution does the same). `@user@host` and `@user` of the post's
- * fediverse mentions become links to the account's page.
+ * fediverse mentions, and `@name` of its X mentions, become links to the account's page.
  */
 export function detectFacets(text: string, mentions: readonly AccountRef[] = []): DetectedFacet[] {
   const rt = new RichText({ text })
@@ -154,9 +154,13 @@ export function detectFacets(text: string, mentions: readonly AccountRef[] = [])
     const handle = account.handle ?? ''
     const at = handle.indexOf('@')
     const link = httpUrl(account.url) ?? httpUrl(account.id)
-    if (at <= 0 || !link) continue
-    const user = handle.slice(0, at)
-    const re = new RegExp(`(?<![\\w@])@${escapeRegExp(user)}(?:@${escapeRegExp(handle.slice(at + 1))})?(?![\\w@.-]*\\w)`, 'giu')
+    // `user@host`, or a bare `user` (an X screen name, a local fediverse account): never an AT Protocol handle,
+    // which always has a dot and is left to RichText above.
+    const bare = at < 0 && handle.length > 0 && !handle.includes('.')
+    if ((at <= 0 && !bare) || !link) continue
+    const user = bare ? handle : handle.slice(0, at)
+    const host = bare ? '' : `(?:@${escapeRegExp(handle.slice(at + 1))})?`
+    const re = new RegExp(`(?<![\\w@])@${escapeRegExp(user)}${host}(?![\\w@.-]*\\w)`, 'giu')
     for (const m of text.matchAll(re)) {
       const byteStart = byteIndex(text, m.index)
       const byteEnd = byteStart + Buffer.byteLength(m[0])

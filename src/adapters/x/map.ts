@@ -31,7 +31,7 @@ export function unescapeHtml(text: string): string {
 }
 
 const TCO = /(https?:\/\/t\.co\/[A-Za-z0-9]+)/
-const STATUS_URL = /^https?:\/\/(?:(?:www|mobile)\.)?(?:twitter|x)\.com\/(?:[A-Za-z0-9_]+|i\/web)\/status(?:es)?\/(\d+)/
+const STATUS_URL = /^https?:\/\/(?:(?:www|mobile)\.)?(?:twitter|x)\.com\/([A-Za-z0-9_]+|i\/web)\/status(?:es)?\/(\d+)(?=[/?#]?$|[?#])/
 /** `und`, `zxx` and X's `q…` codes (qme: media only, qst: short, qht: hashtags only) name no language. */
 const NO_LANGUAGE = /^(und|zxx|q[a-z]{2})$/
 
@@ -39,8 +39,12 @@ export function mediaOf(tweet: Tweet): MediaEntity[] {
   return tweet.extended_entities?.media ?? tweet.entities?.media ?? []
 }
 
-/** A tweet's own text: t.co links expanded from entities.urls, media links dropped (they are attachments), unescaped. */
-export function tweetText(tweet: Tweet): { text: string; links: string[]; quoteOf: string | null } {
+/**
+ * A tweet's own text: t.co links expanded from entities.urls, media links dropped (they are attachments), unescaped.
+ * A quote of one's own tweet (`ownScreenName`) drops its link too: a replay embeds the re-created post instead. A
+ * quote of someone else's keeps its link in the text, since nothing else can show it where X is not.
+ */
+export function tweetText(tweet: Tweet, ownScreenName?: string): { text: string; links: string[]; quoteOf: string | null } {
   const raw = tweet.full_text ?? tweet.text ?? ''
   const urls = new Map((tweet.entities?.urls ?? []).filter((u) => u.expanded_url).map((u) => [u.url, u.expanded_url!]))
   const mediaLinks = new Set(mediaOf(tweet).map((m) => m.url).filter(Boolean))
@@ -50,13 +54,16 @@ export function tweetText(tweet: Tweet): { text: string; links: string[]; quoteO
   // A quote is the status link X appends last; it becomes `quoteOf` and leaves the text, as media links do.
   const lastLink = parts.length > 1 ? parts[parts.length - 2] : undefined
   const lastExpanded = lastLink ? urls.get(lastLink) : undefined
-  const quoted = lastExpanded && parts[parts.length - 1]!.trim() === '' ? STATUS_URL.exec(lastExpanded)?.[1] : undefined
+  const status = lastExpanded && parts[parts.length - 1]!.trim() === '' ? STATUS_URL.exec(lastExpanded) : null
+  // A link to the tweet itself (`…/status/<own id>/photo/1`, a photo X left out of entities.media) is no quote.
+  const quoted = status && status[2] !== tweet.id_str ? status[2] : undefined
+  const ownQuote = !!quoted && !!ownScreenName && status![1]!.toLowerCase() === ownScreenName.toLowerCase()
   if (quoted && !quoteOf) quoteOf = quoted
   const text = parts
     .map((part, i) => {
       if (i % 2 === 0) return unescapeHtml(part)
       if (mediaLinks.has(part)) return ''
-      if (quoted && i === parts.length - 2) return ''
+      if (ownQuote && i === parts.length - 2) return ''
       const expanded = urls.get(part)
       if (expanded) links.push(expanded)
       return expanded ?? part
@@ -105,7 +112,7 @@ export function namesIn(tweet: Tweet): [string, string][] {
 export function mapTweet(tweet: Tweet, me: Me): PostRecord {
   const id = tweet.id_str
   const rt = retweetOf(tweet)
-  const { text, links, quoteOf } = tweetText(tweet)
+  const { text, links, quoteOf } = tweetText(tweet, me.screenName)
   const lang = tweet.lang && !NO_LANGUAGE.test(tweet.lang) ? [tweet.lang] : []
   const post: PostRecord = {
     id,
