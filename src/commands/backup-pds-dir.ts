@@ -8,7 +8,7 @@ import { PartialFailureError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import { backupPdsDir, resolvePdsSource } from '../store/pds-dir/backup.js'
 import { addScheduleOptions, runMaybeScheduled, type RunReport, type ScheduleFlags, type ScheduledDeps } from '../schedule/options.js'
-import { formatBytes } from './inspect.js'
+import { formatBytes } from '../files/format-bytes.js'
 import { addStoreOption } from './store-option.js'
 
 export interface BackupPdsDirOptions extends ScheduleFlags {

@@ -9,7 +9,7 @@ import type { AccountRef } from '../archive/records.js'
 import { ArchiveWriter } from '../archive/writer.js'
 import type { Manifest } from '../archive/records.js'
 import { PartialFailureError, UsageError } from '../errors.js'
-import { formatBytes } from './inspect.js'
+import { formatBytes } from '../files/format-bytes.js'
 import { parentCommand } from '../cli/help.js'
 
 export interface ExportCommandOptions {

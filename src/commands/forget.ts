@@ -8,7 +8,7 @@ import { openStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'
 import type { PruneReport } from '../store/prune.js'
 import { UNLIMITED, describePolicy, isEmptyPolicy, parseWithin, selectForget, type RetentionPolicy } from '../store/retention.js'
-import { formatBytes } from './inspect.js'
+import { formatBytes } from '../files/format-bytes.js'
 import { addStoreOption } from './store-option.js'
 
 export interface ForgetOptions extends RetentionPolicy {

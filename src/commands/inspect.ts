@@ -2,6 +2,7 @@
 // date range, media bytes, size on disk).
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { formatBytes } from '../files/format-bytes.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { ArchiveReader } from '../archive/reader.js'
@@ -97,17 +98,6 @@ export async function run(archive: string, context: CliContext): Promise<Inspect
   }
 }
 
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
-}
 
 export function register(program: Command, context: CliContext): void {
   withExamples(

@@ -8,7 +8,7 @@ import { openStore } from '../store/store.js'
 import { PDS_DIR_KIND } from '../store/pds-dir/backup.js'
 import { restorePdsDir, restoredSequencerDb, setSequenceAfter, type SequenceFix } from '../store/pds-dir/restore.js'
 import type { PdsDirData } from '../store/pds-dir/types.js'
-import { formatBytes } from './inspect.js'
+import { formatBytes } from '../files/format-bytes.js'
 import { addStoreOption } from './store-option.js'
 
 export interface RestorePdsDirOptions {

@@ -5,7 +5,7 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { openStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'
-import { formatBytes } from './inspect.js'
+import { formatBytes } from '../files/format-bytes.js'
 import { addStoreOption } from './store-option.js'
 
 export interface SnapshotsOptions {

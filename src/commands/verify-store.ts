@@ -7,7 +7,7 @@ import { withExamples } from '../cli/help.js'
 import { BadArchiveError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import type { StoreVerifyReport } from '../store/verify.js'
-import { formatBytes } from './inspect.js'
+import { formatBytes } from '../files/format-bytes.js'
 import { addStoreOption } from './store-option.js'
 
 export interface VerifyStoreOptions {

@@ -4,22 +4,13 @@ import { statfsSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { DiskFullError, isLifeboatError } from '../errors.js'
+import { formatBytes } from './format-bytes.js'
 
 export function isDiskFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code
   return code === 'ENOSPC' || code === 'EDQUOT'
 }
 
-export function formatSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`
-}
 
 /** Bytes an unprivileged user may still write under `folder`, or null when the file system does not say. */
 export async function freeBytes(folder: string): Promise<number | null> {
@@ -35,7 +26,7 @@ export async function freeBytes(folder: string): Promise<number | null> {
 export async function diskFullError(error: unknown, folder: string, needed?: number): Promise<DiskFullError> {
   const free = await freeBytes(folder)
   const quota = (error as NodeJS.ErrnoException).code === 'EDQUOT'
-  const amounts = [needed !== undefined ? `${formatSize(needed)} needed` : null, free !== null ? `${formatSize(free)} free` : null].filter(Boolean).join(', ')
+  const amounts = [needed !== undefined ? `${formatBytes(needed)} needed` : null, free !== null ? `${formatBytes(free)} free` : null].filter(Boolean).join(', ')
   return new DiskFullError(`${quota ? 'Disk quota exceeded' : 'No space left on the disk'} while writing in ${folder}${amounts ? ` (${amounts})` : ''}.`, {
     hint: 'Free some space there (or write elsewhere) and run the same command again: it resumes with what was already written.',
     cause: error,
@@ -69,7 +60,7 @@ export function diskFullErrorFromAnywhere(error: NodeJS.ErrnoException): DiskFul
     free = null
   }
   const what = error.code === 'EDQUOT' ? 'Disk quota exceeded' : 'No space left on the disk'
-  return new DiskFullError(`${what}${folder ? ` while writing in ${folder}` : ' while writing'}${free !== null ? ` (${formatSize(free)} free)` : ''}.`, {
+  return new DiskFullError(`${what}${folder ? ` while writing in ${folder}` : ' while writing'}${free !== null ? ` (${formatBytes(free)} free)` : ''}.`, {
     hint: 'Free some space there and run the same command again: it resumes with what was already written.',
     cause: error,
     details: { folder, neededBytes: null, freeBytes: free },
