@@ -112,6 +112,7 @@ export async function run(options: { dir?: string }, cli: CliContext): Promise<D
         'Done. Everything ran on this machine; the PDSes are gone, the files stay:',
         `  archive   ${archive}   (try: lifeboat inspect ${archive})`,
         `  store     ${store}     (try: lifeboat snapshots --store ${store})`,
+        `  read it   lifeboat view ${archive} -o ${join(dir, 'site')}   (then open ${join(dir, 'site', 'index.html')})`,
       ].join('\n'),
     )
     if (!sameRecords || !verified.ok || !storeReport.ok) throw new LifeboatError('The demo finished, but a check failed (see above).')
