@@ -128,12 +128,18 @@ export function redactJson<T>(value: T): T {
 function redactValue(value: unknown, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactText(value)
   if (value === null || typeof value !== 'object') return value
+  // `seen` holds the objects on the path from the root: a real cycle is cut, while the same object reached twice by
+  // different paths (a result and its error both naming one list) is written both times.
   if (seen.has(value)) return '[circular]'
   seen.add(value)
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, seen))
-  const out: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSecretKey(key) && item !== null && item !== undefined && item !== '' ? MASK : redactValue(item, seen)
+  try {
+    if (Array.isArray(value)) return value.map((item) => redactValue(item, seen))
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = isSecretKey(key) && item !== null && item !== undefined && item !== '' ? MASK : redactValue(item, seen)
+    }
+    return out
+  } finally {
+    seen.delete(value)
   }
-  return out
 }

@@ -73,3 +73,12 @@ describe('registerSecret + redactText', () => {
     assert.equal(redactText('plain'), 'plain')
   })
 })
+
+it('redactJson writes an object reached twice by different paths both times, and cuts only real cycles', () => {
+  const shared = [{ cid: 'bafy1' }]
+  const out = redactJson({ missing: shared, error: { missingBlobs: shared } })
+  assert.deepEqual(out, { missing: [{ cid: 'bafy1' }], error: { missingBlobs: [{ cid: 'bafy1' }] } })
+  const loop: Record<string, unknown> = { name: 'loop' }
+  loop.self = loop
+  assert.deepEqual(redactJson(loop), { name: 'loop', self: '[circular]' })
+})
