@@ -130,7 +130,7 @@ test('tweets.js era: long posts get note-tweet.js text in full; videos their mp4
   const tweets: any[] = (await dataFile(join(ERAS.tweetsJs2024, 'data/tweets.js'))).map((t: any) => t.tweet)
   const stubs = tweets.filter((t) => !t.full_text.startsWith('RT @') && t.full_text.replace(/(\s*https:\/\/t\.co\/\w+)*\s*$/, '').endsWith('…'))
   assert.equal(stubs.length, 26)
-  assert.deepEqual(posts.filter((p) => (p.native as any)?.noteTweet).map((p) => p.id).sort(), stubs.map((t) => t.id_str).sort(), 'every stub took its note')
+  assert.deepEqual(posts.filter((p) => (p.native as any)?.noteTweet).map((p) => p.id).sort(), stubs.map((t) => t.id_str).sort(), 'every stub is matched with its note')
   for (const p of posts.filter((p) => (p.native as any)?.noteTweet)) assert.equal(p.text.includes('…'), (p.native as any).noteTweet.core.text.includes('…'))
   const video = posts.find((p) => p.id === '1761720930114388258')!
   assert.equal(video.media![0]!.mime, 'video/mp4')
