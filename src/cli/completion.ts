@@ -13,7 +13,9 @@ interface Node {
 }
 
 function walk(command: Command, path: string[] = []): Node[] {
-  const visible = command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
+  // Help's own list of visible commands (public API); the implicit `help` command it adds is one of `commands` only
+  // when registered, so it is matched against them.
+  const visible = command.createHelp().visibleCommands(command).filter((c) => command.commands.includes(c))
   const options = command.options.filter((o) => !o.hidden).flatMap((o) => [o.long, o.short]).filter((f): f is string => Boolean(f))
   const node: Node = { path, description: command.description(), subcommands: visible.map((c) => c.name()), options: [...options, '--help'] }
   return [node, ...visible.flatMap((c) => walk(c, [...path, c.name()]))]
@@ -49,6 +51,7 @@ complete -F _lifeboat lifeboat
 }
 
 function zsh(nodes: Node[]): string {
+  // Not `path`: zsh ties it to $PATH, so a local `path` would empty PATH for everything the completion calls.
   const entries = nodes.map((n) => `    ${quote(n.path.join(' '))} ${quote([...n.subcommands, ...n.options].join(' '))}`)
   return `#compdef lifeboat
 # lifeboat completion for zsh: save as _lifeboat in a directory on $fpath (e.g. ~/.zfunc), or
@@ -58,13 +61,13 @@ _lifeboat() {
   table=(
 ${entries.join('\n')}
   )
-  local path='' word i
+  local at='' word i
   for ((i = 2; i < CURRENT; i++)); do
     word=\${words[i]}
-    if (( \${+table[\${path:+$path }$word]} )); then path=\${path:+$path }$word; fi
+    if (( \${+table[\${at:+$at }$word]} )); then at=\${at:+$at }$word; fi
   done
   local -a candidates
-  candidates=(\${=table[$path]})
+  candidates=(\${=table[$at]})
   if [[ \${words[CURRENT]} == -* ]]; then
     compadd -- \${(M)candidates:#-*}
   elif (( \${#\${candidates:#-*}} )); then
