@@ -5,16 +5,13 @@ import type { Command } from 'commander'
 import { Output } from '../cli/output.js'
 import type { CliContext } from '../cli/main.js'
 import { UsageError } from '../errors.js'
+import { parseOnly } from '../cli/parse-only.js'
 
 export interface CheckedCommand {
   /** The command path, e.g. "backup atproto". */
   path: string
   /** Absolute paths the command writes: its store, its output's folder. */
   writes: string[]
-}
-
-function allCommands(command: Command): Command[] {
-  return [command, ...command.commands.flatMap(allCommands)]
 }
 
 function commandPath(command: Command): string {
@@ -27,26 +24,15 @@ function commandPath(command: Command): string {
 export async function checkScheduledCommand(args: string[], context: CliContext): Promise<CheckedCommand> {
   if (!context.commandTree) throw new Error('checkScheduledCommand needs a context made by buildProgram')
   const silent: CliContext = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: {} }
-  const program = await context.commandTree(silent)
-  let reached: Command | null = null
-  for (const command of allCommands(program)) {
-    command.configureOutput({ writeOut: () => {}, writeErr: () => {} })
-    if (command.commands.length === 0) {
-      // Parse only: no action runs, and neither do the hooks that check the local file system (the output path),
-      // which describe the machine the command runs on at that time, not now.
-      command.action((...params: unknown[]) => {
-        reached = params.at(-1) as Command
-      })
-      ;(command as unknown as { _lifeCycleHooks: Record<string, unknown[]> })._lifeCycleHooks = {}
-    }
-  }
+  // Parse only: no action runs, and neither do the hooks that check the local file system (the output path),
+  // which describe the machine the command runs on at that time, not now.
+  let leaf: Command | null
   try {
-    await program.parseAsync(args, { from: 'user' })
+    leaf = await parseOnly(await context.commandTree(silent), args)
   } catch (error) {
     const message = ((error as Error).message ?? String(error)).replace(/^error: /, '')
     throw new UsageError(`The command to schedule is not a valid Lifeboat command: ${message}`, { hint: 'Check it with `lifeboat <command> --help`, then put it after --.' })
   }
-  const leaf = reached as Command | null
   if (!leaf) throw new UsageError('The command to schedule names no Lifeboat command.', { hint: 'Example: lifeboat schedule systemd -- backup pds-dir /pds --store /var/backups/pds' })
   const path = commandPath(leaf)
   const options = leaf.opts<{ store?: string; output?: string }>()

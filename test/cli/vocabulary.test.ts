@@ -1,33 +1,19 @@
 // Issue 11 "One vocabulary across networks": the new flag names work, the old spellings still do (hidden from --help),
-// and both reach the same option. Parsed with the real command tree; actions replaced so nothing runs.
+// and both reach the same option. Parsed with the real command tree, without running anything (src/cli/parse-only.ts).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Command } from 'commander'
 import { buildProgram } from '../../src/cli/program.js'
+import { parseOnly } from '../../src/cli/parse-only.js'
 import { captureCli, runCommand } from '../_util/cli.js'
 import { run as replay } from '../../src/commands/replay.js'
 import { registerNetworks } from '../../src/cli/networks.js'
 
 registerNetworks()
 
-function all(command: Command): Command[] {
-  return [command, ...command.commands.flatMap(all)]
-}
-
 async function parse(args: string[]): Promise<{ command: Command; options: Record<string, unknown> }> {
-  const program = await buildProgram(captureCli().cli)
-  let reached: Command | null = null
-  for (const command of all(program)) {
-    command.configureOutput({ writeOut: () => {}, writeErr: () => {} })
-    if (command.commands.length === 0) {
-      command.action((...params: unknown[]) => {
-        reached = params.at(-1) as Command
-      })
-      ;(command as unknown as { _lifeCycleHooks: Record<string, unknown[]> })._lifeCycleHooks = {}
-    }
-  }
-  await program.parseAsync(args, { from: 'user' })
-  const command = reached as unknown as Command
+  const command = await parseOnly(await buildProgram(captureCli().cli), args)
+  if (!command) throw new Error(`${args.join(' ')} names no command`)
   return { command, options: command.opts() }
 }
 
