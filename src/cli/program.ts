@@ -58,7 +58,7 @@ const PARENT_EXAMPLES: Record<string, string[]> = {
   import: ['lifeboat import mastodon-archive archive-20241205104500-5b0f….zip -o me.zip', 'lifeboat import x-archive twitter-2024-05-01-abc.zip -o me.zip'],
   restore: [
     'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-server https://pds.example.com --did did:plc:abc',
-    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot latest --to /srv/pds-restored',
+    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot latest --to-dir /srv/pds-restored',
   ],
   migrate: ['LIFEBOAT_ATPROTO_PASSWORD=… lifeboat migrate atproto alice.bsky.social --to-server https://pds.example.com --new-handle alice.pds.example.com --email alice@example.com --dry-run'],
   alias: ['LIFEBOAT_MISSKEY_TOKEN=… lifeboat alias add --to misskey --to-server https://new.example @me@misskey.io'],

@@ -5,7 +5,8 @@ import { Option, type Command } from 'commander'
 
 /**
  * Shows `to` (e.g. '--server <url>') in place of the existing option `from` (e.g. '--pds'), which stays accepted but
- * hidden. Both set the attribute of `from`, so a mandatory `from` is satisfied by `to`.
+ * hidden. Both set the attribute of `from` (and of `to`); a mandatory `from` makes `to` the mandatory one, so either
+ * spelling satisfies it and the error for neither names the new spelling.
  */
 export function renameOption(command: Command, from: string, to: string, description?: string): Command {
   const old = command.options.find((o) => o.long === from)
@@ -13,10 +14,17 @@ export function renameOption(command: Command, from: string, to: string, descrip
   old.hideHelp()
   const renamed = new Option(to, description ?? old.description)
   if (old.defaultValue !== undefined) renamed.default(old.defaultValue, old.defaultValueDescription)
+  if (old.mandatory) {
+    old.makeOptionMandatory(false)
+    renamed.makeOptionMandatory(true)
+  }
   command.addOption(renamed)
+  // commander passes no value for a flag without an argument: present means true.
   command.on(`option:${renamed.name()}`, (value: unknown) => {
-    // commander passes no value for a flag without an argument: present means true.
     command.setOptionValueWithSource(old.attributeName(), renamed.isBoolean() ? true : value, 'cli')
+  })
+  command.on(`option:${old.name()}`, (value: unknown) => {
+    command.setOptionValueWithSource(renamed.attributeName(), old.isBoolean() ? true : value, 'cli')
   })
   return command
 }

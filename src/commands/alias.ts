@@ -1,4 +1,4 @@
-// `lifeboat alias add --to <flavor> --server NEWURL <@user@old.host>`: adds the old account to the new account's
+// `lifeboat alias add --to <network> --to-server NEWURL <@user@old.host>`: adds the old account to the new account's
 // aliases (alsoKnownAs) without dropping existing ones, then reads them back to confirm (docs/cli.md).
 import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
@@ -54,7 +54,7 @@ export function register(program: Command, cli: CliContext): void {
       .command('add')
       .description('add an old account to the new account\'s aliases (keeps existing aliases)')
       .argument('<old-account>', 'the account you are moving from, e.g. @me@old.example')
-      .requiredOption('--to <flavor>', 'the new server\'s software: misskey, sharkey, cherrypick, mastodon, gotosocial, akkoma')
+      .requiredOption('--to <network>', 'the new server\'s network or software: misskey, sharkey, cherrypick, mastodon, gotosocial, akkoma')
       .requiredOption('--server <url>', 'the new account\'s server')
       .option('--token-env <NAME>', 'environment variable holding the new account\'s access token')
       .action(async (oldAccount: string, options: AliasOptions) => {

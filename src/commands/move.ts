@@ -1,4 +1,4 @@
-// `lifeboat move --from <flavor> --server OLDURL --to <@user@new.host> [--archive FILE] [--yes]`: the irreversible
+// `lifeboat move --from <network> --server OLDURL --to-account <@user@new.host> [--archive FILE] [--yes]`: the irreversible
 // account move, guarded (docs/cli.md): a preflight (the new account resolves from the old server and lists the old
 // account among its aliases; the follows have been recorded in an archive), a dry run by default, and --yes to act.
 import type { Command } from 'commander'
@@ -10,6 +10,7 @@ import { ArchiveReader } from '../archive/reader.js'
 import { PartialFailureError, UsageError } from '../errors.js'
 import { migrationFor } from '../adapters/registry.js'
 import { parseAcct } from './alias.js'
+import { renameOption } from '../cli/vocabulary.js'
 
 export interface MoveOptions extends TargetFlags {
   from: string
@@ -58,11 +59,11 @@ export async function run(options: MoveOptions, cli: CliContext): Promise<{ move
 }
 
 export function register(program: Command, cli: CliContext): void {
-  withExamples(
+  const move = withExamples(
     program
       .command('move')
       .description('move an account to a new one (irreversible; checks first, dry run unless --yes)')
-      .requiredOption('--from <flavor>', 'the old server\'s software: misskey, mastodon, gotosocial, akkoma')
+      .requiredOption('--from <network>', 'the old server\'s network or software: misskey (sharkey, cherrypick), mastodon, gotosocial, akkoma')
       .requiredOption('--server <url>', 'the old account\'s server')
       .requiredOption('--to <account>', 'the new account, e.g. @me@new.example')
       .option('--token-env <NAME>', 'environment variable holding the old account\'s token')
@@ -72,7 +73,9 @@ export function register(program: Command, cli: CliContext): void {
       .action(async (options: MoveOptions) => {
         await run(options, cli)
       }),
-    'lifeboat move --from misskey --server https://misskey.io --to @me@new.example --archive me.zip',
-    'lifeboat move --from misskey --server https://misskey.io --to @me@new.example --archive me.zip --yes',
+    'lifeboat move --from misskey --server https://misskey.io --to-account @me@new.example --archive me.zip',
+    'lifeboat move --from misskey --server https://misskey.io --to-account @me@new.example --archive me.zip --yes',
   )
+  // docs/cli.md "Flag vocabulary": --to is the network written to; the new account is --to-account.
+  renameOption(move, '--to', '--to-account <account>', 'the new account, e.g. @me@new.example (required)')
 }

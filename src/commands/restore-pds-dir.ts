@@ -1,4 +1,4 @@
-// lifeboat restore pds-dir --store DIR --snapshot ID|latest --to <empty dir>: write a PDS data directory back from a
+// lifeboat restore pds-dir --store DIR --snapshot ID|latest --to-dir <empty dir>: write a PDS data directory back from a
 // `pds-dir` snapshot, every byte verified; --relay-seq applies the relay-desync fix (docs/pds-backup.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
@@ -10,6 +10,7 @@ import { restorePdsDir, restoredSequencerDb, setSequenceAfter, type SequenceFix 
 import type { PdsDirData } from '../store/pds-dir/types.js'
 import { formatBytes } from '../files/format-bytes.js'
 import { addStoreOption } from './store-option.js'
+import { renameOption } from '../cli/vocabulary.js'
 
 export interface RestorePdsDirOptions {
   store: string
@@ -78,14 +79,16 @@ export function registerSubcommand(restore: Command, context: CliContext): void 
     .requiredOption('--to <dir>', 'an empty or new directory to write into')
     .option('--snapshot <id>', 'snapshot id, unique id prefix, or "latest"', 'latest')
     .option('--subject <id>', 'with "latest": the newest snapshot of this PDS directory (host:/path)')
-    .option('--blobstore-to <dir>', 'write blobs here instead of <to>/blocks')
+    .option('--blobstore-to <dir>', 'write blobs here instead of <to-dir>/blocks')
     .option('--relay-seq <n>', 'set the restored sequencer past this relay sequence number', parseSeq)
   addStoreOption(command).action(async (options: RestorePdsDirOptions) => {
     await run(options, context)
   })
   withExamples(
     command,
-    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot latest --to /srv/pds-restored',
-    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot 2026-11-22 --to /srv/pds-restored --relay-seq 123456',
+    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot latest --to-dir /srv/pds-restored',
+    'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot 2026-11-22 --to-dir /srv/pds-restored --relay-seq 123456',
   )
+  // docs/cli.md "Flag vocabulary": --to is the network written to; the folder written to is --to-dir.
+  renameOption(command, '--to', '--to-dir <dir>', 'an empty or new directory to write into (required)')
 }

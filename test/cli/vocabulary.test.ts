@@ -51,8 +51,8 @@ test('--force means "overwrite" only: backup pds-dir re-reads with --reread (old
   assert.doesNotMatch(text, /--force/)
 })
 
-test('a required renamed flag is satisfied by either spelling', async () => {
-  await assert.rejects(parse(['restore', 'atproto', '--archive', '/a.zip', '--did', 'did:plc:x']), /--to-pds/)
+test('a required renamed flag is satisfied by either spelling; without either, the error names the new one', async () => {
+  await assert.rejects(parse(['restore', 'atproto', '--archive', '/a.zip', '--did', 'did:plc:x']), /required option '--to-server <url>' not specified/)
   assert.equal((await parse(['restore', '--archive', '/a.zip', '--did', 'did:plc:x', '--to-server', 'https://p.example'])).options.toPds, 'https://p.example')
 })
 
@@ -72,4 +72,38 @@ test('replay without --to-server onto a network that needs it says so (exit 2), 
   const run = await runCommand({}, (cli) => replay('old.zip', { to: 'mastodon' }, cli))
   assert.equal(run.code, 2, run.stderr)
   assert.match(run.stderr, /error: --to mastodon needs --to-server, the new account's server\./)
+})
+
+function everyCommand(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(everyCommand)]
+}
+
+test('--to and --from name a network (or its server software) in every command; an account is --to-account, a folder --to-dir', async () => {
+  const program = await buildProgram(captureCli().cli)
+  const shown = new Map<string, Set<string>>()
+  for (const command of everyCommand(program)) {
+    for (const option of command.options.filter((o) => !o.hidden && o.long && /^--(to|from)(-|$)/.test(o.long))) {
+      if (!shown.has(option.long!)) shown.set(option.long!, new Set())
+      shown.get(option.long!)!.add(option.flags)
+    }
+  }
+  assert.deepEqual([...shown.get('--to')!], ['--to <network>'])
+  assert.deepEqual([...shown.get('--from')!], ['--from <network>'])
+  assert.deepEqual([...shown.keys()].sort(), ['--from', '--to', '--to-account', '--to-dir', '--to-server'])
+})
+
+test('move --to-account and restore pds-dir --to-dir; the old --to still works (hidden), and either satisfies the requirement', async () => {
+  const move = ['move', '--from', 'misskey', '--server', 'https://old.example']
+  assert.equal((await parse([...move, '--to-account', '@me@new.example'])).options.to, '@me@new.example')
+  assert.equal((await parse([...move, '--to', '@me@new.example'])).options.to, '@me@new.example')
+  await assert.rejects(parse(move), /required option '--to-account <account>' not specified/)
+  const restore = ['restore', 'pds-dir', '--store', '/b']
+  assert.equal((await parse([...restore, '--to-dir', '/srv/pds'])).options.to, '/srv/pds')
+  assert.equal((await parse([...restore, '--to', '/srv/pds'])).options.to, '/srv/pds')
+  await assert.rejects(parse(restore), /required option '--to-dir <dir>' not specified/)
+  for (const command of [(await parse([...move, '--to-account', '@a@b.example'])).command, (await parse([...restore, '--to-dir', '/x'])).command]) {
+    const text = help(command)
+    assert.doesNotMatch(text, /^\s+--to </m, `${command.name()}: --to is hidden`)
+    assert.match(text, /--to-(account|dir) </)
+  }
 })

@@ -104,7 +104,7 @@ export class MisskeyMigration implements AccountMigration {
         : {
             name: 'new account names the old one as alias',
             ok: false,
-            detail: `${newAccount} does not list ${self} among its aliases (as seen from ${server.host}); run \`lifeboat alias add --to misskey --server <new server> ${self}\` with the new account's token first`,
+            detail: `${newAccount} does not list ${self} among its aliases (as seen from ${server.host}); run \`lifeboat alias add --to misskey --to-server <new server> ${self}\` with the new account's token first`,
           },
     )
     if (target.movedTo) checks.push({ name: 'new account not moved away', ok: false, detail: `${newAccount} has itself moved on` })

@@ -33,13 +33,13 @@ export async function prepareEmptyDirectory(dir: string): Promise<void> {
   const entries = await readdir(dir).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return null
-    if (code === 'ENOTDIR') throw new UsageError(`${dir} is a file, not a directory.`, { hint: 'Pass an empty or new directory to --to.' })
+    if (code === 'ENOTDIR') throw new UsageError(`${dir} is a file, not a directory.`, { hint: 'Pass an empty or new directory to --to-dir.' })
     throw error
   })
   if (entries === null) await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
   else if (entries.length > 0) {
     throw new UsageError(`${dir} is not empty; a restore only writes into an empty directory.`, {
-      hint: 'Pass a new or empty directory to --to; move the files into place once the PDS is stopped.',
+      hint: 'Pass a new or empty directory to --to-dir; move the files into place once the PDS is stopped.',
     })
   }
 }
