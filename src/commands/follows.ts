@@ -67,11 +67,13 @@ function writeCsv(follows: RelationRecord[], options: FollowsOptions, cli: CliCo
   if (bridged.length > 0) cli.out.info(`${bridged.length} AT Protocol accounts written as Bridgy Fed addresses (${BRIDGY_FED_DOMAIN}); following them works only for accounts that opted into the bridge.`)
   if (unwritable.length === 0) return
   const offer = unwritable.filter((f) => bridgyFedAddress(f.account)).length
-  for (const follow of unwritable) cli.out.warn(`not written: ${shown(follow.account)} has no user@host address`)
+  for (const follow of unwritable) {
+    cli.out.warn(`not written: ${shown(follow.account)} ${follow.account.handle ? 'has no user@host address' : 'is known only by its DID: this archive does not record its handle'}`)
+  }
   throw new PartialFailureError(`${unwritable.length} of ${follows.length} followed accounts could not be written as Mastodon CSV (it holds user@host addresses only).`, {
     hint: offer > 0
       ? `${offer} of them can be written as Bridgy Fed addresses (handle@${BRIDGY_FED_DOMAIN}) with --bridgy-fed, for accounts that opted into the bridge.`
-      : 'They are AT Protocol accounts known only by DID; follow them from a Bluesky client (lifeboat replay --to atproto).',
+      : 'This archive knows them only by DID (made by an older Lifeboat, or exported with --server alone): export again to record their handles, or follow them from a Bluesky client (lifeboat replay --to atproto).',
     details: { unwritable: unwritable.map((f) => f.account) },
   })
 }

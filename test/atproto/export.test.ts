@@ -12,7 +12,10 @@ import { captureCli, runCli } from '../_util/cli.js'
 import { entryAppears } from '../_util/wait.js'
 import { startFaultProxy } from '../_util/fault-proxy.js'
 import { readdir } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
+import { run as follows } from '../../src/commands/follows.js'
 
 let network: TestNetworkNoAppView
 let world: SampleWorld
@@ -61,6 +64,10 @@ test('export holds every record, blob and the preferences, matching what the PDS
   const following = await collect(reader.records('following'))
   assert.deepEqual(following.map((f) => f.account.id).sort(), [...world.created.follows].sort())
   assert.deepEqual((await collect(reader.records('blocks'))).map((b) => b.account.id), world.created.blocks)
+  // Follows and blocks name accounts by DID; the export records the handle each DID document (here on the test PLC) claims.
+  const handleOf = new Map(world.friends.map((f) => [f.did, f.handle]))
+  for (const f of following) assert.equal(f.account.handle, handleOf.get(f.account.id), f.account.id)
+  assert.deepEqual((await collect(reader.records('blocks'))).map((b) => b.account.handle), world.created.blocks.map((did) => handleOf.get(did)))
   const lists = await collect(reader.records('lists'))
   assert.equal(lists.length, 1)
   assert.deepEqual(lists[0]!.members.map((m) => m.id).sort(), [...world.created.listMembers].sort())
@@ -86,6 +93,52 @@ test('public export needs no login and notes that preferences were skipped', asy
   const result = await exportAtproto(world.alice.did, { output, pds: network.pds.url }, cli)
   assert.ok(result.manifest.notes.some((n) => n.includes('preferences not exported')))
   assert.equal(result.manifest.counts.posts, world.created.posts.length)
+  // With --server alone no directory is read, so the follows keep their DIDs only, and the archive says so.
+  assert.ok(result.manifest.notes.some((n) => n.startsWith('handles of followed and blocked accounts not looked up')), result.manifest.notes.join('\n'))
+})
+
+test('follows of an exported AT Protocol archive: handles in text, Bridgy Fed addresses in Mastodon CSV', async () => {
+  const output = join(dir, 'handles.zip')
+  await exportAtproto(world.alice.did, { output, pds: network.pds.url, plc: network.plc.url }, captureCli().cli)
+  const followed = world.friends.filter((f) => world.created.follows.includes(f.did))
+  const text = captureCli()
+  await follows(output, {}, text.cli)
+  assert.deepEqual(text.stdout().split('\n').filter(Boolean).sort(), followed.map((f) => `${f.handle}\t${f.did}`).sort())
+  assert.doesNotMatch(text.stderr(), /known only by id/)
+  const csv = captureCli()
+  await follows(output, { format: 'csv', bridgyFed: true }, csv.cli)
+  const rows = csv.stdout().split('\n').filter(Boolean)
+  assert.equal(rows[0], 'Account address,Show boosts,Notify on new posts,Languages')
+  assert.deepEqual(rows.slice(1).map((r) => r.split(',')[0]).sort(), followed.map((f) => `${f.handle}@bsky.brid.gy`).sort())
+  assert.match(csv.stderr(), /works only for accounts that opted into the bridge/)
+})
+
+test('a DID document that cannot be read leaves that account by DID only, noted in the archive; the export succeeds', async () => {
+  const output = join(dir, 'plc-down.zip')
+  // The PLC as seen through a proxy that answers 410 (tombstoned) for the documents of the followed accounts.
+  const followed = new Set(world.created.follows)
+  const proxy = createServer(async (req, res) => {
+    if (followed.has(decodeURIComponent((req.url ?? '').slice(1)))) return void res.writeHead(410).end()
+    const answer = await fetch(network.plc.url + req.url)
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()))
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  const plc = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  try {
+    const { cli } = captureCli()
+    const result = await exportAtproto(world.alice.did, { output, pds: network.pds.url, plc }, cli)
+    assert.equal(result.failures.length, 0)
+    assert.ok(result.manifest.notes.some((n) => n.startsWith(`handles of ${followed.size} followed or blocked accounts not looked up`)), result.manifest.notes.join('\n'))
+    const reader = await ArchiveReader.open(output)
+    const following = await collect(reader.records('following'))
+    const blocks = await collect(reader.records('blocks'))
+    reader.close()
+    assert.deepEqual(following.map((f) => f.account.handle), following.map(() => undefined))
+    assert.ok(blocks.every((b) => typeof b.account.handle === 'string'), 'the blocked account\'s document was read')
+  } finally {
+    proxy.closeAllConnections()
+    await new Promise((resolve) => proxy.close(resolve))
+  }
 })
 
 test('the password never appears in output, errors or the archive (CLI run)', async () => {

@@ -37,6 +37,8 @@ test('follows --format csv of an AT Protocol archive says what it could not writ
   assert.match(bridged.stdout, /^bob\.bsky\.social@bsky\.brid\.gy,true,false,$/m)
   assert.match(bridged.stdout, /^dan@mastodon\.example,/m)
   assert.match(bridged.stderr, /opted into the bridge/)
+  assert.match(bridged.stderr, /not written: did:plc:carol0+ is known only by its DID: this archive does not record its handle/)
+  assert.match(bridged.stderr, /hint: This archive knows them only by DID .*export again to record their handles/)
 })
 
 test('follows text shows handles first; JSON ends with a newline', async () => {

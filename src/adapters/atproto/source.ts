@@ -14,7 +14,9 @@ import { cidSha256Hex } from './cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
 import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
 import { AtprotoClient } from './client.js'
-import type { Identity } from './identity.js'
+import { DEFAULT_PLC, type Identity } from './identity.js'
+import { lookUpHandles } from './handles.js'
+import type { RelationRecord } from '../../archive/records.js'
 import type { PdsSession } from './session.js'
 
 export const ATPROTO_CAPABILITIES: Capabilities = {
@@ -127,6 +129,8 @@ export class AtprotoSource implements Source {
     const blobs = new Map<string, { mime?: string; alt?: string; attachedTo: string[] }>()
     const blobsBySha = new Map<string | undefined, { mime?: string; alt?: string; attachedTo: string[] }>()
     const lists = new Map<string, ListRecord>()
+    // Follows and blocks name accounts by DID only: they are written after the walk, with the handles looked up.
+    const relations: { following: RelationRecord[]; blocks: RelationRecord[] } = { following: [], blocks: [] }
     let profile: Record<string, unknown> | null = null
     for (const kind of ['posts', 'likes', 'reposts', 'following', 'blocks', 'lists'] as const) writer.declare(kind)
     for await (const entry of walkRecords(blocks, root)) {
@@ -159,10 +163,10 @@ export class AtprotoSource implements Source {
           await writer.write('reposts', mapSubject(did, entry.collection, entry.rkey, record))
           break
         case COLLECTIONS.follow:
-          await writer.write('following', mapRelation(did, entry.collection, entry.rkey, record))
+          relations.following.push(mapRelation(did, entry.collection, entry.rkey, record))
           break
         case COLLECTIONS.block:
-          await writer.write('blocks', mapRelation(did, entry.collection, entry.rkey, record))
+          relations.blocks.push(mapRelation(did, entry.collection, entry.rkey, record))
           break
         case COLLECTIONS.list:
           lists.set(`at://${did}/${entry.collection}/${entry.rkey}`, mapList(did, entry.rkey, record))
@@ -177,9 +181,38 @@ export class AtprotoSource implements Source {
           break
       }
     }
+    await this.#addHandles(writer, [...relations.following, ...relations.blocks])
+    for (const kind of ['following', 'blocks'] as const) for (const relation of relations[kind]) await writer.write(kind, relation)
     for (const list of lists.values()) await writer.write('lists', list)
     await writer.setProfile(mapProfile(this.account, profile))
     return blobs
+  }
+
+  /**
+   * Sets `account.handle` on each relation from the DID documents (docs/archive-format.md §4.4). Only when this export
+   * read the account's own DID document: with --server alone it reads no directory, and asks none about others.
+   */
+  async #addHandles(writer: ArchiveWriter, relations: RelationRecord[]): Promise<void> {
+    if (relations.length === 0) return
+    if (!this.options.identity.didDocument) {
+      writer.note('handles of followed and blocked accounts not looked up: with --server alone the export reads no DID directory (add --plc https://plc.directory); they are recorded by DID only')
+      return
+    }
+    const { out, http, signal } = this.context
+    const { handles, failed } = await lookUpHandles(
+      relations.map((r) => r.account.id),
+      { http, plc: this.options.plc ?? DEFAULT_PLC, signal },
+    )
+    for (const relation of relations) {
+      const handle = handles.get(relation.account.id)
+      if (handle) relation.account.handle = handle
+    }
+    const missing = relations.filter((r) => !r.account.handle).length
+    out.info(`handles: ${relations.length - missing} of ${relations.length} followed and blocked accounts named by their DID document`)
+    if (failed.length > 0) {
+      out.warn(`${failed.length} DID documents could not be read (first: ${failed[0]!.did}: ${failed[0]!.reason}); those accounts are recorded by DID only`)
+      writer.note(`handles of ${failed.length} followed or blocked accounts not looked up: their DID documents could not be read (first: ${failed[0]!.did}: ${failed[0]!.reason})`)
+    }
   }
 
   async #writeBlobs(writer: ArchiveWriter, fromRecords: Map<string, { mime?: string; alt?: string; attachedTo: string[] }>, listed: Set<string>, prefetched: Set<string>, failures: ItemFailure[]): Promise<number> {
