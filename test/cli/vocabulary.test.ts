@@ -6,9 +6,6 @@ import type { Command } from 'commander'
 import { buildProgram } from '../../src/cli/program.js'
 import { captureCli, runCommand } from '../_util/cli.js'
 import { run as replay } from '../../src/commands/replay.js'
-import { registerNetworks } from '../../src/cli/networks.js'
-
-registerNetworks()
 
 function all(command: Command): Command[] {
   return [command, ...command.commands.flatMap(all)]

@@ -3,7 +3,8 @@
 import PQueue from 'p-queue'
 import { forEachOrdered } from '../../concurrency/ordered-pool.js'
 import { CID } from 'multiformats/cid'
-import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { AdapterContext, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import { ATPROTO_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { MediaHashMismatchError } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
@@ -16,14 +17,6 @@ import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toL
 import { AtprotoClient } from './client.js'
 import type { Identity } from './identity.js'
 import type { PdsSession } from './session.js'
-
-export const ATPROTO_CAPABILITIES: Capabilities = {
-  network: 'atproto',
-  exports: ['posts', 'likes', 'reposts', 'following', 'blocks', 'lists', 'media'],
-  replays: ['follows', 'blocks', 'lists', 'likes'],
-  alias: false,
-  move: true,
-}
 
 export interface AtprotoSourceOptions {
   identity: Identity

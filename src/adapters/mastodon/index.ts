@@ -1,7 +1,11 @@
-// The Mastodon adapter's factories: the replay target (`lifeboat replay --to mastodon`) and aliases/moves for the
-// three Mastodon-API families (`lifeboat alias add --to …`, `lifeboat move --from …`). Tokens come only from the
-// environment variable named by --token-env (default LIFEBOAT_MASTODON_TOKEN) or a prompt.
-import type { AccountMigration, AdapterContext, MigrationFactory, TargetFactory, TargetFlags } from '../adapter.js'
+// The Mastodon adapter as the commands see it (src/adapters/registry.ts): its Source (`lifeboat export mastodon`),
+// its replay target (`lifeboat replay --to mastodon`) and aliases/moves for the three Mastodon-API families
+// (`lifeboat alias add --to …`, `lifeboat move --from …`). Tokens come only from the environment variable named by
+// --token-env (default LIFEBOAT_MASTODON_TOKEN) or a prompt.
+import type { AccountMigration, AdapterContext, MigrationFactory, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
+import { MASTODON_CAPABILITIES } from './capabilities.js'
+import { readSince } from './since.js'
+import { openMastodonSource } from './source.js'
 import { readSecret } from '../../cli/secrets.js'
 import { UnsupportedError } from '../../errors.js'
 import type { CredentialAccount } from './api.js'
@@ -22,8 +26,8 @@ export interface Connection {
   token: string
 }
 
-/** Checks the server address, reads the token, and asks the server what it is and whose token this is. */
-export async function connect(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<Connection> {
+/** Checks the server address and reads the token. */
+async function tokenFor(flags: TargetFlags | SourceFlags, env: NodeJS.ProcessEnv): Promise<{ server: string; token: string }> {
   const server = normalizeServer(flags.server)
   const token = await readSecret({
     label: `access token for ${new URL(server).host}`,
@@ -32,6 +36,12 @@ export async function connect(flags: TargetFlags, context: AdapterContext, env: 
     env,
     required: true,
   })
+  return { server, token }
+}
+
+/** Checks the server address, reads the token, and asks the server what it is and whose token this is. */
+export async function connect(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<Connection> {
+  const { server, token } = await tokenFor(flags, env)
   const client = new MastodonClient(context, server, token)
   const info = await detectServer(client)
   const me = await whoAmI(client)
@@ -69,4 +79,18 @@ export const migration: MigrationFactory = {
     const m = { context, client, info, env, passwordEnv: flags.passwordEnv }
     return { migration: migrationFor(info.flavor, m, me), account: accountRef(me, info.domain), server: client.server }
   },
+}
+
+async function openSource(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> {
+  const { server, token } = await tokenFor(flags, env)
+  const source = await openMastodonSource(context, new MastodonClient(context, server, token))
+  const since = flags.since ? await readSince(flags.since, server, (await source.describe()).account) : undefined
+  return { source, since, close: async () => {} }
+}
+
+export const adapter: NetworkAdapter = {
+  capabilities: MASTODON_CAPABILITIES,
+  openSource,
+  openTarget: replayTarget.create,
+  migration,
 }

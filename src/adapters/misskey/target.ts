@@ -15,7 +15,7 @@ import { accountOf } from './accounts.js'
 import type { UserDetailed, UserList } from './api.js'
 import { MisskeyApiError, toLifeboatError } from './errors.js'
 import type { Pacer } from './pacer.js'
-import { MISSKEY_CAPABILITIES } from './source.js'
+import { MISSKEY_CAPABILITIES } from './capabilities.js'
 import type { MisskeySession } from './server.js'
 
 /** Answers that say the account is not there (users/show, ap/show, and the NO_SUCH_USER of every write). */
