@@ -1,7 +1,7 @@
 // The AT Protocol adapter as the commands see it (src/adapters/registry.ts): its Source for `lifeboat export atproto`
 // (a handle or DID; `--server` its PDS, else found from the DID; an app password only adds preferences) and its
 // replay target (`--handle` the new account, `--to-server` its PDS, else found from the handle, `--password-env` an
-// app password). Its migration is `lifeboat migrate atproto` (migrate.ts), which moves a whole account.
+// app password). Its migration is `lifeboat migrate atproto` (migration.ts and migration-*.ts), which moves a whole account.
 import type { AdapterContext, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
 import { ATPROTO_CAPABILITIES } from './capabilities.js'
 import { AtprotoSource } from './source.js'

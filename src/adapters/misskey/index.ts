@@ -12,8 +12,8 @@ import { UsageError } from '../../errors.js'
 import { accountOf } from './accounts.js'
 import { DEFAULT_TOKEN_ENV } from './api.js'
 import { MisskeyMigration } from './migration.js'
-import { Pacer, type PacerOptions } from './pacer.js'
-import { probeServer, signIn, type MisskeySession } from './server.js'
+import { Pacer, type PacerOptions } from './pacing.js'
+import { probeServer, signIn, type MisskeySession } from './session.js'
 import { MisskeyTarget } from './target.js'
 
 /**

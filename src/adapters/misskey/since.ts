@@ -7,7 +7,7 @@ import { readEarlierArchive } from '../../archive/since.js'
 import { accountOf } from './accounts.js'
 import type { MisskeyCursor } from './api.js'
 import { laterId } from './paging.js'
-import type { MisskeySession } from './server.js'
+import type { MisskeySession } from './session.js'
 
 /** Newest `native.id` (Misskey's own id) among the records of one kind of an earlier archive. */
 async function newestNativeId(reader: ArchiveReader, kind: 'posts' | 'bookmarks' | 'likes'): Promise<string | undefined> {

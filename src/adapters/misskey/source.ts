@@ -19,7 +19,7 @@ import { DriveExporter, type StagedFile } from './drive.js'
 import { toLifeboatError } from './errors.js'
 import { mapNote, mapProfile } from './map.js'
 import { laterId, paged } from './paging.js'
-import type { MisskeySession } from './server.js'
+import type { MisskeySession } from './session.js'
 
 export interface MisskeySourceOptions {
   /** Parallel drive downloads; keep below the HTTP client's per-host concurrency (default 5). */
