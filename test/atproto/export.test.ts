@@ -12,7 +12,7 @@ import { captureCli, runCli } from '../_util/cli.js'
 import { entryAppears } from '../_util/wait.js'
 import { startFaultProxy } from '../_util/fault-proxy.js'
 import { readdir } from 'node:fs/promises'
-import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
+import { cidSha256Hex } from '../../src/files/cid.js'
 
 let network: TestNetworkNoAppView
 let world: SampleWorld
