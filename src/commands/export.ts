@@ -4,7 +4,7 @@
 // declares its flags.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import type { AdapterContext, NetworkAdapter, SinceState, Source, SourceFlags } from '../adapters/adapter.js'
+import type { AdapterContext, NetworkAdapter, OpenedSource, SinceState, Source, SourceFlags } from '../adapters/adapter.js'
 import type { HttpClientOptions } from '../net/http-client.js'
 import { networkAdapter } from '../adapters/registry.js'
 import type { Network } from '../archive/format.js'
@@ -91,10 +91,19 @@ export type NetworkExportOptions = SourceFlags & { output: string; force?: boole
 
 /** The same with an adapter in hand (one built with test knobs). */
 export async function exportWith(adapter: NetworkAdapter, options: NetworkExportOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
-  const output = requireOutput(options.output)
-  if (!adapter.openSource) throw new UnsupportedError(`Lifeboat cannot export ${adapter.capabilities.network} accounts from a server.`)
+  const openSource = adapter.openSource
+  if (!openSource) throw new UnsupportedError(`Lifeboat cannot export ${adapter.capabilities.network} accounts from a server.`)
   const context = tuning.context ?? adapterContext(cli, { ...adapter.sourceHttp, ...tuning.http })
-  const opened = await adapter.openSource(options, context, cli.env)
+  return exportOpened(() => openSource(options, context, cli.env), options, cli)
+}
+
+/**
+ * The one opening of every export and import: checks the output path, opens the Source (`open` gets the checked
+ * path: importers unpack beside it), runs the export (writer, report) and releases the Source whatever happens.
+ */
+export async function exportOpened(open: (output: string) => Promise<OpenedSource>, options: { output: string; force?: boolean }, cli: CliContext): Promise<ExportResult> {
+  const output = requireOutput(options.output)
+  const opened = await open(output)
   try {
     return await runExport(opened.source, { output, force: options.force, since: opened.since }, cli)
   } finally {
