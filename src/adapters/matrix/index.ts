@@ -2,9 +2,11 @@
 // --homeserver URL --user @me:server`) and its replay target (`lifeboat replay <archive> --to matrix --to-server URL
 // --user @me:server`). The target is a WholeArchiveTarget (target.ts): the replay command hands it the whole archive
 // instead of running the generic driver, whose kinds (follows, lists, blocks …) Matrix does not have.
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import type { AdapterContext, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
 import { MATRIX_CAPABILITIES } from './capabilities.js'
-import { readKeyFile } from './key-file.js'
+import { decryptKeyFile, DEFAULT_PASSPHRASE_ENV, parseSessions, type ExportedSession } from './key-file.js'
 import { readSince } from './since.js'
 import { MatrixSource, parseRooms } from './source.js'
 import { readSecret } from '../../cli/secrets.js'
@@ -26,6 +28,25 @@ export const replayTarget: TargetFactory = {
 async function credentials(flags: { tokenEnv?: string; passwordEnv?: string }, who: string, env: NodeJS.ProcessEnv): Promise<{ token?: string; password?: string }> {
   if (flags.passwordEnv) return { password: await readSecret({ label: `password for ${who}`, envName: flags.passwordEnv, explicit: true, env, required: true }) }
   return { token: await readSecret({ label: `access token for ${who}`, envName: flags.tokenEnv ?? DEFAULT_TOKEN_ENV, explicit: Boolean(flags.tokenEnv), env, required: true }) }
+}
+
+/** `--keys <file>` with its passphrase from `--passphrase-env` (default LIFEBOAT_MATRIX_KEYS_PASSPHRASE) or a prompt. */
+async function readKeyFile(options: { keys?: string; passphraseEnv?: string }, env: NodeJS.ProcessEnv): Promise<ExportedSession[] | undefined> {
+  if (!options.keys) {
+    if (options.passphraseEnv) throw new UsageError('--passphrase-env is only used with --keys.', { hint: 'Add --keys <file> (an Element key export), or drop --passphrase-env.' })
+    return undefined
+  }
+  const text = await readFile(options.keys, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`Cannot read the key file ${options.keys}: ${error.code ?? error.message}.`, { hint: 'Check the path given to --keys.' })
+  })
+  const passphrase = await readSecret({
+    label: `passphrase of ${basename(options.keys)}`,
+    envName: options.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV,
+    explicit: Boolean(options.passphraseEnv),
+    env,
+    required: true,
+  })
+  return parseSessions(await decryptKeyFile(text, passphrase, basename(options.keys)), basename(options.keys))
 }
 
 async function openSource(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> {

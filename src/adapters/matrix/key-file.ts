@@ -6,9 +6,6 @@
 // everything before it; keys = PBKDF2-HMAC-SHA-512(passphrase, salt, rounds) → 32 bytes AES key, 32 bytes HMAC key.
 import { createDecipheriv, createHmac, pbkdf2, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import { readFile } from 'node:fs/promises'
-import { basename } from 'node:path'
-import { readSecret } from '../../cli/secrets.js'
 import { AuthError, UsageError } from '../../errors.js'
 
 const HEADER = '-----BEGIN MEGOLM SESSION DATA-----'
@@ -59,23 +56,4 @@ export function parseSessions(json: string, name = 'the key file'): ExportedSess
   }
   if (!Array.isArray(value)) throw new UsageError(`${name} does not hold a list of room keys.`)
   return value.filter((s): s is ExportedSession => s !== null && typeof s === 'object' && typeof (s as ExportedSession).session_id === 'string')
-}
-
-/** `--keys <file>` with its passphrase from `--passphrase-env` (default LIFEBOAT_MATRIX_KEYS_PASSPHRASE) or a prompt. */
-export async function readKeyFile(options: { keys?: string; passphraseEnv?: string }, env: NodeJS.ProcessEnv): Promise<ExportedSession[] | undefined> {
-  if (!options.keys) {
-    if (options.passphraseEnv) throw new UsageError('--passphrase-env is only used with --keys.', { hint: 'Add --keys <file> (an Element key export), or drop --passphrase-env.' })
-    return undefined
-  }
-  const text = await readFile(options.keys, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`Cannot read the key file ${options.keys}: ${error.code ?? error.message}.`, { hint: 'Check the path given to --keys.' })
-  })
-  const passphrase = await readSecret({
-    label: `passphrase of ${basename(options.keys)}`,
-    envName: options.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV,
-    explicit: Boolean(options.passphraseEnv),
-    env,
-    required: true,
-  })
-  return parseSessions(await decryptKeyFile(text, passphrase, basename(options.keys)), basename(options.keys))
 }
