@@ -102,7 +102,8 @@ async function exportFigures(dir: string): Promise<void> {
 }
 
 async function replayFigures(dir: string): Promise<void> {
-  const { registerTargetFactory, run: replay } = await import('../src/commands/replay.js')
+  const { run: replay } = await import('../src/commands/replay.js')
+  const { registerTargetFactory } = await import('../src/adapters/registry.js')
   const { run: exportMisskey } = await import('../src/commands/export-misskey.js')
   const { createTargetFactory } = await import('../src/adapters/misskey/index.js')
   const timeScale = HOUR_MS / 3_600_000

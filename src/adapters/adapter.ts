@@ -7,7 +7,7 @@
 import type { Network, RecordKind } from '../archive/format.js'
 import type { AccountRef, ListRecord, MediaRef, PostRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
 import type { ArchiveWriter } from '../archive/writer.js'
-import type { HttpClient } from '../net/http-client.js'
+import type { HttpClient, HttpClientOptions } from '../net/http-client.js'
 import type { Output } from '../cli/output.js'
 
 /** What every adapter is given: the one HTTP client, the run's abort signal, and where to report. */
@@ -170,6 +170,47 @@ export interface TargetFactory {
   network: Network
   /** Checks the flags, logs in, and returns the target with the names used for its journal. */
   create(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<{ target: Target; server: string; account: string }>
+}
+
+/** Flags `lifeboat export <network>` passes to the network's `openSource`; each network reads the ones it needs. */
+export interface SourceFlags {
+  /** The account's server (Misskey, Mastodon-API), PDS (AT Protocol: else found from the handle) or homeserver. */
+  server?: string
+  /** The account: a handle or DID (AT Protocol), an MXID (Matrix). */
+  account?: string
+  plc?: string
+  tokenEnv?: string
+  passwordEnv?: string
+  /** AT Protocol: ask for an app password on the terminal. */
+  login?: boolean
+  /** An earlier archive of the same account (`--since`): the Source exports only what is newer. */
+  since?: string
+  /** Matrix: which rooms, whether left ones too, and an Element key export with its passphrase's variable. */
+  rooms?: string
+  includeLeft?: boolean
+  keys?: string
+  passphraseEnv?: string
+}
+
+/** A Source ready to export, with the `--since` state read from the earlier archive, and what to release after. */
+export interface OpenedSource {
+  source: Source
+  since?: SinceState
+  close(): Promise<void>
+}
+
+/**
+ * What each adapter's index.ts exports as `adapter`, and src/adapters/registry.ts hands to the commands: what the
+ * network can do, how to open it as a Source (export, backup) and as a Target (replay), and its aliases and moves.
+ */
+export interface NetworkAdapter {
+  capabilities: Capabilities
+  /** Checks the flags, reads the secrets, logs in. Networks without an API (X) have none. */
+  openSource?(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource>
+  /** Options the Source needs of the run's one HTTP client (e.g. more connections per host). */
+  sourceHttp?: Partial<HttpClientOptions>
+  openTarget?: TargetFactory['create']
+  migration?: MigrationFactory
 }
 
 /** One result line of a move preflight: every check must pass before a move is attempted. */

@@ -3,7 +3,6 @@ import { Command } from 'commander'
 import { toolVersion } from '../version.js'
 import type { CliContext } from './main.js'
 import { escapeControl } from './output.js'
-import { registerNetworks } from './networks.js'
 import { completionScript, SHELLS } from './completion.js'
 import { withExamples } from './help.js'
 import { checkEnvNameOptions } from './secrets.js'
@@ -83,7 +82,6 @@ export async function buildProgram(given: CliContext, argv?: string[]): Promise<
     .configureOutput({ writeOut: (s) => process.stdout.write(escapeControl(s)), writeErr: (s) => process.stderr.write(escapeControl(s)) })
     .exitOverride()
     .addHelpText('after', '\nExit codes and --json events: docs/cli.md')
-  registerNetworks()
   for (const entry of COMMANDS) {
     if (loadAll || entry.name === wanted) {
       for (const register of await entry.load()) register(program, context)

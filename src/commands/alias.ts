@@ -7,8 +7,6 @@ import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import type { TargetFlags } from '../adapters/adapter.js'
 import { migrationFor } from '../adapters/registry.js'
-// Tests register their migrations through this module too.
-export { registerMigrationFactory } from '../adapters/registry.js'
 import { RemoteError, UsageError } from '../errors.js'
 
 export function parseAcct(value: string, what: string): string {

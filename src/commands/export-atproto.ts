@@ -4,14 +4,8 @@ import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { adapterContext } from '../cli/adapter-context.js'
-import { readSecret } from '../cli/secrets.js'
-import { resolveIdentity } from '../adapters/atproto/identity.js'
-import { PdsSession } from '../adapters/atproto/session.js'
-import { AtprotoSource } from '../adapters/atproto/source.js'
-import { exportParent, runExport, type ExportResult } from './export.js'
-
-export const DEFAULT_PASSWORD_ENV = 'LIFEBOAT_ATPROTO_PASSWORD'
+import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/session.js'
+import { exportNetwork, exportParent, type ExportResult, type ExportTuning } from './export.js'
 
 export interface ExportAtprotoOptions {
   output: string
@@ -22,19 +16,9 @@ export interface ExportAtprotoOptions {
   force?: boolean
 }
 
-export async function run(actor: string, options: ExportAtprotoOptions, cli: CliContext): Promise<ExportResult> {
-  const context = adapterContext(cli)
-  const identity = await resolveIdentity(actor, { http: context.http, pds: options.pds, plc: options.plc })
-  cli.out.debug(`${actor} is ${identity.did} on ${identity.pds}`)
-  // Like the other networks' default variables, LIFEBOAT_ATPROTO_PASSWORD is used whenever it is set.
-  const fromDefault = !options.passwordEnv && Boolean(cli.env[DEFAULT_PASSWORD_ENV])
-  if (fromDefault) cli.out.info(`Using the app password in ${DEFAULT_PASSWORD_ENV} (adds preferences).`)
-  const password = options.passwordEnv || options.login || fromDefault
-    ? await readSecret({ label: `app password for ${identity.handle ?? identity.did}`, envName: options.passwordEnv ?? DEFAULT_PASSWORD_ENV, explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
-    : undefined
-  const session = password ? await PdsSession.open(context, identity.pds, identity.did, password, identity.did) : undefined
-  const source = new AtprotoSource(context, { identity, session, plc: options.plc })
-  return runExport(source, options, cli)
+export async function run(actor: string, options: ExportAtprotoOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
+  const { pds, ...rest } = options
+  return exportNetwork('atproto', { ...rest, account: actor, server: pds }, cli, tuning)
 }
 
 export function register(program: Command, cli: CliContext): void {

@@ -1,17 +1,12 @@
-// `lifeboat export mastodon --server URL -o <archive.zip> [--since <earlier archive>]` (docs/adapters/mastodon.md).
+// `lifeboat export mastodon --server URL -o <archive.zip> [--since <earlier archive>]` (docs/adapters/mastodon.md):
+// its flags; the adapter opens the Source (src/adapters/mastodon/index.ts).
 import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { adapterContext } from '../cli/adapter-context.js'
-import { readSecret } from '../cli/secrets.js'
-import type { AdapterContext, SinceState } from '../adapters/adapter.js'
-import { MastodonClient, normalizeServer } from '../adapters/mastodon/client.js'
-import { DEFAULT_TOKEN_ENV } from '../adapters/mastodon/index.js'
-import { openMastodonSource, type MastodonCursor } from '../adapters/mastodon/source.js'
-import type { AccountRef } from '../archive/records.js'
-import { UsageError } from '../errors.js'
-import { exportParent, readEarlierArchive, requireOutput, runExport, type ExportResult } from './export.js'
+import type { AdapterContext } from '../adapters/adapter.js'
+import { DEFAULT_TOKEN_ENV } from '../adapters/mastodon/session.js'
+import { exportNetwork, exportParent, type ExportResult } from './export.js'
 
 export interface ExportMastodonOptions {
   output: string
@@ -21,34 +16,13 @@ export interface ExportMastodonOptions {
   force?: boolean
 }
 
-
-/** The cursor and date of an earlier archive of the same account on the same server, for `--since`. */
-export async function readSince(path: string, server: string, account: AccountRef): Promise<SinceState> {
-  const since = await readEarlierArchive<MastodonCursor>(path, { network: 'mastodon', account })
-  if (since.cursor.server !== server) throw new UsageError(`${path} was exported from ${since.cursor.server}, not ${server}.`, { hint: 'Export from the same server, or drop --since.' })
-  return since
-}
-
 export interface ExportMastodonDeps {
   /** Replaces the context built from the CLI (tests route every request through a fault proxy with it). */
   context?: AdapterContext
 }
 
 export async function run(options: ExportMastodonOptions, cli: CliContext, deps: ExportMastodonDeps = {}): Promise<ExportResult> {
-  const output = requireOutput(options.output)
-  const server = normalizeServer(options.server)
-  const token = await readSecret({
-    label: `access token for ${new URL(server).host}`,
-    envName: options.tokenEnv ?? DEFAULT_TOKEN_ENV,
-    explicit: Boolean(options.tokenEnv),
-    env: cli.env,
-    required: true,
-  })
-  const context = deps.context ?? adapterContext(cli)
-  const source = await openMastodonSource(context, new MastodonClient(context, server, token))
-  const { account } = await source.describe()
-  const since = options.since ? await readSince(options.since, server, account) : undefined
-  return runExport(source, { output, force: options.force, since }, cli)
+  return exportNetwork('mastodon', options, cli, { context: deps.context })
 }
 
 export function register(program: Command, cli: CliContext): void {

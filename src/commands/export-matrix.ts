@@ -1,21 +1,14 @@
-// `lifeboat export matrix --homeserver URL --user @me:server -o <archive.zip>` (docs/adapters/matrix.md).
+// `lifeboat export matrix --homeserver URL --user @me:server -o <archive.zip>` (docs/adapters/matrix.md):
+// its flags; the adapter opens the Source (src/adapters/matrix/index.ts).
 import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
-import { readFile } from 'node:fs/promises'
-import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { adapterContext } from '../cli/adapter-context.js'
-import { readSecret } from '../cli/secrets.js'
-import { UsageError } from '../errors.js'
 import type { AdapterContext } from '../adapters/adapter.js'
-import { decryptKeyFile, parseSessions, type ExportedSession } from '../adapters/matrix/key-file.js'
-import { checkUserId, DEFAULT_TOKEN_ENV, openSession } from '../adapters/matrix/session.js'
-import { MatrixSource, type MatrixCursor, type RoomSelection } from '../adapters/matrix/source.js'
-import { exportParent, readEarlierArchive, runExport, type ExportResult } from './export.js'
-
-export const DEFAULT_PASSPHRASE_ENV = 'LIFEBOAT_MATRIX_KEYS_PASSPHRASE'
+import { DEFAULT_PASSPHRASE_ENV } from '../adapters/matrix/key-file.js'
+import { DEFAULT_TOKEN_ENV } from '../adapters/matrix/session.js'
+import { exportNetwork, exportParent, type ExportResult } from './export.js'
 
 export interface ExportMatrixOptions {
   output: string
@@ -31,58 +24,9 @@ export interface ExportMatrixOptions {
   force?: boolean
 }
 
-export function parseRooms(value: string | undefined): RoomSelection {
-  if (value === undefined || value === 'all') return 'all'
-  if (value === 'joined') return 'joined'
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean)
-  const bad = ids.find((id) => !/^[!#][^:\s]+(:[^\s]+)?$/.test(id))
-  if (ids.length === 0 || bad !== undefined) {
-    throw new UsageError(`--rooms ${bad ?? value} is not all, joined, or a list of room IDs and aliases.`, { hint: 'e.g. --rooms joined, or --rooms !abc:example.org,#general:example.org' })
-  }
-  return ids
-}
-
-async function readKeys(options: ExportMatrixOptions, cli: CliContext): Promise<ExportedSession[] | undefined> {
-  if (!options.keys) {
-    if (options.passphraseEnv) throw new UsageError('--passphrase-env is only used with --keys.', { hint: 'Add --keys <file> (an Element key export), or drop --passphrase-env.' })
-    return undefined
-  }
-  const text = await readFile(options.keys, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`Cannot read the key file ${options.keys}: ${error.code ?? error.message}.`, { hint: 'Check the path given to --keys.' })
-  })
-  const passphrase = await readSecret({
-    label: `passphrase of ${basename(options.keys)}`,
-    envName: options.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV,
-    explicit: Boolean(options.passphraseEnv),
-    env: cli.env,
-    required: true,
-  })
-  return parseSessions(await decryptKeyFile(text, passphrase, basename(options.keys)), basename(options.keys))
-}
-
-async function readSince(path: string, user: string): Promise<{ createdAt: string; cursor: MatrixCursor }> {
-  const since = await readEarlierArchive<MatrixCursor>(path, { network: 'matrix', account: { id: user } })
-  return { createdAt: since.createdAt, cursor: { rooms: { ...(since.cursor.rooms ?? {}) } } }
-}
-
-export async function run(options: ExportMatrixOptions, cli: CliContext, context: AdapterContext = adapterContext(cli)): Promise<ExportResult> {
-  const user = checkUserId(options.user)
-  const rooms = parseRooms(options.rooms)
-  const keys = await readKeys(options, cli)
-  const since = options.since ? await readSince(options.since, user) : undefined
-  const password = options.passwordEnv
-    ? await readSecret({ label: `password for ${user}`, envName: options.passwordEnv, explicit: true, env: cli.env, required: true })
-    : undefined
-  const token = password
-    ? undefined
-    : await readSecret({ label: `access token for ${user}`, envName: options.tokenEnv ?? DEFAULT_TOKEN_ENV, explicit: Boolean(options.tokenEnv), env: cli.env, required: true })
-  const session = await openSession(context.http, { homeserver: options.homeserver, user, token, password, deviceName: 'Lifeboat export' })
-  try {
-    const source = new MatrixSource(context, { session, rooms, includeLeft: Boolean(options.includeLeft), keys, since })
-    return await runExport(source, { output: options.output, force: options.force, since }, cli)
-  } finally {
-    await session.close()
-  }
+export async function run(options: ExportMatrixOptions, cli: CliContext, context?: AdapterContext): Promise<ExportResult> {
+  const { homeserver, user, ...rest } = options
+  return exportNetwork('matrix', { ...rest, server: homeserver, account: user }, cli, { context })
 }
 
 export function register(program: Command, cli: CliContext): void {

@@ -1,23 +1,16 @@
 // `lifeboat export misskey --server URL -o <archive.zip> [--token-env NAME] [--since <earlier archive>]`
-// (docs/adapters/misskey.md). The token comes from the variable named by --token-env (default
-// LIFEBOAT_MISSKEY_TOKEN) or a prompt. With --since, the earlier archive's cursor (native/misskey/cursor.json, or
-// the newest ids of its records) limits the notes, drive files, favorites and reactions to what is new.
+// (docs/adapters/misskey.md): its flags; the adapter opens the Source (src/adapters/misskey/index.ts). The token
+// comes from the variable named by --token-env (default LIFEBOAT_MISSKEY_TOKEN) or a prompt. With --since, the
+// earlier archive's cursor limits the notes, drive files, favorites and reactions to what is new.
 import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { adapterContext } from '../cli/adapter-context.js'
-import { readSecret } from '../cli/secrets.js'
-import type { SinceState } from '../adapters/adapter.js'
 import type { HttpClientOptions } from '../net/http-client.js'
-import { ArchiveReader } from '../archive/reader.js'
-import { UsageError } from '../errors.js'
-import { accountOf } from '../adapters/misskey/accounts.js'
-import { DEFAULT_TOKEN_ENV, type MisskeyCursor } from '../adapters/misskey/api.js'
-import { laterId } from '../adapters/misskey/paging.js'
-import { probeServer, signIn, type MisskeySession } from '../adapters/misskey/server.js'
-import { MisskeySource } from '../adapters/misskey/source.js'
-import { exportParent, readEarlierArchive, requireOutput, runExport, type ExportResult } from './export.js'
+import { DEFAULT_TOKEN_ENV } from '../adapters/misskey/api.js'
+import { createSourceOpener } from '../adapters/misskey/index.js'
+import { networkAdapter } from '../adapters/registry.js'
+import { exportParent, exportWith, type ExportResult } from './export.js'
 
 export interface ExportMisskeyOptions {
   server: string
@@ -33,42 +26,10 @@ export interface ExportMisskeyDeps {
   downloadConcurrency?: number
 }
 
-/** Newest `native.id` (Misskey's own id) among the records of one kind of an earlier archive. */
-async function newestNativeId(reader: ArchiveReader, kind: 'posts' | 'bookmarks' | 'likes'): Promise<string | undefined> {
-  let newest: string | undefined
-  for await (const record of reader.records(kind)) {
-    const id = (record.native as { id?: unknown } | undefined)?.id
-    if (typeof id === 'string') newest = laterId(newest, id)
-  }
-  return newest
-}
-
-/**
- * Where the earlier archive of this account ended: its cursor file, or for an archive without one the newest ids of
- * its records. Archives of other networks or accounts are refused (readEarlierArchive).
- */
-export async function readSince(path: string, session: MisskeySession): Promise<SinceState & { cursor: MisskeyCursor }> {
-  const base: MisskeyCursor = { userId: session.me.id, server: session.server.uri }
-  const earlier = await readEarlierArchive<MisskeyCursor>(path, { network: 'misskey', account: accountOf(session.server, session.me) }, async (reader) => {
-    let files: string | undefined
-    for await (const media of reader.records('media')) files = laterId(files, media.source.id ?? undefined)
-    return { ...base, notes: await newestNativeId(reader, 'posts'), files, favorites: await newestNativeId(reader, 'bookmarks'), reactions: await newestNativeId(reader, 'likes') }
-  })
-  return { createdAt: earlier.createdAt, cursor: { ...earlier.cursor, ...base } }
-}
-
 export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<ExportResult> {
-  if (!options.server) throw new UsageError('Name the Misskey server with --server URL.', { hint: 'For example --server https://misskey.io.' })
-  requireOutput(options.output)
-  // the notes chain must never wait behind downloads for one of the host's slots: downloads take at most 5 of 8
-  const context = adapterContext(cli, { concurrencyPerHost: 8, ...deps.http })
-  const server = await probeServer(context, options.server)
-  const envName = options.tokenEnv ?? DEFAULT_TOKEN_ENV
-  const token = await readSecret({ label: `Misskey access token for ${server.host}`, envName, explicit: Boolean(options.tokenEnv), env: cli.env, required: true })
-  const session = await signIn(context, server, token, envName)
-  const since = options.since ? await readSince(options.since, session) : undefined
-  const source = new MisskeySource(session, context, { downloadConcurrency: deps.downloadConcurrency })
-  return runExport(source, { output: options.output, force: options.force, since }, cli)
+  const adapter = await networkAdapter('misskey')
+  const tuned = deps.downloadConcurrency === undefined ? adapter : { ...adapter, openSource: createSourceOpener({ downloadConcurrency: deps.downloadConcurrency }) }
+  return exportWith(tuned, options, cli, { http: deps.http })
 }
 
 export function register(program: Command, cli: CliContext): void {

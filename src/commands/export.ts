@@ -1,14 +1,17 @@
-// `lifeboat export <network> …`: the parent command, and the run shared by every network's export:
-// open the writer, let the Source stream into it, finish (manifest last, verified, renamed) or abort.
+// `lifeboat export <network> …`: the parent command, and the run shared by every network's export: open the
+// network's Source through the adapter registry (its flags, secrets, login and --since), open the writer, let the
+// Source stream into it, finish (manifest last, verified, renamed) or abort. Each commands/export-<network>.ts only
+// declares its flags.
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
-import type { SinceState, Source } from '../adapters/adapter.js'
-import { ArchiveReader } from '../archive/reader.js'
-import { nativeMember, type Network } from '../archive/format.js'
-import type { AccountRef } from '../archive/records.js'
+import type { AdapterContext, NetworkAdapter, OpenedSource, SinceState, Source, SourceFlags } from '../adapters/adapter.js'
+import type { HttpClientOptions } from '../net/http-client.js'
+import { networkAdapter } from '../adapters/registry.js'
+import type { Network } from '../archive/format.js'
+import { adapterContext } from '../cli/adapter-context.js'
 import { ArchiveWriter } from '../archive/writer.js'
 import type { Manifest } from '../archive/records.js'
-import { PartialFailureError, UsageError } from '../errors.js'
+import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 import { formatBytes } from '../files/format-bytes.js'
 import { parentCommand } from '../cli/help.js'
 
@@ -72,30 +75,38 @@ export async function runExport(source: Source, options: ExportCommandOptions, c
   return { archive: options.output, manifest, failures }
 }
 
+/** Test and benchmark knobs: a whole context instead of the CLI's, or options for the CLI's HTTP client. */
+export interface ExportTuning {
+  context?: AdapterContext
+  http?: Partial<HttpClientOptions>
+}
+
+/** `lifeboat export <network>`: opens the network's Source from the registry with the command's flags and exports it. */
+export async function exportNetwork(network: Network, options: NetworkExportOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
+  requireOutput(options.output)
+  return exportWith(await networkAdapter(network), options, cli, tuning)
+}
+
+export type NetworkExportOptions = SourceFlags & { output: string; force?: boolean }
+
+/** The same with an adapter in hand (one built with test knobs). */
+export async function exportWith(adapter: NetworkAdapter, options: NetworkExportOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
+  const openSource = adapter.openSource
+  if (!openSource) throw new UnsupportedError(`Lifeboat cannot export ${adapter.capabilities.network} accounts from a server.`)
+  const context = tuning.context ?? adapterContext(cli, { ...adapter.sourceHttp, ...tuning.http })
+  return exportOpened(() => openSource(options, context, cli.env), options, cli)
+}
+
 /**
- * Opens the archive named by `--since`: it must be an archive of the same account on the same network. Returns its
- * date and the adapter's cursor (`native/<network>/cursor.json`), or what `fallback` derives from its records when an
- * older archive has no cursor file; UsageError when neither exists.
+ * The one opening of every export and import: checks the output path, opens the Source (`open` gets the checked
+ * path: importers unpack beside it), runs the export (writer, report) and releases the Source whatever happens.
  */
-export async function readEarlierArchive<C>(
-  path: string,
-  expect: { network: Network; account: AccountRef },
-  fallback?: (reader: ArchiveReader) => Promise<C>,
-): Promise<SinceState & { cursor: C }> {
-  const reader = await ArchiveReader.open(path)
+export async function exportOpened(open: (output: string) => Promise<OpenedSource>, options: { output: string; force?: boolean }, cli: CliContext): Promise<ExportResult> {
+  const output = requireOutput(options.output)
+  const opened = await open(output)
   try {
-    const { source, createdAt } = reader.manifest
-    const sameAccount = source.account.id === expect.account.id || (expect.account.handle !== undefined && source.account.handle === expect.account.handle)
-    if (source.network !== expect.network || !sameAccount) {
-      throw new UsageError(`--since ${path} is an archive of ${source.account.handle ?? source.account.id} on ${source.network}, not of ${expect.account.handle ?? expect.account.id} on ${expect.network}.`, {
-        hint: 'Give --since an earlier archive of this same account.',
-      })
-    }
-    const member = nativeMember(expect.network, 'cursor.json')
-    if (reader.has(member)) return { createdAt, cursor: await reader.readJson<C>(member) }
-    if (fallback) return { createdAt, cursor: await fallback(reader) }
-    throw new UsageError(`--since ${path} has no ${member}.`, { hint: `Use an archive written by \`lifeboat export ${expect.network}\`.` })
+    return await runExport(opened.source, { output, force: options.force, since: opened.since }, cli)
   } finally {
-    reader.close()
+    await opened.close()
   }
 }

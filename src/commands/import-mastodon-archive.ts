@@ -5,10 +5,10 @@ import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
 import type { CliContext } from '../cli/main.js'
 import { importMastodonArchive, readIdentity } from '../adapters/mastodon/archive-import.js'
 import { openExportArchive } from '../adapters/mastodon/export-archive.js'
-import { MASTODON_CAPABILITIES } from '../adapters/mastodon/source.js'
+import { MASTODON_CAPABILITIES } from '../adapters/mastodon/capabilities.js'
 import type { Source } from '../adapters/adapter.js'
 import { parentCommand, withExamples } from '../cli/help.js'
-import { requireOutput, runExport, type ExportResult } from './export.js'
+import { exportOpened, type ExportResult } from './export.js'
 
 export interface ImportMastodonArchiveOptions {
   output: string
@@ -22,22 +22,24 @@ export function importParent(program: Command): Command {
 }
 
 export async function run(archivePath: string, options: ImportMastodonArchiveOptions, cli: CliContext): Promise<ExportResult> {
-  const output = requireOutput(options.output)
-  // A tar.gz is unpacked beside the output (not in /tmp: it holds private posts and may be large), then removed.
-  const archive = await openExportArchive(archivePath, { scratchDir: `${output}.import.d`, signal: cli.signal })
-  try {
-    const identity = await readIdentity(archive)
-    cli.out.info(`Importing the ${archive.kind} archive of ${identity.account.handle} (${identity.server}) …`)
-    // Mastodon's own archive is one more Source: the export run writes, verifies and reports it like any other.
-    const source: Source = {
-      capabilities: MASTODON_CAPABILITIES,
-      describe: async () => ({ server: identity.server, account: identity.account }),
-      exportTo: async (writer) => ({ counts: {}, ...(await importMastodonArchive({ archive, identity, writer, csvFiles: options.csv ?? [], out: cli.out, signal: cli.signal })) }),
+  return exportOpened(async (output) => {
+    // A tar.gz is unpacked beside the output (not in /tmp: it holds private posts and may be large), then removed.
+    const archive = await openExportArchive(archivePath, { scratchDir: `${output}.import.d`, signal: cli.signal })
+    try {
+      const identity = await readIdentity(archive)
+      cli.out.info(`Importing the ${archive.kind} archive of ${identity.account.handle} (${identity.server}) …`)
+      // Mastodon's own archive is one more Source: the export run writes, verifies and reports it like any other.
+      const source: Source = {
+        capabilities: MASTODON_CAPABILITIES,
+        describe: async () => ({ server: identity.server, account: identity.account }),
+        exportTo: async (writer) => ({ counts: {}, ...(await importMastodonArchive({ archive, identity, writer, csvFiles: options.csv ?? [], out: cli.out, signal: cli.signal })) }),
+      }
+      return { source, close: () => archive.close() }
+    } catch (error) {
+      await archive.close()
+      throw error
     }
-    return await runExport(source, { output, force: options.force }, cli)
-  } finally {
-    await archive.close()
-  }
+  }, options, cli)
 }
 
 export function register(program: Command, cli: CliContext): void {

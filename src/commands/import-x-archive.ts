@@ -5,7 +5,7 @@ import type { CliContext } from '../cli/main.js'
 import { openXArchive } from '../adapters/x/index.js'
 import { withExamples } from '../cli/help.js'
 import { checkOutputHook, MKDIR_HELP } from '../cli/output-path.js'
-import { requireOutput, runExport, type ExportResult } from './export.js'
+import { exportOpened, type ExportResult } from './export.js'
 import { importParent } from './import-mastodon-archive.js'
 
 export interface ImportXArchiveOptions {
@@ -15,15 +15,17 @@ export interface ImportXArchiveOptions {
 }
 
 export async function run(archivePath: string, options: ImportXArchiveOptions, cli: CliContext): Promise<ExportResult> {
-  const output = requireOutput(options.output)
-  const { source, close } = await openXArchive(archivePath, { scratchDir: `${output}.import.d`, out: cli.out, signal: cli.signal })
-  try {
-    const { account } = await source.describe()
-    cli.out.info(`Importing the X archive of @${account.handle} (${source.layout.era} era) …`)
-    return await runExport(source, { output, force: options.force }, cli)
-  } finally {
-    await close()
-  }
+  return exportOpened(async (output) => {
+    const { source, close } = await openXArchive(archivePath, { scratchDir: `${output}.import.d`, out: cli.out, signal: cli.signal })
+    try {
+      const { account } = await source.describe()
+      cli.out.info(`Importing the X archive of @${account.handle} (${source.layout.era} era) …`)
+      return { source, close }
+    } catch (error) {
+      await close()
+      throw error
+    }
+  }, options, cli)
 }
 
 export function register(program: Command, cli: CliContext): void {

@@ -7,8 +7,6 @@ import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import type { ReplayKind, TargetFlags } from '../adapters/adapter.js'
 import { targetFactoryLoader } from '../adapters/registry.js'
-// Tests and benchmarks register their targets through this module too.
-export { registerTargetFactory } from '../adapters/registry.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'

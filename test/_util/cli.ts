@@ -41,7 +41,7 @@ export interface CliRun {
  */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; killAfterMs?: number; killWhen?: (stderr: () => string) => Promise<void>; signal?: NodeJS.Signals } = {},
+  options: { env?: NodeJS.ProcessEnv; killWhen?: (stderr: () => string) => Promise<void>; signal?: NodeJS.Signals } = {},
 ): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/lifeboat.js', ...args], { env: { PATH: process.env.PATH, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -49,7 +49,6 @@ export function runCli(
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
-    if (options.killAfterMs !== undefined) setTimeout(() => child.kill(options.signal ?? 'SIGINT'), options.killAfterMs)
     let exited = false
     child.on('exit', () => (exited = true))
     options.killWhen?.(() => stderr).then(

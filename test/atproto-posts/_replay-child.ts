@@ -3,7 +3,8 @@
 // release. With N = 0 it runs to the end (the parent may kill it from outside).
 // argv: <archive> <flags as JSON> <N>
 import { Writable } from 'node:stream'
-import { run, registerTargetFactory } from '../../src/commands/replay.js'
+import { run } from '../../src/commands/replay.js'
+import { registerTargetFactory } from '../../src/adapters/registry.js'
 import { Output } from '../../src/cli/output.js'
 
 registerTargetFactory('atproto', () => import('../../src/adapters/atproto/index.js').then((m) => m.replayTarget))

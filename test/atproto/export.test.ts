@@ -14,7 +14,7 @@ import { startFaultProxy } from '../_util/fault-proxy.js'
 import { readdir } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cidSha256Hex } from '../../src/adapters/atproto/cid.js'
+import { cidSha256Hex } from '../../src/files/cid.js'
 import { run as follows } from '../../src/commands/follows.js'
 
 let network: TestNetworkNoAppView

@@ -7,9 +7,6 @@ import { buildProgram } from '../../src/cli/program.js'
 import { parseOnly } from '../../src/cli/parse-only.js'
 import { captureCli, runCommand } from '../_util/cli.js'
 import { run as replay } from '../../src/commands/replay.js'
-import { registerNetworks } from '../../src/cli/networks.js'
-
-registerNetworks()
 
 async function parse(args: string[]): Promise<{ command: Command; options: Record<string, unknown> }> {
   const command = await parseOnly(await buildProgram(captureCli().cli), args)

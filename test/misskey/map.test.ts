@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { accountOf } from '../../src/adapters/misskey/accounts.js'
 import { followSettings, mapFavorite, mapNote, mapProfile, mapReaction, mapRelation } from '../../src/adapters/misskey/map.js'
-import type { MisskeyServerInfo } from '../../src/adapters/misskey/server.js'
+import type { MisskeyServerInfo } from '../../src/adapters/misskey/session.js'
 import type { Following, MeDetailed, Note, NoteFavorite, NoteReaction } from '../../src/adapters/misskey/api.js'
 
 const FIXTURES = new URL('./recorded', import.meta.url).pathname

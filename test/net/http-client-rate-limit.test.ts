@@ -5,7 +5,7 @@ import { afterEach, describe, it } from 'node:test'
 import { RemoteError } from '../../src/errors.js'
 import { createHttpClient, type NetEvent } from '../../src/net/http-client.js'
 import { MATRIX_BODIES } from '../../src/adapters/matrix/pacing.js'
-import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacer.js'
+import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacing.js'
 import { fakeClock, recordingSleep, startTinyServer, type TinyServer } from './tiny-server.js'
 
 let servers: TinyServer[] = []

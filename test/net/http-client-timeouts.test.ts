@@ -6,7 +6,7 @@ import { afterEach, describe, it } from 'node:test'
 import { RemoteError, UsageError } from '../../src/errors.js'
 import type { BodyReader } from '../../src/net/body-readers.js'
 import { createHttpClient, type NetEvent, type RateLimitInfo } from '../../src/net/http-client.js'
-import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacer.js'
+import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacing.js'
 import { fakeClock, startTinyServer, type TinyServer } from './tiny-server.js'
 
 let servers: TinyServer[] = []

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 
 import { HostPacing, parseResetValue, parseRetryAfter, readRateLimitHeaders, serverWait } from '../../src/net/rate-limit.js'
 import { MATRIX_BODIES } from '../../src/adapters/matrix/pacing.js'
-import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacer.js'
+import { MISSKEY_BODIES } from '../../src/adapters/misskey/pacing.js'
 
 const NOW = Date.parse('2026-11-22T09:42:15.000Z')
 

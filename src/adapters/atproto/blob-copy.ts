@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import PQueue from 'p-queue'
 import type { AdapterContext } from '../adapter.js'
 import { AuthError, BadArchiveError, InterruptedError, NotFoundError, throwIfAborted } from '../../errors.js'
-import { fileMatchesCid } from './cid.js'
+import { fileMatchesCid } from '../../files/cid.js'
 import type { AtprotoClient } from './client.js'
 
 export interface BlobSource {

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { CarIndexer } from '@ipld/car/indexer'
 import { CID } from 'multiformats/cid'
-import { matchesCid } from './cid.js'
+import { matchesCid } from '../../files/cid.js'
 
 export interface BlockSource {
   get(cid: CID): Promise<Uint8Array | null>

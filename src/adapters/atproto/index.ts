@@ -1,10 +1,14 @@
-// The AT Protocol replay factory, looked up by `lifeboat replay --to atproto` (src/commands/replay.ts).
-// `--handle` names the new account, `--to-server` its PDS (else found from the handle), `--password-env` an app password.
-import type { AdapterContext, TargetFactory, TargetFlags } from '../adapter.js'
+// The AT Protocol adapter as the commands see it (src/adapters/registry.ts): its Source for `lifeboat export atproto`
+// (a handle or DID; `--server` its PDS, else found from the DID; an app password only adds preferences) and its
+// replay target (`--handle` the new account, `--to-server` its PDS, else found from the handle, `--password-env` an
+// app password). Its migration is `lifeboat migrate atproto` (migration.ts and migration-*.ts), which moves a whole account.
+import type { AdapterContext, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
+import { ATPROTO_CAPABILITIES } from './capabilities.js'
+import { AtprotoSource } from './source.js'
 import { readSecret } from '../../cli/secrets.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_PLC, resolveIdentity } from './identity.js'
-import { PdsSession } from './session.js'
+import { DEFAULT_PASSWORD_ENV, PdsSession } from './session.js'
 import { AtprotoTarget } from './target.js'
 
 /** Whether `--only` asks for likes: they are replayed only when asked (the replay command passes its flags through). */
@@ -19,6 +23,20 @@ function postsAsked(flags: TargetFlags): boolean {
   return posts === true || (typeof only === 'string' && only.split(',').some((kind) => kind.trim() === 'posts'))
 }
 
+async function openSource(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> {
+  if (!flags.account) throw new UsageError('Name the AT Protocol account by its handle or DID.', { hint: 'lifeboat export atproto alice.bsky.social -o alice.zip' })
+  const identity = await resolveIdentity(flags.account, { http: context.http, pds: flags.server, plc: flags.plc })
+  context.out.debug(`${flags.account} is ${identity.did} on ${identity.pds}`)
+  // Like the other networks' default variables, LIFEBOAT_ATPROTO_PASSWORD is used whenever it is set.
+  const fromDefault = !flags.passwordEnv && Boolean(env[DEFAULT_PASSWORD_ENV])
+  if (fromDefault) context.out.info(`Using the app password in ${DEFAULT_PASSWORD_ENV} (adds preferences).`)
+  const password = flags.passwordEnv || flags.login || fromDefault
+    ? await readSecret({ label: `app password for ${identity.handle ?? identity.did}`, envName: flags.passwordEnv ?? DEFAULT_PASSWORD_ENV, explicit: Boolean(flags.passwordEnv), env, required: true })
+    : undefined
+  const session = password ? await PdsSession.open(context, identity.pds, identity.did, password, identity.did) : undefined
+  return { source: new AtprotoSource(context, { identity, session, plc: flags.plc }), close: async () => {} }
+}
+
 export const replayTarget: TargetFactory = {
   network: 'atproto',
   async create(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv) {
@@ -29,7 +47,7 @@ export const replayTarget: TargetFactory = {
     const identity = await resolveIdentity(flags.handle, { http: context.http, pds: flags.pds, plc: flags.plc })
     const password = await readSecret({
       label: `app password for ${identity.handle ?? identity.did}`,
-      envName: flags.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD',
+      envName: flags.passwordEnv ?? DEFAULT_PASSWORD_ENV,
       explicit: Boolean(flags.passwordEnv),
       env,
       required: true,
@@ -38,4 +56,10 @@ export const replayTarget: TargetFactory = {
     const target = new AtprotoTarget(context, { session, handle: identity.handle, plc, likes: likesAsked(flags), posts: postsAsked(flags) })
     return { target, server: identity.pds, account: identity.did }
   },
+}
+
+export const adapter: NetworkAdapter = {
+  capabilities: ATPROTO_CAPABILITIES,
+  openSource,
+  openTarget: replayTarget.create,
 }

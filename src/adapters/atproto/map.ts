@@ -1,7 +1,7 @@
 // Pure mapping from AT Protocol repo records to archive records (docs/archive-format.md §4). No I/O.
 import { CID } from 'multiformats/cid'
 import type { AccountRef, ListRecord, MediaRef, PostRecord, ProfileRecord, RelationRecord, SubjectRecord } from '../../archive/records.js'
-import { cidSha256Hex } from './cid.js'
+import { cidSha256Hex } from '../../files/cid.js'
 
 export const COLLECTIONS = {
   post: 'app.bsky.feed.post',

@@ -10,7 +10,7 @@ import type { AdapterContext } from '../adapter.js'
 import { isLifeboatError, NotFoundError } from '../../errors.js'
 import type { PdsSession } from './session.js'
 import { xrpcCall, xrpcError } from './xrpc.js'
-import type { WritePacer } from './target-pacer.js'
+import type { WritePacer } from './pacing.js'
 
 /** Write points of a putRecord on a reference PDS (pds api/com/atproto/repo/putRecord.ts `calcPoints`). */
 export const PUT_POINTS = 2

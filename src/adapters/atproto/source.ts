@@ -3,14 +3,15 @@
 import PQueue from 'p-queue'
 import { forEachOrdered } from '../../concurrency/ordered-pool.js'
 import { CID } from 'multiformats/cid'
-import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { AdapterContext, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import { ATPROTO_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { MediaHashMismatchError } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, ListRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
 import { CarBlockStore } from './car-file.js'
-import { cidSha256Hex } from './cid.js'
+import { cidSha256Hex } from '../../files/cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
 import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
 import { AtprotoClient } from './client.js'
@@ -18,14 +19,6 @@ import { DEFAULT_PLC, type Identity } from './identity.js'
 import { lookUpHandles } from './handles.js'
 import type { RelationRecord } from '../../archive/records.js'
 import type { PdsSession } from './session.js'
-
-export const ATPROTO_CAPABILITIES: Capabilities = {
-  network: 'atproto',
-  exports: ['posts', 'likes', 'reposts', 'following', 'blocks', 'lists', 'media'],
-  replays: ['follows', 'blocks', 'lists', 'likes'],
-  alias: false,
-  move: true,
-}
 
 export interface AtprotoSourceOptions {
   identity: Identity

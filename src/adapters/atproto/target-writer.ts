@@ -7,7 +7,7 @@ import { AuthError, InterruptedError, isLifeboatError, throwIfAborted } from '..
 import type { LatestCommit } from './api.js'
 import type { ExistingRecords } from './target-existing.js'
 import { recordKey } from './target-existing.js'
-import type { WritePacer } from './target-pacer.js'
+import type { WritePacer } from './pacing.js'
 import { type PdsSession } from './session.js'
 import { xrpcCall, xrpcError } from './xrpc.js'
 

@@ -5,7 +5,7 @@
 // the PDS's write-point limits, and a spent daily budget defers the rest with the time to come back.
 import type { AdapterContext, Capabilities, Outcome, ReplayKind, ResolvedAccount, Target } from '../adapter.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../../archive/records.js'
-import { describeWindow, WritePacer, type WritePacerOptions } from './target-pacer.js'
+import { describeWindow, WritePacer, type WritePacerOptions } from './pacing.js'
 import { RepoWriter, MAX_WRITES, type WriteOutcome } from './target-writer.js'
 import { ExistingRecords } from './target-existing.js'
 import { SubjectChecker, isAtprotoDid, parsePostUri } from './target-subjects.js'

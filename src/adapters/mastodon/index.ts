@@ -1,42 +1,19 @@
-// The Mastodon adapter's factories: the replay target (`lifeboat replay --to mastodon`) and aliases/moves for the
-// three Mastodon-API families (`lifeboat alias add --to …`, `lifeboat move --from …`). Tokens come only from the
-// environment variable named by --token-env (default LIFEBOAT_MASTODON_TOKEN) or a prompt.
-import type { AccountMigration, AdapterContext, MigrationFactory, TargetFactory, TargetFlags } from '../adapter.js'
-import { readSecret } from '../../cli/secrets.js'
+// The Mastodon adapter as the commands see it (src/adapters/registry.ts): its Source (`lifeboat export mastodon`),
+// its replay target (`lifeboat replay --to mastodon`) and aliases/moves for the three Mastodon-API families
+// (`lifeboat alias add --to …`, `lifeboat move --from …`). Tokens come only from the environment variable named by
+// --token-env (default LIFEBOAT_MASTODON_TOKEN) or a prompt.
+import type { AccountMigration, AdapterContext, MigrationFactory, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory } from '../adapter.js'
+import { MASTODON_CAPABILITIES } from './capabilities.js'
+import { readSince } from './since.js'
+import { openMastodonSource } from './source.js'
 import { UnsupportedError } from '../../errors.js'
-import type { CredentialAccount } from './api.js'
-import { MastodonClient, normalizeServer } from './client.js'
-import { detectServer, type Flavor, type ServerInfo } from './flavor.js'
+import { MastodonClient } from './client.js'
+import type { Flavor } from './flavor.js'
 import { FollowCap } from './follow-cap.js'
 import { accountRef } from './map.js'
-import { whoAmI } from './migration.js'
 import { AkkomaMigration, GoToSocialMigration, MastodonWebMigration } from './migration-flavors.js'
+import { connect, tokenFor } from './session.js'
 import { MastodonTarget } from './target.js'
-
-export const DEFAULT_TOKEN_ENV = 'LIFEBOAT_MASTODON_TOKEN'
-
-export interface Connection {
-  client: MastodonClient
-  info: ServerInfo
-  me: CredentialAccount
-  token: string
-}
-
-/** Checks the server address, reads the token, and asks the server what it is and whose token this is. */
-export async function connect(flags: TargetFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<Connection> {
-  const server = normalizeServer(flags.server)
-  const token = await readSecret({
-    label: `access token for ${new URL(server).host}`,
-    envName: flags.tokenEnv ?? DEFAULT_TOKEN_ENV,
-    explicit: Boolean(flags.tokenEnv),
-    env,
-    required: true,
-  })
-  const client = new MastodonClient(context, server, token)
-  const info = await detectServer(client)
-  const me = await whoAmI(client)
-  return { client, info, me, token }
-}
 
 export const replayTarget: TargetFactory = {
   network: 'mastodon',
@@ -69,4 +46,18 @@ export const migration: MigrationFactory = {
     const m = { context, client, info, env, passwordEnv: flags.passwordEnv }
     return { migration: migrationFor(info.flavor, m, me), account: accountRef(me, info.domain), server: client.server }
   },
+}
+
+async function openSource(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> {
+  const { server, token } = await tokenFor(flags, env)
+  const source = await openMastodonSource(context, new MastodonClient(context, server, token))
+  const since = flags.since ? await readSince(flags.since, server, (await source.describe()).account) : undefined
+  return { source, since, close: async () => {} }
+}
+
+export const adapter: NetworkAdapter = {
+  capabilities: MASTODON_CAPABILITIES,
+  openSource,
+  openTarget: replayTarget.create,
+  migration,
 }

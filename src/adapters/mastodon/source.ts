@@ -1,7 +1,8 @@
 // Mastodon-API Source (Mastodon, GoToSocial, Akkoma/Pleroma): the profile with avatar and header, every status with
 // its media, edits and poll results, the social graph, bookmarks, favourites, featured tags, endorsements and
 // filters, the compat CSVs, and a cursor file for `--since` (docs/adapters/mastodon.md).
-import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { AdapterContext, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import { MASTODON_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, MediaRecord, MediaRef } from '../../archive/records.js'
@@ -13,14 +14,6 @@ import { exportStatuses } from './export-statuses.js'
 import { detectServer, type ServerInfo } from './flavor.js'
 import { accountRef, isPlaceholderImage, mapProfile, onServerOrigin } from './map.js'
 import { fileName, MediaFetcher, mimeFromName } from './media.js'
-
-export const MASTODON_CAPABILITIES: Capabilities = {
-  network: 'mastodon',
-  exports: ['posts', 'media', 'following', 'followers', 'blocks', 'mutes', 'domain-blocks', 'lists', 'bookmarks', 'likes', 'featured-tags', 'endorsements', 'filters'],
-  replays: ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks'],
-  alias: true,
-  move: true,
-}
 
 /** What `native/mastodon/cursor.json` holds: where a later `--since` run continues. */
 export interface MastodonCursor {

@@ -20,7 +20,7 @@ import { relationshipsOf } from './export-collections.js'
 import { DAY_MS, FOLLOW_BUCKET, FollowCap, planFollows } from './follow-cap.js'
 import type { ServerInfo } from './flavor.js'
 import { accountRef } from './map.js'
-import { MASTODON_CAPABILITIES } from './source.js'
+import { MASTODON_CAPABILITIES } from './capabilities.js'
 
 const REPLIES_POLICIES = ['followed', 'list', 'none']
 

@@ -6,7 +6,8 @@
 // fails is recorded with its error and the export goes on; a bad token or an interruption stops everything.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { AdapterContext, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import { MATRIX_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { RoomRecord } from '../../archive/records.js'
@@ -19,14 +20,7 @@ import { directIndex, profileRecord } from './map.js'
 import { MediaFetcher } from './media-fetcher.js'
 import { isRoomLevel, RoomExporter, type SelectedRoom } from './room-export.js'
 import type { MatrixSession } from './session.js'
-
-export const MATRIX_CAPABILITIES: Capabilities = {
-  network: 'matrix',
-  exports: ['rooms', 'events', 'account-data', 'media'],
-  replays: ['profile', 'rooms', 'direct', 'account-data'],
-  alias: false,
-  move: false,
-}
+import { UsageError } from '../../errors.js'
 
 /** What `--since` reads from an earlier archive and each export writes to `native/matrix/cursor.json`. */
 export interface MatrixCursor {
@@ -35,6 +29,18 @@ export interface MatrixCursor {
 }
 
 export type RoomSelection = 'all' | 'joined' | string[]
+
+/** `--rooms`: all (the default), joined, or a comma-separated list of room IDs and aliases. */
+export function parseRooms(value: string | undefined): RoomSelection {
+  if (value === undefined || value === 'all') return 'all'
+  if (value === 'joined') return 'joined'
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean)
+  const bad = ids.find((id) => !/^[!#][^:\s]+(:[^\s]+)?$/.test(id))
+  if (ids.length === 0 || bad !== undefined) {
+    throw new UsageError(`--rooms ${bad ?? value} is not all, joined, or a list of room IDs and aliases.`, { hint: 'e.g. --rooms joined, or --rooms !abc:example.org,#general:example.org' })
+  }
+  return ids
+}
 
 export interface MatrixSourceOptions {
   session: MatrixSession

@@ -11,7 +11,7 @@ import { replayIgnored, replayProfile, replayPushRules, replayTags } from './rep
 import { mergeDirect, replayDirect, replayRooms, type TargetState } from './replay-rooms.js'
 import { ReplayRun } from './replay-run.js'
 import type { MatrixSession } from './session.js'
-import { MATRIX_CAPABILITIES } from './source.js'
+import { MATRIX_CAPABILITIES } from './capabilities.js'
 import { BadArchiveError, UnsupportedError } from '../../errors.js'
 
 /** A Target that replays an archive as a whole instead of item by item through the generic driver. */

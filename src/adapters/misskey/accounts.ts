@@ -5,7 +5,7 @@
 import type { AccountRef } from '../../archive/records.js'
 import type { UserDetailed, UserLite } from './api.js'
 import type { MisskeyClient } from './client.js'
-import type { MisskeyServerInfo } from './server.js'
+import type { MisskeyServerInfo } from './session.js'
 
 /** The fields of UserLite/UserDetailed an AccountRef is built from (`uri`/`url` exist on detailed users only). */
 export type UserLike = Pick<UserLite, 'id' | 'username' | 'host' | 'name'> & { uri?: string | null; url?: string | null }

@@ -1,6 +1,6 @@
 // The Misskey API client: misskey-js's APIClient with its `fetch` routed through net/http-client, so every call is
 // queued per host, paced and retried (429 with Retry-After and RATE_LIMIT_EXCEEDED's resetMs, transient 5xx, resets,
-// cut-off bodies) beneath the adapter, which never retries itself. The client registers MISSKEY_BODIES (pacer.ts).
+// cut-off bodies) beneath the adapter, which never retries itself. The client registers MISSKEY_BODIES (pacing.ts).
 //
 // misskey-js hides the HTTP status and turns any non-2xx body into `{...body.error}` (built/api.js), so the fetch
 // given to it (a) reads the body inside `http.request`, making a truncated JSON body a retried failure rather than a
@@ -11,7 +11,7 @@ import type { AdapterContext } from '../adapter.js'
 import { throwIfAborted } from '../../errors.js'
 import type { ApiErrorBody, Endpoints } from './api.js'
 import { MisskeyApiError } from './errors.js'
-import { MISSKEY_BODIES } from './pacer.js'
+import { MISSKEY_BODIES } from './pacing.js'
 
 type FetchLike = NonNullable<ConstructorParameters<typeof Misskey.api.APIClient>[0]['fetch']>
 type Response<E extends keyof Endpoints, P extends Endpoints[E]['req']> = Misskey.api.SwitchCaseResponseType<E, P>

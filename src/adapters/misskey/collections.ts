@@ -13,7 +13,7 @@ import type { MisskeyCursor } from './api.js'
 import { MisskeyApiError, toLifeboatError } from './errors.js'
 import { followSettings, mapAntenna, mapClip, mapFavorite, mapList, mapReaction, mapRelation } from './map.js'
 import { collect, laterId, paged, type Cursor } from './paging.js'
-import type { MisskeySession } from './server.js'
+import type { MisskeySession } from './session.js'
 
 const PAGE = 100
 

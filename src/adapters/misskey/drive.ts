@@ -15,7 +15,7 @@ import type { DriveFile, DriveFolder } from './api.js'
 import { throwIfAborted } from '../../errors.js'
 import { mediaMeta } from './map.js'
 import { paged } from './paging.js'
-import { viaOrigin, type MisskeySession } from './server.js'
+import { viaOrigin, type MisskeySession } from './session.js'
 
 export class Md5MismatchError extends Error {
   override name = 'Md5MismatchError'

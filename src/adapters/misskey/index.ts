@@ -1,15 +1,19 @@
-// The Misskey adapter's entry points for the generic commands: the replay Target factory (`lifeboat replay
-// --to misskey`) and the AccountMigration factory (`lifeboat alias add --to misskey`, `lifeboat move --from
-// misskey`). The export command is src/commands/export-misskey.ts.
-import type { AdapterContext, MigrationFactory, TargetFactory, TargetFlags } from '../adapter.js'
+// The Misskey adapter as the commands see it (src/adapters/registry.ts): its Source (`lifeboat export misskey`), its
+// replay Target (`lifeboat replay --to misskey`) and its AccountMigration (`lifeboat alias add --to misskey`,
+// `lifeboat move --from misskey`). Tokens come from the variable named by --token-env (default
+// LIFEBOAT_MISSKEY_TOKEN) or a prompt.
+import type { AdapterContext, MigrationFactory, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
+import { MISSKEY_CAPABILITIES } from './capabilities.js'
+import { readSince } from './since.js'
+import { MisskeySource } from './source.js'
 import { readSecret } from '../../cli/secrets.js'
 import { createHttpClient, type HttpClientOptions } from '../../net/http-client.js'
 import { UsageError } from '../../errors.js'
 import { accountOf } from './accounts.js'
 import { DEFAULT_TOKEN_ENV } from './api.js'
 import { MisskeyMigration } from './migration.js'
-import { Pacer, type PacerOptions } from './pacer.js'
-import { probeServer, signIn, type MisskeySession } from './server.js'
+import { Pacer, type PacerOptions } from './pacing.js'
+import { probeServer, signIn, type MisskeySession } from './session.js'
 import { MisskeyTarget } from './target.js'
 
 /**
@@ -72,8 +76,28 @@ export function createMigrationFactory(tuning: MisskeyTuning = {}): MigrationFac
   }
 }
 
-/** Registered for `replay --to misskey` in src/cli/networks.ts. */
+/** The Source; `downloadConcurrency` is a knob for tests (how many drive files download at once). */
+export function createSourceOpener(tuning: { downloadConcurrency?: number } = {}): NonNullable<NetworkAdapter['openSource']> {
+  return async (flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> => {
+    if (!flags.server) throw new UsageError('Name the Misskey server with --server URL.', { hint: 'For example --server https://misskey.io.' })
+    const server = await probeServer(context, flags.server)
+    const envName = flags.tokenEnv ?? DEFAULT_TOKEN_ENV
+    const token = await readSecret({ label: `Misskey access token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
+    const session = await signIn(context, server, token, envName)
+    const since = flags.since ? await readSince(flags.since, session) : undefined
+    return { source: new MisskeySource(session, context, { downloadConcurrency: tuning.downloadConcurrency }), since, close: async () => {} }
+  }
+}
+
 export const replayTarget: TargetFactory = createTargetFactory()
 
-/** Registered for `alias --to` / `move --from` in src/cli/networks.ts, under `migration.flavors`. */
 export const migration: MigrationFactory = createMigrationFactory()
+
+export const adapter: NetworkAdapter = {
+  capabilities: MISSKEY_CAPABILITIES,
+  openSource: createSourceOpener(),
+  // the notes chain must never wait behind downloads for one of the host's slots: downloads take at most 5 of 8
+  sourceHttp: { concurrencyPerHost: 8 },
+  openTarget: replayTarget.create,
+  migration,
+}

@@ -14,7 +14,7 @@ import type {
   Visibility,
 } from '../../archive/records.js'
 import type { Antenna, Clip, DriveFile, MeDetailed, Note, NoteFavorite, NoteReaction, UserList } from './api.js'
-import type { MisskeyServerInfo } from './server.js'
+import type { MisskeyServerInfo } from './session.js'
 
 /** The ActivityPub id of a note: its stored `uri` (remote notes) or `<server>/notes/<id>` (local ones). */
 export function noteUri(server: MisskeyServerInfo, note: Pick<Note, 'id' | 'uri'>): string {

@@ -9,8 +9,8 @@ import type { AccountMigration, AdapterContext, PreflightCheck } from '../adapte
 import { AuthError, NotFoundError, RemoteError, UnsupportedError, UsageError } from '../../errors.js'
 import type { UserDetailed } from './api.js'
 import { MisskeyApiError, nativeTokenInstructions, toLifeboatError } from './errors.js'
-import type { Pacer } from './pacer.js'
-import type { MisskeySession } from './server.js'
+import type { Pacer } from './pacing.js'
+import type { MisskeySession } from './session.js'
 
 /** Misskey's web-session tokens are 16 characters; MiAuth tokens 32 and legacy app tokens 64 (fixture README). */
 const NATIVE_TOKEN_LENGTH = 16

@@ -7,7 +7,8 @@
 // download queue. `--since` continues the append-only histories (notes, drive files, favorites, reactions) from the
 // earlier archive's cursor with `sinceId`; the rest (relations, lists, antennas, clips, profile) is small and is
 // exported whole, so an incremental archive still holds the complete current social graph.
-import type { AdapterContext, Capabilities, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { AdapterContext, ExportOptions, ExportReport, ItemFailure, Source } from '../adapter.js'
+import { MISSKEY_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, MediaRef } from '../../archive/records.js'
@@ -18,15 +19,7 @@ import { DriveExporter, type StagedFile } from './drive.js'
 import { toLifeboatError } from './errors.js'
 import { mapNote, mapProfile } from './map.js'
 import { laterId, paged } from './paging.js'
-import type { MisskeySession } from './server.js'
-
-export const MISSKEY_CAPABILITIES: Capabilities = {
-  network: 'misskey',
-  exports: ['posts', 'following', 'followers', 'blocks', 'mutes', 'renote-mutes', 'lists', 'antennas', 'clips', 'bookmarks', 'likes', 'media'],
-  replays: ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks'],
-  alias: true,
-  move: true,
-}
+import type { MisskeySession } from './session.js'
 
 export interface MisskeySourceOptions {
   /** Parallel drive downloads; keep below the HTTP client's per-host concurrency (default 5). */

@@ -4,7 +4,7 @@
 // Accounts are found with `users/show {username, host}` (WebFinger on the server's side; the answer carries the
 // relation flags isFollowing/isMuted/isBlocking, users_show__bob-as-alice.json) and, failing that, `ap/show {uri}`
 // (30/h). The flags let a replay skip what is already in place without spending the write endpoints' hourly
-// quota, and the write endpoints are paced (pacer.ts). Error codes per endpoint are the recorded ones
+// quota, and the write endpoints are paced (pacing.ts). Error codes per endpoint are the recorded ones
 // (following_create__error-*.json, blocking_create__error-*.json, mute_create__error-*.json,
 // users_lists_push__error-*.json) and upstream's endpoint files for those not recorded.
 import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
@@ -14,9 +14,9 @@ import { RemoteError } from '../../errors.js'
 import { accountOf } from './accounts.js'
 import type { UserDetailed, UserList } from './api.js'
 import { MisskeyApiError, toLifeboatError } from './errors.js'
-import type { Pacer } from './pacer.js'
-import { MISSKEY_CAPABILITIES } from './source.js'
-import type { MisskeySession } from './server.js'
+import type { Pacer } from './pacing.js'
+import { MISSKEY_CAPABILITIES } from './capabilities.js'
+import type { MisskeySession } from './session.js'
 
 /** Answers that say the account is not there (users/show, ap/show, and the NO_SUCH_USER of every write). */
 const ABSENT = new Set(['NO_SUCH_USER', 'FAILED_TO_RESOLVE_REMOTE_USER', 'NO_SUCH_OBJECT', 'REQUEST_FAILED', 'RESPONSE_INVALID', 'FEDERATION_NOT_ALLOWED'])

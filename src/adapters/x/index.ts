@@ -1,6 +1,9 @@
-// The X adapter's factory: X has no API Lifeboat can use for an account's data (and a suspended account has none at
-// all), so its one Source reads the archive X lets every account download (`lifeboat import x-archive`).
+// The X adapter as the commands see it (src/adapters/registry.ts): X has no API Lifeboat can use for an account's
+// data (and a suspended account has none at all), so it has no openSource or replay target; its one Source reads the
+// archive X lets every account download (`lifeboat import x-archive`, through openXArchive).
+import type { NetworkAdapter } from '../adapter.js'
 import type { Output } from '../../cli/output.js'
+import { X_CAPABILITIES } from './capabilities.js'
 import { openContainer } from './container.js'
 import { XArchiveSource } from './source.js'
 
@@ -21,3 +24,5 @@ export async function openXArchive(path: string, options: { scratchDir: string; 
     throw error
   }
 }
+
+export const adapter: NetworkAdapter = { capabilities: X_CAPABILITIES }

@@ -3,7 +3,8 @@
 // recovered from the archive's own tweets), lists, and direct messages (native/x/direct-messages.jsonl, private as the
 // whole archive is). Everything is streamed: a file's items one at a time, each media file straight into the writer.
 // What the archive lacks (trimmed or missing media) is reported per item; what X never put there is noted.
-import type { Capabilities, ExportReport, ItemFailure, Source } from '../adapter.js'
+import type { ExportReport, ItemFailure, Source } from '../adapter.js'
+import { X_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, MediaRef, PostRecord } from '../../archive/records.js'
@@ -16,14 +17,6 @@ import { assignedArrayItems, readAssignedValue, type ArrayItem } from './js-data
 import { findLayout, partsOf, type Layout } from './layout.js'
 import { isStub, likeRecord, listRecord, mapTweet, matchNote, mediaOf, namesIn, noteKey, profileRecord, relationRecord, withNote, X_ORIGIN, accountRef, type Me } from './map.js'
 import { MediaIndex, mediaUrl, mimeOf, urlBasename } from './media.js'
-
-export const X_CAPABILITIES: Capabilities = {
-  network: 'x',
-  exports: ['posts', 'likes', 'following', 'followers', 'blocks', 'mutes', 'lists', 'media'],
-  replays: [],
-  alias: false,
-  move: false,
-}
 
 /** A tweet is a few KB, a long post ~100 KB: an item beyond this is not X's and is skipped unread. */
 export const MAX_TWEET_BYTES = 1024 * 1024

@@ -17,7 +17,7 @@ import type { AccountStatus, LatestCommit } from './api.js'
 import type { PdsSession } from './session.js'
 import { AtprotoClient } from './client.js'
 import { copyMissingBlobs as copyBlobs, type BlobSource } from './blob-copy.js'
-import type { MissingBlob } from './migrate-state.js'
+import type { MissingBlob } from './migration-state.js'
 
 export interface Sides {
   did: string

@@ -1,4 +1,4 @@
-// The steps of an AT Protocol account migration (src/adapters/atproto/migrate.ts runs them in order): each checks
+// The steps of an AT Protocol account migration (src/adapters/atproto/migration.ts runs them in order): each checks
 // the state file first, does its work, and records itself before the next begins. The data steps only add to the new
 // PDS; `plc-operation` moves the DID; the last two switch the accounts on and off, each checked afterwards.
 import type { AdapterContext } from '../adapter.js'
@@ -7,7 +7,7 @@ import { AuthError, PartialFailureError, RemoteError, isLifeboatError } from '..
 import { abortableSleep } from '../../net/retry.js'
 import { PdsSession } from './session.js'
 import { xrpcCall } from './xrpc.js'
-import { checkImport, copyMissingBlobs, copyPreferences, importRepo, latestCommit, type Sides } from './migrate-data.js'
+import { checkImport, copyMissingBlobs, copyPreferences, importRepo, latestCommit, type Sides } from './migration-data.js'
 import {
   currentIdentity,
   identityMatches,
@@ -16,9 +16,9 @@ import {
   signPlcOperation,
   submitPlcOperation,
   withRotationKey,
-} from './migrate-identity.js'
-import { describeServer, type PlanStep, type SideHoldings } from './migrate-plan.js'
-import { completeStep, saveState, type MigrationState, type MigrationStep, type MissingBlob } from './migrate-state.js'
+} from './migration-identity.js'
+import { describeServer, type PlanStep, type SideHoldings } from './migration-plan.js'
+import { completeStep, saveState, type MigrationState, type MigrationStep, type MissingBlob } from './migration-state.js'
 
 /** The emailed PLC token is valid for 15 minutes (pds account-manager/helpers/email-token.ts); ask anew after 14. */
 const PLC_TOKEN_LIFETIME_MS = 14 * 60_000

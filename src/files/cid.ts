@@ -1,5 +1,7 @@
-// The one place that knows how AT Protocol CIDs name bytes: repo blocks and blobs use CIDv1 with a sha2-256
-// multihash (atproto.com/specs/data-model "Link and CID Formats"), so a CID promises a sha256 that the bytes must have.
+// The one place that knows how CIDs (content addresses) name bytes: AT Protocol repo blocks and blobs use CIDv1 with
+// a sha2-256 multihash (atproto.com/specs/data-model "Link and CID Formats"), so a CID promises a sha256 that the
+// bytes must have. Here, not in the AT Protocol adapter, because the backup store (src/store/pds-dir/) reads them too
+// and the store imports no adapter.
 import { createReadStream } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'

@@ -5,8 +5,8 @@ import { isLifeboatError } from '../../errors.js'
 import type { AccountStatus, LatestCommit } from './api.js'
 import { PdsSession } from './session.js'
 import { xrpcCall } from './xrpc.js'
-import { listMissingBlobs } from './migrate-data.js'
-import { MIGRATION_STEPS, STEP_TITLES, type MigrationState, type MigrationStep } from './migrate-state.js'
+import { listMissingBlobs } from './migration-data.js'
+import { MIGRATION_STEPS, STEP_TITLES, type MigrationState, type MigrationStep } from './migration-state.js'
 
 /** com.atproto.server.describeServer */
 export interface ServerDescription {

@@ -13,11 +13,11 @@ import { AuthError, UsageError } from '../../errors.js'
 import { assertSecureUrl } from '../../net/secure-url.js'
 import { parseActor, resolveIdentity } from './identity.js'
 import { PdsSession } from './session.js'
-import { latestCommit } from './migrate-data.js'
-import { didWebInstructions, recommendedCredentials, withRotationKey } from './migrate-identity.js'
-import { describeHoldings, describeServer, newHoldings, oldHoldings, planSteps } from './migrate-plan.js'
-import { checkStateMatches, defaultStatePath, loadState, newState, saveState, type MigrationState } from './migrate-state.js'
-import { host, Migration, type MigrateInput, type MigrationReport, type Resolved } from './migrate-steps.js'
+import { latestCommit } from './migration-data.js'
+import { didWebInstructions, recommendedCredentials, withRotationKey } from './migration-identity.js'
+import { describeHoldings, describeServer, newHoldings, oldHoldings, planSteps } from './migration-plan.js'
+import { checkStateMatches, defaultStatePath, loadState, newState, saveState, type MigrationState } from './migration-state.js'
+import { host, Migration, type MigrateInput, type MigrationReport, type Resolved } from './migration-steps.js'
 
 async function openState(context: AdapterContext, input: Resolved, did: string, oldPds: string, oldHandle: string | null): Promise<MigrationState> {
   const existing = await loadState(input.statePath)

@@ -1,0 +1,11 @@
+// What the Mastodon (and the Mastodon-API family) adapter does, declared up front and checked before any network call (docs/adapters/mastodon.md lists
+// them). Its own file so that source.ts, target.ts and index.ts each read it without importing one another.
+import type { Capabilities } from '../adapter.js'
+
+export const MASTODON_CAPABILITIES: Capabilities = {
+  network: 'mastodon',
+  exports: ['posts', 'media', 'following', 'followers', 'blocks', 'mutes', 'domain-blocks', 'lists', 'bookmarks', 'likes', 'featured-tags', 'endorsements', 'filters'],
+  replays: ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks'],
+  alias: true,
+  move: true,
+}
