@@ -127,3 +127,40 @@ describe('backup matrix', () => {
     await assertSameAccount(after, before)
   })
 })
+
+describe('backup matrix: a run with failed items', () => {
+  it('writes its snapshot and exits 3; the next run fetches what failed again, without duplicates', async () => {
+    const server = await startMatrixServer()
+    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-backup-matrix-fail-'))
+    try {
+      const alice = server.seed.user('alice')
+      const bob = server.seed.user('bob')
+      const chat = server.seed.room({ creator: alice.userId, kind: 'private', name: 'Chat', members: [bob.userId] })
+      server.seed.message(chat, bob.userId, 'first')
+      const broken = server.seed.room({ creator: alice.userId, kind: 'private', name: 'Broken', members: [bob.userId] })
+      server.seed.message(broken, bob.userId, 'in the broken room')
+      const store = join(dir, 'store')
+      const env = { LIFEBOAT_MATRIX_TOKEN: alice.accessToken }
+      const args = ['backup', 'matrix', '--server', server.url, '--user', alice.userId, '--store', store]
+      await lifeboat(args, env)
+      server.seed.message(chat, bob.userId, 'second')
+      server.seed.message(broken, bob.userId, 'also in the broken room')
+      server.seed.failRoom(broken, { status: 500, errcode: 'M_UNKNOWN', error: 'boom', endpoints: ['messages'] })
+      await assert.rejects(lifeboat(args, env), (error: Error & { exitCode?: number }) => error.exitCode === 3)
+      const opened = await openStore(store)
+      const failed = (await opened.listSnapshots()).at(-1) as Snapshot<AccountArchiveData>
+      assert.ok(failed.data.failures > 0, 'the snapshot of the run with failures is written and says so')
+      server.seed.failRoom(broken, null)
+      const { result } = await lifeboat(args, env)
+      assert.equal(result.ok, true)
+      const restored = join(dir, 'restored.zip')
+      await lifeboat(['restore', 'archive', '--store', store, '--snapshot', result.snapshot as string, '-o', restored])
+      const fresh = join(dir, 'fresh.zip')
+      await exportMatrix({ homeserver: server.url, user: alice.userId, output: fresh }, captureCli({ env }).cli)
+      await assertSameAccount(restored, fresh, ['age'])
+    } finally {
+      await server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
