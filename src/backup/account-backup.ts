@@ -121,18 +121,20 @@ async function ingest(store: BackupStore, network: AccountNetwork, archive: stri
   const own: Segment[] = []
   const files: StoredFile[] = []
   const media: string[] = []
+  const mediaSizes = new Map<string, number>()
   const { manifest } = reader
   try {
     for (const kind of RECORD_KINDS) {
       const member = kindMember(kind)
       if (!(member in manifest.members)) continue
       const stored = await put(member)
-      own.push({ kind, mode: DELTA_KINDS[network].has(kind) ? 'delta' : 'whole', object: stored.sha256, records: manifest.counts[kind] ?? 0, snapshot: id.value })
+      own.push({ kind, mode: DELTA_KINDS[network].has(kind) ? 'delta' : 'whole', object: stored.sha256, records: manifest.counts[kind] ?? 0, size: stored.size, snapshot: id.value })
     }
     for (const [member, info] of Object.entries(manifest.members).sort(([a], [b]) => a.localeCompare(b))) {
       if (member.startsWith('media/')) {
         await put(member, info.sha256)
         media.push(info.sha256)
+        mediaSizes.set(info.sha256, info.size)
       } else if (member.includes('/') || !member.endsWith('.jsonl')) {
         const stored = await put(member)
         files.push({ member, object: stored.sha256, size: stored.size })
@@ -167,6 +169,10 @@ async function ingest(store: BackupStore, network: AccountNetwork, archive: stri
     media: allMedia,
   }
   const objects = [...segments.map((s) => s.object), ...files.map((f) => f.object), ...allMedia]
+  // Bytes the snapshot names, without asking the store for the size of every inherited object.
+  const known = new Set(parent?.data.media ?? [])
+  const mediaBytes = (parent?.stats.mediaBytes ?? 0) + [...mediaSizes].filter(([sha]) => !known.has(sha)).reduce((n, [, size]) => n + size, 0)
+  const bytes = mediaBytes + segments.reduce((n, s) => n + (s.size ?? 0), 0) + files.reduce((n, f) => n + f.size, 0)
   const sum = (counts: Partial<Record<RecordKind, number>>) => Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)
   const snapshot = (await store.writeSnapshot({
     id: id.value,
@@ -175,7 +181,7 @@ async function ingest(store: BackupStore, network: AccountNetwork, archive: stri
     subject: { id: subjectId(network, manifest.source.account), ...(manifest.source.account.handle ? { handle: manifest.source.account.handle } : {}), ...(manifest.source.server ? { server: manifest.source.server } : {}) },
     objects,
     data,
-    stats: { records: segments.reduce((n, s) => n + s.records, 0), newRecords: sum(newRecords), media: allMedia.length, newMedia: media.filter((m) => !(parent?.data.media ?? []).includes(m)).length, newObjects, newBytes, failures: options.failures.length },
+    stats: { bytes, mediaBytes, records: segments.reduce((n, s) => n + s.records, 0), newRecords: sum(newRecords), media: allMedia.length, newMedia: media.filter((m) => !(parent?.data.media ?? []).includes(m)).length, newObjects, newBytes, failures: options.failures.length },
   })) as AccountSnapshot
   const unchanged = parent !== undefined && !options.full && sameObjects(parent, snapshot)
   return {

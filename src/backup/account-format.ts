@@ -15,6 +15,8 @@ export interface Segment {
   mode: 'delta' | 'whole'
   object: string
   records: number
+  /** The object's size in bytes (informative: the snapshot's stats.bytes). */
+  size?: number
   /** The snapshot whose run wrote this segment (informative). */
   snapshot: string
 }

@@ -42,6 +42,10 @@ describe('backup misskey', () => {
     assert.match(snapshot.subject.id, /^misskey:http:\/\/127\.0\.0\.1:\d+\/users\//)
     assert.equal(snapshot.data.segments.find((s) => s.kind === 'posts')!.records, 250)
     assert.equal(snapshot.data.media.length, 40, "alice's 40 drive files (her avatar and banner among them)")
+    assert.ok(snapshot.stats.bytes! > snapshot.stats.mediaBytes! && snapshot.stats.mediaBytes! > 0)
+    const { result: listed } = await lifeboat(['snapshots', '--store', store, '--subject', snapshot.subject.handle!])
+    const rows = listed.snapshots as { id: string; kind: string; stats: { bytes: number } }[]
+    assert.deepEqual(rows.map((r) => [r.id, r.kind, r.stats.bytes]), [[snapshots[0], 'account-archive', snapshot.stats.bytes]])
   })
 
   it('a second backup fetches only the new notes and files, and its archive equals a fresh full export', async () => {
