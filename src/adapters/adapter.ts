@@ -185,6 +185,11 @@ export interface SourceFlags {
   login?: boolean
   /** An earlier archive of the same account (`--since`): the Source exports only what is newer. */
   since?: string
+  /**
+   * Instead of `since`: asked once the account is known, for the `--since` state the caller already holds (the store's
+   * backups keep it in the parent snapshot, src/backup/). Undefined means a full export.
+   */
+  sinceFor?: (account: AccountRef) => Promise<SinceState | undefined>
   /** Matrix: which rooms, whether left ones too, and an Element key export with its passphrase's variable. */
   rooms?: string
   includeLeft?: boolean

@@ -5,11 +5,12 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { registerSubcommand as registerPdsDir } from './backup-pds-dir.js'
 import { registerSubcommand as registerAtproto } from './backup-atproto.js'
+import { registerMastodon, registerMatrix, registerMisskey } from './backup-account.js'
 
 export type SubcommandRegistrar = (parent: Command, context: CliContext) => void
 
 /** Every `backup` subcommand, in help order. */
-export const BACKUP_SUBCOMMANDS: SubcommandRegistrar[] = [registerAtproto, registerPdsDir]
+export const BACKUP_SUBCOMMANDS: SubcommandRegistrar[] = [registerAtproto, registerPdsDir, registerMisskey, registerMastodon, registerMatrix]
 
 export function register(program: Command, context: CliContext, subcommands: SubcommandRegistrar[] = BACKUP_SUBCOMMANDS): Command {
   const backup = program.command('backup').description('take a snapshot into a backup store (incremental: unchanged data is stored once)')

@@ -58,8 +58,8 @@ export function register(program: Command, context: CliContext): void {
   const command = program
     .command('snapshots')
     .description('list the snapshots in a backup store')
-    .option('--kind <kind>', 'only snapshots of this kind (atproto-repo, pds-dir)')
-    .option('--subject <id>', 'only snapshots of this subject (a DID, a handle, or host:/path of a PDS directory)')
+    .option('--kind <kind>', 'only snapshots of this kind (atproto-repo, pds-dir, account-archive)')
+    .option('--subject <id>', 'only snapshots of this subject (a DID, a handle, host:/path of a PDS directory, or network:account id)')
   addStoreOption(command).action(async (options: SnapshotsOptions) => {
     await run(options, context)
   })

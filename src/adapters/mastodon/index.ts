@@ -51,7 +51,8 @@ export const migration: MigrationFactory = {
 async function openSource(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> {
   const { server, token } = await tokenFor(flags, env)
   const source = await openMastodonSource(context, new MastodonClient(context, server, token))
-  const since = flags.since ? await readSince(flags.since, server, (await source.describe()).account) : undefined
+  const account = (await source.describe()).account
+  const since = flags.sinceFor ? await flags.sinceFor(account) : flags.since ? await readSince(flags.since, server, account) : undefined
   return { source, since, close: async () => {} }
 }
 

@@ -8,7 +8,7 @@ import type { AdapterContext, NetworkAdapter, OpenedSource, SourceFlags, TargetF
 import { MATRIX_CAPABILITIES } from './capabilities.js'
 import { decryptKeyFile, DEFAULT_PASSPHRASE_ENV, parseSessions, type ExportedSession } from './key-file.js'
 import { readSince } from './since.js'
-import { MatrixSource, parseRooms } from './source.js'
+import { MatrixSource, parseRooms, type MatrixCursor } from './source.js'
 import { readSecret } from '../../cli/secrets.js'
 import { UsageError } from '../../errors.js'
 import { checkUserId, DEFAULT_TOKEN_ENV, openSession } from './session.js'
@@ -53,7 +53,9 @@ async function openSource(flags: SourceFlags, context: AdapterContext, env: Node
   const user = checkUserId(flags.account ?? '')
   const rooms = parseRooms(flags.rooms)
   const keys = await readKeyFile(flags, env)
-  const since = flags.since ? await readSince(flags.since, user) : undefined
+  const since = flags.sinceFor
+    ? ((await flags.sinceFor({ id: user })) as { createdAt: string; cursor: MatrixCursor } | undefined)
+    : flags.since ? await readSince(flags.since, user) : undefined
   const session = await openSession(context.http, { homeserver: flags.server!, user, ...(await credentials(flags, user, env)), deviceName: 'Lifeboat export' })
   const source = new MatrixSource(context, { session, rooms, includeLeft: Boolean(flags.includeLeft), keys, since })
   return { source, since, close: () => session.close() }

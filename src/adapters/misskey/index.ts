@@ -84,8 +84,9 @@ export function createSourceOpener(tuning: { downloadConcurrency?: number } = {}
     const envName = flags.tokenEnv ?? DEFAULT_TOKEN_ENV
     const token = await readSecret({ label: `Misskey access token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
     const session = await signIn(context, server, token, envName)
-    const since = flags.since ? await readSince(flags.since, session) : undefined
-    return { source: new MisskeySource(session, context, { downloadConcurrency: tuning.downloadConcurrency }), since, close: async () => {} }
+    const source = new MisskeySource(session, context, { downloadConcurrency: tuning.downloadConcurrency })
+    const since = flags.sinceFor ? await flags.sinceFor((await source.describe()).account) : flags.since ? await readSince(flags.since, session) : undefined
+    return { source, since, close: async () => {} }
   }
 }
 
