@@ -87,3 +87,16 @@ export async function loadConfig(flag: string | undefined, env: NodeJS.ProcessEn
   const text = await readText(location)
   return { ...parseConfig(text, location.path), location }
 }
+
+/**
+ * The store path of the file at `path` as it reads now, or undefined when the file does not exist yet or names no
+ * store (a scheduled command may be set up before its file is written). Mistakes in an existing file are thrown.
+ */
+export async function configuredStore(path: string): Promise<string | undefined> {
+  try {
+    return (await loadConfig(path, {})).store.path
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined
+    throw error
+  }
+}
