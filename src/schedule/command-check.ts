@@ -50,6 +50,11 @@ export async function checkScheduledCommand(args: string[], context: CliContext)
   const leaf = reached as Command | null
   if (!leaf) throw new UsageError('The command to schedule names no Lifeboat command.', { hint: 'Example: lifeboat schedule systemd -- backup pds-dir /pds --store /var/backups/pds' })
   const path = commandPath(leaf)
+  // A command that takes no arguments but lets extra words through (the default `backup` command, which turns
+  // `backup atprot` into a message when it runs) must not take them here either.
+  if (leaf.registeredArguments.length === 0 && leaf.args.length > 0) {
+    throw new UsageError(`The command to schedule is not a valid Lifeboat command: ${path} takes no ${JSON.stringify(leaf.args[0])}.`, { hint: 'Check it with `lifeboat <command> --help`, then put it after --.' })
+  }
   const options = leaf.opts<{ store?: string; output?: string; config?: string }>()
   if (options.output !== undefined) {
     throw new UsageError(`Refusing to schedule \`${path} -o ${options.output}\`: the second run would find the file from the first.`, {
