@@ -28,7 +28,7 @@ const COMMANDS: { name: string; description: string; load: () => Promise<Registr
   },
   { name: 'import', description: 'turn a network\'s own export into a Lifeboat archive (docs/archive-format.md)', load: async () => [(await import('../commands/import-mastodon-archive.js')).register, (await import('../commands/import-x-archive.js')).register] },
   { name: 'backup', description: 'take a snapshot into a backup store (incremental: unchanged data is stored once)', load: async () => [(await import('../commands/backup.js')).register] },
-  { name: 'restore', description: 'put backed-up data back: an account onto a PDS, or a PDS data directory onto disk', load: async () => [(await import('../commands/restore.js')).register] },
+  { name: 'restore', description: 'put backed-up data back: an account onto a PDS, a PDS data directory onto disk, or an account as an archive', load: async () => [(await import('../commands/restore.js')).register] },
   { name: 'snapshots', description: 'list the snapshots in a backup store', load: async () => [(await import('../commands/snapshots.js')).register] },
   { name: 'forget', description: 'remove snapshots that a retention policy does not keep (per kind and subject); --prune frees their space', load: async () => [(await import('../commands/forget.js')).register] },
   { name: 'verify-store', description: 'check a backup store: every snapshot readable, every object present and hashing right', load: async () => [(await import('../commands/verify-store.js')).register] },
@@ -59,6 +59,7 @@ const PARENT_EXAMPLES: Record<string, string[]> = {
   restore: [
     'LIFEBOAT_ATPROTO_PASSWORD=… lifeboat restore --store /var/backups/pds --snapshot latest --to-server https://pds.example.com --did did:plc:abc',
     'lifeboat restore pds-dir --store /var/backups/lifeboat --snapshot latest --to /srv/pds-restored',
+    'lifeboat restore archive --store /var/backups/lifeboat --subject alice@misskey.io -o alice.zip',
   ],
   migrate: ['LIFEBOAT_ATPROTO_PASSWORD=… lifeboat migrate atproto alice.bsky.social --to-server https://pds.example.com --new-handle alice.pds.example.com --email alice@example.com --dry-run'],
   alias: ['LIFEBOAT_MISSKEY_TOKEN=… lifeboat alias add --to misskey --to-server https://new.example @me@misskey.io'],

@@ -5,12 +5,13 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { registerSubcommand as registerPdsDir } from './backup-pds-dir.js'
 import { registerSubcommand as registerAtproto } from './backup-atproto.js'
+import { registerMastodon, registerMatrix, registerMisskey } from './backup-account.js'
 import { registerSubcommand as registerAll } from './backup-all.js'
 
 export type SubcommandRegistrar = (parent: Command, context: CliContext) => void
 
 /** Every `backup` subcommand, in help order. `all` (every account of the configuration file) is the default. */
-export const BACKUP_SUBCOMMANDS: SubcommandRegistrar[] = [registerAtproto, registerPdsDir, registerAll]
+export const BACKUP_SUBCOMMANDS: SubcommandRegistrar[] = [registerAtproto, registerPdsDir, registerMisskey, registerMastodon, registerMatrix, registerAll]
 
 export function register(program: Command, context: CliContext, subcommands: SubcommandRegistrar[] = BACKUP_SUBCOMMANDS): Command {
   const backup = program.command('backup').description('take a snapshot into a backup store (incremental: unchanged data is stored once)')

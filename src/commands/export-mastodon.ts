@@ -5,7 +5,7 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { adapterContext } from '../cli/adapter-context.js'
 import { readSecret } from '../cli/secrets.js'
-import type { AdapterContext, SinceState } from '../adapters/adapter.js'
+import type { AdapterContext, SinceState, Source } from '../adapters/adapter.js'
 import { MastodonClient, normalizeServer } from '../adapters/mastodon/client.js'
 import { DEFAULT_TOKEN_ENV } from '../adapters/mastodon/index.js'
 import { openMastodonSource, type MastodonCursor } from '../adapters/mastodon/source.js'
@@ -34,8 +34,8 @@ export interface ExportMastodonDeps {
   context?: AdapterContext
 }
 
-export async function run(options: ExportMastodonOptions, cli: CliContext, deps: ExportMastodonDeps = {}): Promise<ExportResult> {
-  const output = requireOutput(options.output)
+/** Reads the token and opens the account: the Source of `export mastodon` and `backup mastodon`. */
+export async function openSource(options: Pick<ExportMastodonOptions, 'server' | 'tokenEnv'>, cli: CliContext, deps: ExportMastodonDeps = {}): Promise<{ source: Source; server: string; account: AccountRef }> {
   const server = normalizeServer(options.server)
   const token = await readSecret({
     label: `access token for ${new URL(server).host}`,
@@ -47,6 +47,12 @@ export async function run(options: ExportMastodonOptions, cli: CliContext, deps:
   const context = deps.context ?? adapterContext(cli)
   const source = await openMastodonSource(context, new MastodonClient(context, server, token))
   const { account } = await source.describe()
+  return { source, server, account }
+}
+
+export async function run(options: ExportMastodonOptions, cli: CliContext, deps: ExportMastodonDeps = {}): Promise<ExportResult> {
+  const output = requireOutput(options.output)
+  const { source, server, account } = await openSource(options, cli, deps)
   const since = options.since ? await readSince(options.since, server, account) : undefined
   return runExport(source, { output, force: options.force, since }, cli)
 }

@@ -42,7 +42,7 @@ export function parseRooms(value: string | undefined): RoomSelection {
   return ids
 }
 
-async function readKeys(options: ExportMatrixOptions, cli: CliContext): Promise<ExportedSession[] | undefined> {
+async function readKeys(options: Pick<ExportMatrixOptions, 'keys' | 'passphraseEnv'>, cli: CliContext): Promise<ExportedSession[] | undefined> {
   if (!options.keys) {
     if (options.passphraseEnv) throw new UsageError('--passphrase-env is only used with --keys.', { hint: 'Add --keys <file> (an Element key export), or drop --passphrase-env.' })
     return undefined
@@ -65,11 +65,19 @@ async function readSince(path: string, user: string): Promise<{ createdAt: strin
   return { createdAt: since.createdAt, cursor: { rooms: { ...(since.cursor.rooms ?? {}) } } }
 }
 
-export async function run(options: ExportMatrixOptions, cli: CliContext, context: AdapterContext = adapterContext(cli)): Promise<ExportResult> {
+/**
+ * Reads the keys and the secret and opens the session: the Source of `export matrix` and `backup matrix`. `close`
+ * ends the session (a password login's device is logged out).
+ */
+export async function openSource(
+  options: Omit<ExportMatrixOptions, 'output' | 'force' | 'since'>,
+  cli: CliContext,
+  since: { createdAt: string; cursor: MatrixCursor } | undefined,
+  context: AdapterContext = adapterContext(cli),
+): Promise<{ source: MatrixSource; close(): Promise<void> }> {
   const user = checkUserId(options.user)
   const rooms = parseRooms(options.rooms)
   const keys = await readKeys(options, cli)
-  const since = options.since ? await readSince(options.since, user) : undefined
   const password = options.passwordEnv
     ? await readSecret({ label: `password for ${user}`, envName: options.passwordEnv, explicit: true, env: cli.env, required: true })
     : undefined
@@ -77,11 +85,18 @@ export async function run(options: ExportMatrixOptions, cli: CliContext, context
     ? undefined
     : await readSecret({ label: `access token for ${user}`, envName: options.tokenEnv ?? DEFAULT_TOKEN_ENV, explicit: Boolean(options.tokenEnv), env: cli.env, required: true })
   const session = await openSession(context.http, { homeserver: options.homeserver, user, token, password, deviceName: 'Lifeboat export' })
+  return { source: new MatrixSource(context, { session, rooms, includeLeft: Boolean(options.includeLeft), keys, since }), close: () => session.close() }
+}
+
+export async function run(options: ExportMatrixOptions, cli: CliContext, context: AdapterContext = adapterContext(cli)): Promise<ExportResult> {
+  const user = checkUserId(options.user)
+  parseRooms(options.rooms)
+  const since = options.since ? await readSince(options.since, user) : undefined
+  const { source, close } = await openSource(options, cli, since, context)
   try {
-    const source = new MatrixSource(context, { session, rooms, includeLeft: Boolean(options.includeLeft), keys, since })
     return await runExport(source, { output: options.output, force: options.force, since }, cli)
   } finally {
-    await session.close()
+    await close()
   }
 }
 

@@ -57,17 +57,23 @@ export async function readSince(path: string, session: MisskeySession): Promise<
   return { createdAt: earlier.createdAt, cursor: { ...earlier.cursor, ...base } }
 }
 
-export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<ExportResult> {
+/** Probes the server, reads the token and signs in: the Source of `export misskey` and `backup misskey`. */
+export async function openSource(options: Pick<ExportMisskeyOptions, 'server' | 'tokenEnv'>, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<{ source: MisskeySource; session: MisskeySession }> {
   if (!options.server) throw new UsageError('Name the Misskey server with --server URL.', { hint: 'For example --server https://misskey.io.' })
-  requireOutput(options.output)
   // the notes chain must never wait behind downloads for one of the host's slots: downloads take at most 5 of 8
   const context = adapterContext(cli, { concurrencyPerHost: 8, ...deps.http })
   const server = await probeServer(context, options.server)
   const envName = options.tokenEnv ?? DEFAULT_TOKEN_ENV
   const token = await readSecret({ label: `Misskey access token for ${server.host}`, envName, explicit: Boolean(options.tokenEnv), env: cli.env, required: true })
   const session = await signIn(context, server, token, envName)
+  return { source: new MisskeySource(session, context, { downloadConcurrency: deps.downloadConcurrency }), session }
+}
+
+export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<ExportResult> {
+  if (!options.server) throw new UsageError('Name the Misskey server with --server URL.', { hint: 'For example --server https://misskey.io.' })
+  requireOutput(options.output)
+  const { source, session } = await openSource(options, cli, deps)
   const since = options.since ? await readSince(options.since, session) : undefined
-  const source = new MisskeySource(session, context, { downloadConcurrency: deps.downloadConcurrency })
   return runExport(source, { output: options.output, force: options.force, since }, cli)
 }
 

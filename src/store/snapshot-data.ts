@@ -3,6 +3,7 @@
 // was not checked here: every object name is a sha256 the manifest also lists in `objects`, every relative path is
 // safe to join under a target directory. Kinds this build does not know are not checked (they are never restored).
 import { isSafeRelativePath } from './pds-dir/types.js'
+import { MANIFEST_NAME, RECORD_KINDS, memberNameProblem } from '../archive/format.js'
 
 type Fields = Record<string, unknown>
 
@@ -82,9 +83,60 @@ function pdsDir(data: Fields, objects: ReadonlySet<string>): string[] {
   return problems
 }
 
+const ACCOUNT_NETWORKS = new Set(['misskey', 'mastodon', 'matrix'])
+const KINDS = new Set<string>(RECORD_KINDS)
+
+function wholeNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
+/** A member an `account-archive` snapshot may store as a file: a safe archive path that is not a record or media name. */
+function fileMemberProblem(member: unknown): string | null {
+  if (typeof member !== 'string') return 'is not a string'
+  const problem = memberNameProblem(member)
+  if (problem) return problem
+  if (!isSafeRelativePath(member)) return 'is not a safe relative path'
+  if (member === MANIFEST_NAME || member.startsWith('media/') || (!member.includes('/') && member.endsWith('.jsonl'))) return 'is the name of a manifest, record or media member'
+  return null
+}
+
+function accountArchive(data: Fields, objects: ReadonlySet<string>): string[] {
+  const problems: string[] = []
+  if (!ACCOUNT_NETWORKS.has(data.network as string)) problems.push(`data.network ${shown(data.network)} is not misskey, mastodon or matrix`)
+  if (!isObject(data.account) || typeof data.account.id !== 'string' || data.account.id === '') problems.push('data.account.id is missing or not a string')
+  if (typeof data.exportedAt !== 'string' || Number.isNaN(Date.parse(data.exportedAt))) problems.push('data.exportedAt is missing or not a date')
+  if (typeof data.full !== 'boolean') problems.push('data.full is not true or false')
+  if (!wholeNumber(data.failures)) problems.push('data.failures is not a whole number')
+  if (!Array.isArray(data.segments)) problems.push('data.segments is not a list')
+  else {
+    data.segments.forEach((segment: unknown, i) => {
+      const at = `data.segments[${i}]`
+      if (!isObject(segment)) return void problems.push(`${at} is not an object`)
+      if (!KINDS.has(segment.kind as string)) problems.push(`${at}.kind ${shown(segment.kind)} is not a record kind`)
+      if (segment.mode !== 'delta' && segment.mode !== 'whole') problems.push(`${at}.mode ${shown(segment.mode)} is not delta or whole`)
+      objectName(problems, `${at}.object`, segment.object, objects)
+      if (!wholeNumber(segment.records)) problems.push(`${at}.records is not a whole number`)
+    })
+  }
+  if (!Array.isArray(data.files)) problems.push('data.files is not a list')
+  else {
+    data.files.forEach((file: unknown, i) => {
+      const at = `data.files[${i}]`
+      if (!isObject(file)) return void problems.push(`${at} is not an object`)
+      const problem = fileMemberProblem(file.member)
+      if (problem) problems.push(`${at}.member ${shown(file.member)} ${problem}`)
+      objectName(problems, `${at}.object`, file.object, objects)
+    })
+  }
+  if (!Array.isArray(data.media)) problems.push('data.media is not a list')
+  else data.media.forEach((sha: unknown, i) => objectName(problems, `data.media[${i}]`, sha, objects))
+  return problems
+}
+
 const CHECKS: Record<string, (data: Fields, objects: ReadonlySet<string>) => string[]> = {
   'atproto-repo': atprotoRepo,
   'pds-dir': pdsDir,
+  'account-archive': accountArchive,
 }
 
 /** Problems with the `data` of a snapshot of `kind` (empty when sound, or when the kind is not known here). */
