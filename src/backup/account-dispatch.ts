@@ -2,9 +2,10 @@
 // (docs/config.md "Running"). Each entry calls the network's own backup (never a child process), so a config backup of
 // an account is exactly the backup its subcommand takes.
 import type { CliContext } from '../cli/main.js'
-import { UnsupportedError } from '../errors.js'
+import { PartialFailureError } from '../errors.js'
 import type { AccountConfig, Network, StoreConfig } from '../config/validate.js'
 import type { BackupAtprotoOptions } from '../commands/backup-atproto.js'
+import type { BackupAccountOptions } from '../commands/backup-account.js'
 
 export interface AccountBackupResult {
   status: 'changed' | 'unchanged' | 'failed'
@@ -54,16 +55,37 @@ const atproto: AccountBackup = async (account, store, cli) => {
   }
 }
 
-function notYet(network: Network): AccountBackup {
-  return async () => {
-    throw new UnsupportedError(`${network} accounts are not yet supported in config backups.`, { hint: `Use \`lifeboat export ${network} …\` for now.` })
+/** The defaults the exports read when no variable is named: hidden from config backups (accountContext). */
+const DEFAULT_SECRET_ENVS = ['LIFEBOAT_MISSKEY_TOKEN', 'LIFEBOAT_MASTODON_TOKEN', 'LIFEBOAT_MATRIX_TOKEN', 'LIFEBOAT_MATRIX_KEYS_PASSPHRASE']
+
+/** Misskey, Mastodon and Matrix: the `account-archive` snapshots of `lifeboat backup <network>` (backup-account.ts). */
+function accountArchive(network: 'misskey' | 'mastodon' | 'matrix'): AccountBackup {
+  return async (account, store, cli) => {
+    const { runOnce } = await import('../commands/backup-account.js')
+    const options = {
+      ...storeOptions(store),
+      server: account.server,
+      ...(account.user ? { user: account.user } : {}),
+      ...(account.tokenEnv ? { tokenEnv: account.tokenEnv } : {}),
+      ...(account.passwordEnv ? { passwordEnv: account.passwordEnv } : {}),
+    } as BackupAccountOptions
+    try {
+      const summary = await runOnce(network, options, accountContext(cli, DEFAULT_SECRET_ENVS, [account.tokenEnv, account.passwordEnv]))
+      return { status: summary.status, snapshots: [summary.snapshot] }
+    } catch (error) {
+      // Some items failed: the snapshot holds everything else, and the account is reported as failed with it.
+      if (error instanceof PartialFailureError && typeof error.details?.snapshot === 'string') {
+        return { status: 'failed', snapshots: [error.details.snapshot], reason: error.message }
+      }
+      throw error
+    }
   }
 }
 
 /** Every network's account backup: the one place a new network joins config backups. */
 export const ACCOUNT_BACKUPS: Record<Network, AccountBackup> = {
   atproto,
-  misskey: notYet('misskey'),
-  mastodon: notYet('mastodon'),
-  matrix: notYet('matrix'),
+  misskey: accountArchive('misskey'),
+  mastodon: accountArchive('mastodon'),
+  matrix: accountArchive('matrix'),
 }
