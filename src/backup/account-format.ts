@@ -53,6 +53,14 @@ export const DELTA_KINDS: Record<AccountNetwork, ReadonlySet<RecordKind>> = {
   matrix: new Set(['events', 'media']),
 }
 
+/**
+ * Files an export derives from the records of a delta kind, so the stored one covers only its run's records: a restore
+ * builds them again from the merged records (Mastodon's bookmarks.csv).
+ */
+export const DERIVED_FILES: Partial<Record<AccountNetwork, Record<string, RecordKind>>> = {
+  mastodon: { 'compat/bookmarks.csv': 'bookmarks' },
+}
+
 /** Kinds whose records are written oldest first by the exports (a Matrix room's timeline); the rest newest first. */
 export const FORWARD_KINDS: ReadonlySet<RecordKind> = new Set(['events'])
 

@@ -53,6 +53,17 @@ const pdsFile = (sha: string, file: Record<string, unknown>) => ({
   },
 })
 
+const account = (sha: string, data: Record<string, unknown>) => ({
+  ...base(sha),
+  kind: 'account-archive',
+  data: {
+    network: 'misskey', server: 'https://misskey.example', account: { id: 'https://misskey.example/users/1' }, exportedAt: '2026-01-02T03:00:00.000Z',
+    full: true, fullAt: ID, sinceFullRuns: 0, cursor: null, failures: 0,
+    segments: [{ kind: 'posts', mode: 'delta', object: sha, records: 1, snapshot: ID }], files: [{ member: 'profile.json', object: sha, size: 12 }], media: [sha],
+    ...data,
+  },
+})
+
 const cases: { name: string; manifest: (sha: string) => unknown; says: RegExp }[] = [
   { name: 'a pack named ../../etc/passwd', manifest: (sha) => atproto(sha, { packs: ['../../etc/passwd'] }), says: /data\.packs\[0\] "\.\.\/\.\.\/etc\/passwd" is not an object name/ },
   { name: 'an absolute path in objects', manifest: (sha) => ({ ...atproto(sha, {}), objects: [sha, '/etc/passwd'] }), says: /objects names "\/etc\/passwd"/ },
@@ -61,6 +72,10 @@ const cases: { name: string; manifest: (sha: string) => unknown; says: RegExp }[
   { name: 'a pds-dir file path climbing out', manifest: (sha) => pdsFile(sha, { path: '../../secret' }), says: /data\.files\[0\]\.path "\.\.\/\.\.\/secret" is not a safe relative path/ },
   { name: 'a pds-dir blobstore outside the target', manifest: (sha) => ({ ...pdsFile(sha, {}), data: { ...pdsFile(sha, {}).data, source: { dataDir: '/pds', blobstoreInDataDir: '../x' } } }), says: /blobstoreInDataDir "\.\.\/x" is not a safe relative path/ },
   { name: 'a pack name with terminal escapes', manifest: (sha) => atproto(sha, { packs: ['\u001b]0;owned\u0007\u009b2J'] }), says: /data\.packs\[0\] "\\u001b\]0;owned\\u0007\\u009b2J" is not an object name/ },
+  { name: 'an account-archive file climbing out', manifest: (sha) => account(sha, { files: [{ member: '../../secret', object: sha, size: 12 }] }), says: /data\.files\[0\]\.member "\.\.\/\.\.\/secret" member name escapes the archive/ },
+  { name: 'an account-archive file named like a record member', manifest: (sha) => account(sha, { files: [{ member: 'posts.jsonl', object: sha, size: 12 }] }), says: /data\.files\[0\]\.member "posts\.jsonl" is the name of a manifest, record or media member/ },
+  { name: 'an account-archive segment not listed in objects', manifest: (sha) => account(sha, { segments: [{ kind: 'posts', mode: 'delta', object: 'e'.repeat(64), records: 1, snapshot: ID }] }), says: /data\.segments\[0\]\.object e{64} is not listed in objects/ },
+  { name: 'an account-archive medium that is a path', manifest: (sha) => account(sha, { media: ['../../secret'] }), says: /data\.media\[0\] "\.\.\/\.\.\/secret" is not an object name/ },
   { name: 'a manifest that is not JSON', manifest: () => '{ "id": ', says: /not valid JSON/ },
   { name: 'a manifest without its fields', manifest: () => ({ id: ID }), says: /createdAt is missing or not a date/ },
   { name: 'a manifest that links out of the store', manifest: () => new Link('../../secret'), says: /a symbolic link, not a manifest/ },
@@ -83,18 +98,20 @@ for (const c of cases) {
     const { root, store } = await plant(c.manifest)
     const to = join(root, 'restored')
     const env = { PW: 'not-used' }
-    const [atprotoLatest, atprotoById, pdsDir, snapshots, verify] = await Promise.all([
+    const [atprotoLatest, atprotoById, pdsDir, snapshots, verify, archive] = await Promise.all([
       runCli(['restore', '--store', store, '--to-pds', 'http://127.0.0.1:9', '--did', 'did:plc:alice', '--password-env', 'PW'], { env }),
       runCli(['restore', '--store', store, '--snapshot', ID, '--to-pds', 'http://127.0.0.1:9', '--did', 'did:plc:alice', '--password-env', 'PW'], { env }),
       runCli(['restore', 'pds-dir', '--store', store, '--snapshot', ID, '--to', to]),
       runCli(['snapshots', '--store', store]),
       runCli(['verify-store', '--store', store]),
+      runCli(['restore', 'archive', '--store', store, '--snapshot', ID, '-o', join(root, 'out.zip')]),
     ])
     assertDamaged(atprotoLatest, 'restore --snapshot latest', c.says)
     assertDamaged(atprotoById, 'restore --snapshot <id>', c.says)
     assertDamaged(pdsDir, 'restore pds-dir', c.says)
     assertDamaged(snapshots, 'snapshots', c.says)
     assertDamaged(verify, 'verify-store', c.says, 'problem: ')
+    assertDamaged(archive, 'restore archive', c.says)
     assert.doesNotMatch(verify.stdout + verify.stderr, /: sound \(/, 'never called sound')
     // Nothing written outside the store: no restored files, the neighbour untouched.
     assert.deepEqual((await readdir(root)).sort(), ['secret', 'store'])
