@@ -12,6 +12,7 @@ import { keyLines } from '../../src/config/key-lines.js'
 import { ExitCode } from '../../src/errors.js'
 import { run as scheduleSystemd } from '../../src/commands/schedule.js'
 import { run as backupAll } from '../../src/backup/all-accounts.js'
+import { openStore } from '../../src/store/store.js'
 import { runCommand } from '../_util/cli.js'
 
 const GOOD = `
@@ -188,4 +189,19 @@ test('schedule systemd -- backup: --config must be absolute; the file\'s store i
   assert.match(bare.stderr, /warning: no --config: the service will read LIFEBOAT_CONFIG/)
   const typo = await runCommand({}, (cli) => scheduleSystemd({ args: ['backup', 'atprot'], name: 'x', envFile: '/e', cron: '0 3 * * *' }, { context: cli, executable: ['/usr/bin/lifeboat'] }))
   assert.equal(typo.code, ExitCode.usage, 'a misspelt kind is not a valid scheduled command')
+})
+
+test('a store that another run holds ends the whole run with exit 11: every account would meet it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-config-locked-'))
+  const store = join(dir, 'store')
+  const held = await (await openStore(store, { create: true })).lock()
+  try {
+    const file = join(dir, 'config.toml')
+    await writeFile(file, `[store]\npath = "${store}"\n[[account]]\nnetwork = "atproto"\nhandle = "a.test"\nserver = "http://127.0.0.1:9"\n[[account]]\nnetwork = "atproto"\nhandle = "b.test"\nserver = "http://127.0.0.1:9"\n`, { mode: 0o600 })
+    const run = await runCommand({}, (cli) => backupAll({ config: file }, cli), { json: true })
+    assert.equal(run.code, ExitCode.locked)
+    assert.ok(!run.stdout.includes('"backup-account"'), 'no account was tried after the store refused the first')
+  } finally {
+    await held.release()
+  }
 })
