@@ -6,6 +6,7 @@ import { Output } from '../cli/output.js'
 import type { CliContext } from '../cli/main.js'
 import { UsageError } from '../errors.js'
 import { parseOnly } from '../cli/parse-only.js'
+import { configuredStore } from '../config/load.js'
 
 export interface CheckedCommand {
   /** The command path, e.g. "backup atproto". */
@@ -35,7 +36,12 @@ export async function checkScheduledCommand(args: string[], context: CliContext)
   }
   if (!leaf) throw new UsageError('The command to schedule names no Lifeboat command.', { hint: 'Example: lifeboat schedule systemd -- backup pds-dir /pds --store /var/backups/pds' })
   const path = commandPath(leaf)
-  const options = leaf.opts<{ store?: string; output?: string }>()
+  // A command that takes no arguments but lets extra words through (the default `backup` command, which turns
+  // `backup atprot` into a message when it runs) must not take them here either.
+  if (leaf.registeredArguments.length === 0 && leaf.args.length > 0) {
+    throw new UsageError(`The command to schedule is not a valid Lifeboat command: ${path} takes no ${JSON.stringify(leaf.args[0])}.`, { hint: 'Check it with `lifeboat <command> --help`, then put it after --.' })
+  }
+  const options = leaf.opts<{ store?: string; output?: string; config?: string }>()
   if (options.output !== undefined) {
     throw new UsageError(`Refusing to schedule \`${path} -o ${options.output}\`: the second run would find the file from the first.`, {
       hint: 'Schedule a backup into a store instead (lifeboat backup … --store DIR), which keeps every run as a snapshot.',
@@ -48,5 +54,22 @@ export async function checkScheduledCommand(args: string[], context: CliContext)
     if (!isAbsolute(value)) throw new UsageError(`${flag} ${value} is a relative path; a scheduled command needs an absolute one.`)
     writes.push(value)
   }
+  writes.push(...(await configuredWrites(leaf, options, context)))
   return { path, writes }
+}
+
+/**
+ * `backup` (every configured account) reads its store from the configuration file: a --config on the command line
+ * must be absolute, and when the file can be read now its local store becomes writable for the unit too.
+ */
+async function configuredWrites(leaf: Command, options: { store?: string; config?: string }, context: CliContext): Promise<string[]> {
+  if (!leaf.options.some((o) => o.long === '--config')) return []
+  if (options.config === undefined || leaf.getOptionValueSource('config') !== 'cli') {
+    context.out.warn('no --config: the service will read LIFEBOAT_CONFIG from its EnvironmentFile, else the default path in the home of the user it runs as; name the file with --config /etc/lifeboat/config.toml to be sure.')
+    return []
+  }
+  if (!isAbsolute(options.config)) throw new UsageError(`--config ${options.config} is a relative path; a scheduled command needs an absolute one.`)
+  if (options.store !== undefined && leaf.getOptionValueSource('store') === 'cli') return []
+  const store = await configuredStore(options.config)
+  return store && isAbsolute(store) ? [store] : []
 }

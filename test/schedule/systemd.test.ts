@@ -104,7 +104,7 @@ test('the scheduled command is parsed with the real command tree first', async (
   for (const args of [
     ['bakcup', 'atproto', 'x'],
     ['backup', 'atproto', 'x', '--stroe', '/b'],
-    ['backup'],
+    ['backup', 'atprot'],
   ]) {
     await assert.rejects(scheduleSystemd({ ...base, args }, deps), (e: unknown) => e instanceof UsageError && /not a valid Lifeboat command|names no Lifeboat command/.test(e.message), args.join(' '))
   }
