@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -65,9 +65,12 @@ test('transient 500s and connection resets between the CLI and S3 are retried; t
   const proxy = await startFaultProxy({ target: server.endpoint, rates: { status500: 0.15, reset: 0.1 }, seed: 7 })
   try {
     const location = await s3Backend(() => server).fresh()
-    const env = { ...s3Env(proxy.url), LIFEBOAT_TEST: '1' }
+    // Its own TMPDIR, to see that the private staging directory is gone after the run.
+    const staging = await mkdtemp(join(tmpdir(), 'lifeboat-s3-tmp-'))
+    const env = { ...s3Env(proxy.url), LIFEBOAT_TEST: '1', TMPDIR: staging }
     const run = await runCli(['backup', 'pds-dir', dir, '--store', location], { env })
     assert.equal(run.code, 0, run.stderr)
+    assert.deepEqual(await readdir(staging), [], 'nothing left in the temporary directory')
     assert.ok(proxy.stats.injected.status500 + proxy.stats.injected.reset > 0, 'faults were injected')
     assert.doesNotMatch(run.stderr + run.stdout, /S3RVER/, 'the secret key is never printed')
     const verify = await runCli(['verify-store', '--store', location], { env })

@@ -236,8 +236,23 @@ export class S3Backend implements StoreBackend {
     return this.#staging
   }
 
-  lock(): Promise<Lock> {
-    return acquireObjectLock(this, this.#options.lock)
+  async lock(): Promise<Lock> {
+    const lock = await acquireObjectLock(this, this.#options.lock)
+    return {
+      path: lock.path,
+      // Writers stage under the lock; commands release it without closing the store, so the staging directory goes
+      // with the lock (it is created again if needed).
+      release: async () => {
+        await lock.release()
+        await this.#removeStaging()
+      },
+    }
+  }
+
+  async #removeStaging(): Promise<void> {
+    const staging = this.#staging
+    this.#staging = null
+    if (staging) await rm(await staging, { recursive: true, force: true })
   }
 
   async leftovers(remove: boolean): Promise<number> {
@@ -264,8 +279,7 @@ export class S3Backend implements StoreBackend {
 
   async close(): Promise<void> {
     this.#client.destroy()
-    if (this.#staging) await rm(await this.#staging, { recursive: true, force: true })
-    this.#staging = null
+    await this.#removeStaging()
   }
 }
 
