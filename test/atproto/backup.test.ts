@@ -16,6 +16,8 @@ import { ArchiveReader } from '../../src/archive/reader.js'
 import { startFaultProxy, type FaultProxy } from '../_util/fault-proxy.js'
 import { captureCli, runCli } from '../_util/cli.js'
 import { entryAppears } from '../_util/wait.js'
+import { startS3rver } from '../_util/s3rver.js'
+import { run as forget } from '../../src/commands/forget.js'
 
 let network: TestNetworkNoAppView
 let world: SampleWorld
@@ -125,6 +127,51 @@ test('backups: full, then unchanged in at most three requests, then a diff that 
     assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.restore-')), [], 'the working directory is removed')
   } finally {
     await pds2.close()
+  }
+})
+
+test('the same backup, verify-store, restore, forget and prune with the store in S3 (s3rver)', async () => {
+  const server = await startS3rver()
+  Object.assign(process.env, server.env)
+  const pds2 = await TestPds.create({ didPlcUrl: network.plc.url })
+  try {
+    const store = `s3://${server.bucket}/atproto`
+    const env = { PW: world.alice.password }
+    assert.equal((await backup(world.alice.did, { store, pds: network.pds.url, passwordEnv: 'PW' }, captureCli({ env }).cli))[0]!.status, 'changed')
+    await world.alice.agent.post({ text: 'after the first S3 backup', createdAt: new Date().toISOString() })
+    assert.equal((await backup(world.alice.did, { store, pds: network.pds.url, passwordEnv: 'PW' }, captureCli({ env }).cli))[0]!.status, 'changed')
+    const s = await openStore(store)
+    const diff = (await s.readSnapshot('latest', { kind: 'atproto-repo' })) as Snapshot<AtprotoSnapshotData>
+    assert.equal(diff.data.full, false, 'the second snapshot is a diff, walked through both packs downloaded from S3')
+    assert.deepEqual((await s.verify()).problems, [])
+
+    const target = await createAccount(pds2.url, 's3-restored')
+    const restored = await restore({ store, snapshot: 'latest', toPds: pds2.url, did: target.did, passwordEnv: 'TPW' }, captureCli({ env: { TPW: target.password } }).cli)
+    assert.equal(restored.missing.length, 0)
+    assert.equal(restored.status.importedBlobs, restored.status.expectedBlobs)
+    const walked = await walkSnapshot(s, diff.data.packs, CID.parse(diff.data.commit))
+    assert.equal(restored.status.indexedRecords, walked.records)
+    for (const blob of diff.data.blobs) {
+      const got = await target.agent.com.atproto.sync.getBlob({ did: target.did, cid: blob.cid })
+      assert.ok(Buffer.from(got.data).equals(await s.readObject(Buffer.from(CID.parse(blob.cid).multihash.digest).toString('hex'))))
+    }
+    const sourceRecords = await world.alice.agent.com.atproto.repo.listRecords({ repo: world.alice.did, collection: 'app.bsky.feed.post', limit: 100 })
+    const targetRecords = await target.agent.com.atproto.repo.listRecords({ repo: target.did, collection: 'app.bsky.feed.post', limit: 100 })
+    assert.deepEqual(
+      targetRecords.data.records.map((r) => `${r.uri.split('/').pop()} ${r.cid}`).sort(),
+      sourceRecords.data.records.map((r) => `${r.uri.split('/').pop()} ${r.cid}`).sort(),
+    )
+
+    // forget --keep-last 1 --prune: the full snapshot goes; the diff still needs its pack, which prune keeps.
+    const forgot = await forget({ store, last: 1, prune: true }, { context: captureCli().cli })
+    assert.equal(forgot.removed.length, 1)
+    const after = await s.verify()
+    assert.deepEqual(after.problems, [])
+    assert.equal(after.snapshots, 1)
+    await s.close()
+  } finally {
+    await pds2.close()
+    await server.stop()
   }
 })
 
