@@ -20,7 +20,7 @@ import { cidSha256Hex } from '../adapters/atproto/cid.js'
 import { writeRepoCar } from '../adapters/atproto/car-writer.js'
 import { parseActor } from '../adapters/atproto/identity.js'
 import { ATPROTO_SNAPSHOT_KIND, type AtprotoSnapshotData } from '../adapters/atproto/backup.js'
-import { openStore } from '../store/store.js'
+import { openStore, type BackupStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { mediaMember, nativeMember } from '../archive/format.js'
@@ -39,24 +39,26 @@ export interface RestoreOptions {
 
 type Input = Omit<RestoreInput, 'work'> & { label: string; close?: () => void }
 
-async function fromSnapshot(options: RestoreOptions, work: string): Promise<Input> {
-  const store = await openStore(options.store!)
+async function fromSnapshot(store: BackupStore, options: RestoreOptions, work: string): Promise<Input> {
   const snapshot = (await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })) as Snapshot<AtprotoSnapshotData>
-  const blocks = new CarBlockStore()
   const carPath = join(work, 'repo.car')
-  try {
-    for (const pack of snapshot.data.packs) await blocks.addFile(store.objectPath(pack))
-    await writeRepoCar(blocks, CID.parse(snapshot.data.commit), carPath)
-  } finally {
-    await blocks.close()
-  }
+  await store.withLocalObjects(snapshot.data.packs, async (paths) => {
+    const blocks = new CarBlockStore()
+    try {
+      for (const path of paths) await blocks.addFile(path)
+      await writeRepoCar(blocks, CID.parse(snapshot.data.commit), carPath)
+    } finally {
+      await blocks.close()
+    }
+  })
   const mimes = new Map(snapshot.data.blobs.map((b) => [b.cid, b.mime]))
   const blobs: BlobSource = {
     name: `snapshot ${snapshot.id}`,
-    async open(cid) {
+    async open(cid, scratch) {
       const sha = cidSha256Hex(cid)
       if (!sha || !mimes.has(cid) || !(await store.hasObject(sha))) return null
-      return { path: store.objectPath(sha), mime: mimes.get(cid) ?? 'application/octet-stream' }
+      // The object's own file in a plain local store; otherwise a verified copy at `scratch`, inside `work`.
+      return { path: (await store.localCopy(sha, scratch)).path, mime: mimes.get(cid) ?? 'application/octet-stream' }
     },
   }
   const preferences = snapshot.data.preferences ? (JSON.parse((await store.readObject(snapshot.data.preferences)).toString('utf8')) as Preferences) : null
@@ -117,18 +119,28 @@ export async function run(options: RestoreOptions, cli: CliContext): Promise<Res
   const target = parseActor(options.did)
   const pds = assertSecureUrl(options.toPds, '--to-pds').origin
   // Before logging in: a missing store is exit 10, a damaged or absent snapshot exit 12 or 10.
-  if (options.store) await (await openStore(options.store)).readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })
+  const store = options.store ? await openStore(options.store) : null
+  try {
+    if (store) await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })
+    return await restoreInto(options, store, cli, target, pds)
+  } finally {
+    await store?.close()
+  }
+}
+
+async function restoreInto(options: RestoreOptions, store: BackupStore | null, cli: CliContext, target: ReturnType<typeof parseActor>, pds: string): Promise<RestoreResult> {
   const password = await readSecret({ label: `password of the account on ${new URL(pds).host}`, envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD', explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
   const context = adapterContext(cli)
   const identifier = 'did' in target ? target.did : target.handle
   const session = await PdsSession.open(context, pds, identifier, password, 'did' in target ? target.did : undefined)
   const client = new AtprotoClient(context, pds, session)
-  // Working files (a whole repo CAR, blobs) go beside the store or the archive, never to /tmp: /tmp is often RAM on
-  // small servers, and these files hold the account's data. mkdtemp creates the directory owner-only (0700).
-  const work = await mkdtemp(options.store ? join(options.store, 'tmp', 'restore-') : `${options.archive}.restore-`)
+  // Working files (a whole repo CAR, blobs) go beside a local store or the archive, never to /tmp: /tmp is often RAM
+  // on small servers, and these files hold the account's data (a remote store's staging directory is private, 0700).
+  // mkdtemp creates the directory owner-only (0700).
+  const work = await mkdtemp(store ? join(await store.backend.stagingDir(), 'restore-') : `${options.archive}.restore-`)
   let input: Input | undefined
   try {
-    input = options.store ? await fromSnapshot(options, work) : await fromArchive(options, work)
+    input = store ? await fromSnapshot(store, options, work) : await fromArchive(options, work)
     cli.out.info(`Restoring ${input.label} into ${session.did} on ${client.host}.`)
     const result = await restoreAccount(context, client, { ...input, work })
     const s = result.status

@@ -1,9 +1,6 @@
 // prune: delete the objects no snapshot names, and leftovers of killed runs (docs/backup-store.md §6).
-// Runs under the store lock, so nothing in tmp/ can belong to a live writer.
-import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+// Runs under the store lock, so no staged file or unfinished upload can belong to a live writer.
 import { BadArchiveError, throwIfAborted } from '../errors.js'
-import { SNAPSHOTS_DIR, TMP_DIR, isSha256 } from './format.js'
 import type { BackupStore } from './store.js'
 
 export interface PruneOptions {
@@ -20,7 +17,7 @@ export interface PruneReport {
   removedBytes: number
   keptObjects: number
   keptBytes: number
-  /** Leftover temporary files deleted (or that would be). */
+  /** Leftovers deleted (or that would be): staged files of a local store, unfinished uploads of a remote one. */
   removedTempFiles: number
 }
 
@@ -36,34 +33,22 @@ export async function pruneStore(store: BackupStore, options: PruneOptions = {})
   const referenced = new Set<string>()
   for (const snapshot of scan.snapshots) {
     if (options.assumeRemoved?.has(snapshot.id)) continue
-    for (const sha of snapshot.objects) referenced.add(sha)
+    for (const sha of snapshot.objects) referenced.add(store.objectKey(sha))
   }
   const report: PruneReport = { dryRun, removedObjects: 0, removedBytes: 0, keptObjects: 0, keptBytes: 0, removedTempFiles: 0 }
-  for await (const file of store.objectFiles()) {
+  for await (const entry of store.objectEntries()) {
     throwIfAborted(options.signal)
-    // Files that are not well-formed objects are left alone: prune only deletes what it knows to be garbage.
-    if (!isSha256(file.name) || !file.name.startsWith(file.bucket)) continue
-    if (referenced.has(file.name)) {
+    // Keys that are not well-formed objects are left alone: prune only deletes what it knows to be garbage.
+    if (!store.codec.isObjectKey(entry.key)) continue
+    if (referenced.has(entry.key)) {
       report.keptObjects++
-      report.keptBytes += file.size
+      report.keptBytes += entry.size
       continue
     }
     report.removedObjects++
-    report.removedBytes += file.size
-    if (!dryRun) await rm(file.path, { force: true })
+    report.removedBytes += entry.size
+    if (!dryRun) await store.backend.delete(entry.key)
   }
-  const leftovers = [
-    ...(await names(join(store.dir, TMP_DIR))).map((name) => join(store.dir, TMP_DIR, name)),
-    ...(await names(join(store.dir, SNAPSHOTS_DIR))).filter((name) => name.startsWith('.') && name.endsWith('.tmp')).map((name) => join(store.dir, SNAPSHOTS_DIR, name)),
-  ]
-  report.removedTempFiles = leftovers.length
-  if (!dryRun) for (const path of leftovers) await rm(path, { recursive: true, force: true })
+  report.removedTempFiles = await store.backend.leftovers(!dryRun)
   return report
-}
-
-async function names(dir: string): Promise<string[]> {
-  return readdir(dir).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[]
-    throw error
-  })
 }

@@ -1,18 +1,17 @@
-// BackupStore: the only code that reads and writes a backup store directory (docs/backup-store.md is normative).
+// BackupStore: the only code that reads and writes a backup store (docs/backup-store.md is normative), through a
+// backend (backend.ts: a directory or an S3 bucket) and a codec (codec.ts: plain or encrypted).
 // Objects are content-addressed and written once; a snapshot manifest is written last, after its objects exist;
 // every write requires the store lock, so a forgotten lock() is a loud programming error, not a silent race.
-import { createReadStream, constants as fsConstants } from 'node:fs'
-import { readFile, readdir, rename, rm, stat, mkdir, open } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream'
 import { BadArchiveError, NotFoundError, UsageError } from '../errors.js'
-import { acquireLock, type Lock } from '../files/lock.js'
-import { writeFileAtomic, ensurePrivateDir, fsyncDirectory, PRIVATE_DIR_MODE } from '../files/atomic-file.js'
-import { writeHashedFile, type ByteSource } from '../files/hashing.js'
+import type { Lock } from '../files/lock.js'
+import { writeHashedFile, type ByteSource, type HashedFile } from '../files/hashing.js'
 import {
   CONFIG_NAME,
-  LOCK_NAME,
   MAX_SNAPSHOT_BYTES,
   OBJECTS_DIR,
   SNAPSHOTS_DIR,
@@ -20,24 +19,37 @@ import {
   STORE_FORMAT,
   STORE_VERSION,
   SUPPORTED_STORE_VERSIONS,
-  TMP_DIR,
   isSha256,
   newSnapshotId,
-  objectRelativePath,
-  snapshotFileName,
   snapshotProblems,
   snapshotRelativePath,
   type Snapshot,
   type SnapshotInput,
   type StoreConfig,
 } from './format.js'
+import { StoredKeyProblem, type BackendEntry, type StoreBackend } from './backend.js'
+import { LocalBackend } from './backends/local.js'
+import { isPlain, plainCodec, type ObjectCodec } from './codec.js'
 import { verifyStore, type StoreVerifyOptions, type StoreVerifyReport } from './verify.js'
 import { pruneStore, type PruneOptions, type PruneReport } from './prune.js'
 import { shown } from './snapshot-data.js'
 
 export interface OpenStoreOptions {
-  /** Create the store when the directory is absent or empty (backups); readers leave this off. */
+  /** Create the store when the location is absent or empty (backups); readers leave this off. */
   create?: boolean
+  /** How objects and manifests are encoded (default plain: store version 1 as it is). */
+  codec?: ObjectCodec
+  /** Where S3 settings come from (default process.env). */
+  env?: NodeJS.ProcessEnv
+  /** A backend to use instead of the one `location` names (tests, tools). */
+  backend?: StoreBackend
+}
+
+/** A local file with an object's plaintext (BackupStore.localCopy). */
+export interface LocalCopy {
+  path: string
+  /** Deletes the file when it is a copy; never deletes an object. */
+  release(): Promise<void>
 }
 
 export interface PutObjectOptions {
@@ -65,8 +77,35 @@ export interface SnapshotScan {
   problems: string[]
 }
 
-function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT'
+/** Hashes and counts plaintext on its way into an encoder, refusing more than `limitBytes`. */
+class PlaintextTap extends Transform {
+  readonly #hash = createHash('sha256')
+  readonly #limit: number | undefined
+  #size = 0
+
+  constructor(limitBytes: number | undefined) {
+    super()
+    this.#limit = limitBytes
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#size += chunk.length
+    if (this.#limit !== undefined && this.#size > this.#limit) {
+      callback(new Error(`more than ${this.#limit} bytes`))
+      return
+    }
+    this.#hash.update(chunk)
+    callback(null, chunk)
+  }
+
+  result(): HashedFile {
+    return { sha256: this.#hash.digest('hex'), size: this.#size }
+  }
+}
+
+function toReadable(source: ByteSource): Readable {
+  if (source instanceof Readable) return source
+  return Readable.from(source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
 }
 
 function closeUnread(source: ByteSource): void {
@@ -91,25 +130,31 @@ function byCreation(a: Snapshot, b: Snapshot): number {
 }
 
 export class BackupStore {
-  readonly dir: string
+  readonly backend: StoreBackend
+  readonly codec: ObjectCodec
   readonly config: StoreConfig
   #lock: Lock | null = null
 
-  constructor(dir: string, config: StoreConfig) {
-    this.dir = dir
+  constructor(backend: StoreBackend, config: StoreConfig, codec: ObjectCodec = plainCodec) {
+    this.backend = backend
     this.config = config
+    this.codec = codec
+  }
+
+  /** How messages name the store: its directory, or `s3://bucket/prefix`. */
+  get dir(): string {
+    return this.backend.location
+  }
+
+  /** The store's directory when it is on this machine, else null. */
+  get localDir(): string | null {
+    return this.backend.localDir
   }
 
   /** Takes the store's one exclusive lock (LockedError, exit 11, when another run holds it). */
   async lock(): Promise<Lock> {
     if (this.#lock) throw new Error('BackupStore: lock() called twice')
-    const lock = await acquireLock(join(this.dir, LOCK_NAME), `The backup store ${this.dir}`)
-    try {
-      for (const sub of [OBJECTS_DIR, SNAPSHOTS_DIR, TMP_DIR]) await ensurePrivateDir(join(this.dir, sub))
-    } catch (error) {
-      await lock.release()
-      throw error
-    }
+    const lock = await this.backend.lock()
     this.#lock = lock
     return {
       path: lock.path,
@@ -128,28 +173,37 @@ export class BackupStore {
     if (!this.#lock) throw new Error(`BackupStore: ${what} needs the store lock; call store.lock() first`)
   }
 
-  objectPath(sha256: string): string {
+  /** The backend key of an object (UsageError for a name that is not a sha256). */
+  objectKey(sha256: string): string {
     if (!isSha256(sha256)) throw new UsageError(`${JSON.stringify(sha256)} is not a sha256 in lowercase hex.`)
-    return join(this.dir, objectRelativePath(sha256))
+    return this.codec.objectKey(sha256)
+  }
+
+  /**
+   * The file holding an object's bytes as they are, in a plain local store (tests and tools that inspect the store
+   * on disk). Code that needs a file to read uses localCopy(), which works for every store.
+   */
+  objectPath(sha256: string): string {
+    const path = isPlain(this.codec) ? this.backend.localPath(this.objectKey(sha256)) : null
+    if (path === null) throw new Error(`BackupStore: objects of ${this.dir} have no local file; use localCopy()`)
+    return path
   }
 
   async hasObject(sha256: string): Promise<boolean> {
     return (await this.objectSize(sha256)) !== null
   }
 
-  /** The object's size in bytes, or null when it is not stored. */
+  /** The object's stored size in bytes, or null when it is not stored. */
   async objectSize(sha256: string): Promise<number | null> {
-    try {
-      return (await stat(this.objectPath(sha256))).size
-    } catch (error) {
-      if (isMissing(error)) return null
-      throw error
-    }
+    return this.backend.size(this.objectKey(sha256))
   }
 
-  /** A fresh path in the store's staging directory (same file system as objects/, so renames are atomic). */
-  tempPath(suffix = '.tmp'): string {
-    return join(this.dir, TMP_DIR, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}${suffix}`)
+  /**
+   * A fresh path in the store's private staging directory (docs/backup-store.md §4): a caller writes a file there
+   * and hands it to adoptTempFile(). For a local store it is `<store>/tmp`, on the objects' file system.
+   */
+  async stagingPath(suffix = '.tmp'): Promise<string> {
+    return join(await this.backend.stagingDir(), `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}${suffix}`)
   }
 
   /**
@@ -166,10 +220,10 @@ export class BackupStore {
         return { sha256: options.expectSha256, size, existed: true }
       }
     }
-    const temp = this.tempPath()
-    let hashed
+    const temp = await this.stagingPath()
+    let hashed: HashedFile
     try {
-      hashed = await writeHashedFile(temp, source, options.limitBytes)
+      hashed = await this.#writeEncoded(temp, source, options.limitBytes)
     } catch (error) {
       await rm(temp, { force: true })
       throw error
@@ -181,33 +235,48 @@ export class BackupStore {
         details: { expected: options.expectSha256, actual: hashed.sha256 },
       })
     }
-    return this.#adopt(temp, hashed.sha256, hashed.size)
+    return this.#adoptEncoded(temp, hashed.sha256, hashed.size)
   }
 
-  /** Stores a file the caller has already written and hashed into tempPath(); the file is moved, not copied. */
+  /** Writes `source` encoded into the new file `temp`; returns the sha256 and size of the plaintext. */
+  async #writeEncoded(temp: string, source: ByteSource, limitBytes: number | undefined): Promise<HashedFile> {
+    if (isPlain(this.codec)) return writeHashedFile(temp, source, limitBytes)
+    const tap = new PlaintextTap(limitBytes)
+    const encoded = pipeline(toReadable(source), tap, this.codec.encrypt(), () => {})
+    await writeHashedFile(temp, encoded)
+    return tap.result()
+  }
+
+  /**
+   * Stores a file the caller has written into stagingPath() and hashed (its plaintext sha256 and size); the file is
+   * moved (or, for an encrypting or remote store, encoded and uploaded) and is gone afterwards.
+   */
   async adoptTempFile(temp: string, sha256: string, size: number): Promise<PutObjectResult> {
     this.#requireLock('adoptTempFile')
-    return this.#adopt(temp, sha256, size)
-  }
-
-  async #adopt(temp: string, sha256: string, size: number): Promise<PutObjectResult> {
-    const final = this.objectPath(sha256)
+    if (isPlain(this.codec)) return this.#adoptEncoded(temp, sha256, size)
     if ((await this.objectSize(sha256)) !== null) {
       await rm(temp, { force: true })
       return { sha256, size, existed: true }
     }
-    const bucket = join(this.dir, OBJECTS_DIR, sha256.slice(0, 2))
-    let created = false
+    const encoded = await this.stagingPath()
     try {
-      await mkdir(bucket, { mode: PRIVATE_DIR_MODE })
-      created = true
+      await writeHashedFile(encoded, createReadStream(temp).pipe(this.codec.encrypt()))
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      await rm(encoded, { force: true })
+      throw error
+    } finally {
+      await rm(temp, { force: true })
     }
-    if (created) await fsyncDirectory(join(this.dir, OBJECTS_DIR))
-    await rename(temp, final)
-    await fsyncDirectory(bucket)
-    return { sha256, size, existed: false }
+    return this.#adoptEncoded(encoded, sha256, size)
+  }
+
+  async #adoptEncoded(temp: string, sha256: string, size: number): Promise<PutObjectResult> {
+    try {
+      const written = await this.backend.adopt(this.objectKey(sha256), temp)
+      return { sha256, size, existed: !written }
+    } finally {
+      await rm(temp, { force: true })
+    }
   }
 
   /** Stores a local file (streamed, never buffered whole). */
@@ -216,21 +285,19 @@ export class BackupStore {
   }
 
   /**
-   * A stream of the object's bytes (NotFoundError when absent). With `verify` (the default) the stream fails with
-   * BadArchiveError at its end if the bytes do not hash to the object's name.
+   * A stream of the object's plaintext bytes (NotFoundError when absent). With `verify` (the default) the stream
+   * fails with BadArchiveError at its end if the bytes do not hash to the object's name; decoding fails on tampering
+   * whatever `verify` says.
    */
   async openObject(sha256: string, options: { verify?: boolean } = {}): Promise<Readable> {
-    const path = this.objectPath(sha256)
-    const handle = await open(path, 'r').catch((error: unknown) => {
-      if (isMissing(error)) {
-        throw new NotFoundError(`Object ${sha256} is missing from the backup store ${this.dir}.`, {
-          hint: `Run \`lifeboat verify-store --store ${this.dir}\`; the snapshot that needs it is damaged.`,
-        })
-      }
-      throw error
-    })
-    const raw = handle.createReadStream()
-    if (options.verify === false) return raw
+    const raw = await this.backend.openRead(this.objectKey(sha256))
+    if (raw === null) {
+      throw new NotFoundError(`Object ${sha256} is missing from the backup store ${this.dir}.`, {
+        hint: `Run \`lifeboat verify-store --store ${this.dir}\`; the snapshot that needs it is damaged.`,
+      })
+    }
+    const plain = isPlain(this.codec) ? raw : pipeline(raw, this.codec.decrypt(), () => {})
+    if (options.verify === false) return plain
     const hash = createHash('sha256')
     const checker = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
@@ -243,8 +310,8 @@ export class BackupStore {
         else callback(new BadArchiveError(`Object ${sha256} is corrupt: its bytes hash to ${actual}.`, { hint: 'Restore from another snapshot or another copy of the store.' }))
       },
     })
-    raw.on('error', (error) => checker.destroy(error))
-    return raw.pipe(checker)
+    plain.on('error', (error) => checker.destroy(error))
+    return plain.pipe(checker)
   }
 
   /** The whole object in memory, verified; only for small objects such as JSON documents. */
@@ -252,6 +319,39 @@ export class BackupStore {
     const chunks: Buffer[] = []
     for await (const chunk of await this.openObject(sha256)) chunks.push(chunk as Buffer)
     return Buffer.concat(chunks)
+  }
+
+  /**
+   * A local file with the object's plaintext, for readers that need random access (CAR packs) or a path (blob
+   * uploads). In a plain local store it is the object's own file (not verified here: it must not be modified or
+   * deleted); otherwise the object is downloaded, decoded and verified into `scratch` (a fresh path the caller owns)
+   * or into a private staging file. release() deletes a copy and does nothing to an object's own file.
+   */
+  async localCopy(sha256: string, scratch?: string): Promise<LocalCopy> {
+    const own = isPlain(this.codec) ? this.backend.localPath(this.objectKey(sha256)) : null
+    if (own !== null) {
+      if ((await this.objectSize(sha256)) === null) await this.openObject(sha256) // NotFoundError naming the object
+      return { path: own, release: async () => {} }
+    }
+    const path = scratch ?? (await this.stagingPath('.copy'))
+    try {
+      await writeHashedFile(path, await this.openObject(sha256))
+    } catch (error) {
+      await rm(path, { force: true })
+      throw error
+    }
+    return { path, release: () => rm(path, { force: true }) }
+  }
+
+  /** Runs `use` with local copies of `shas` (localCopy()), releasing them afterwards whatever happens. */
+  async withLocalObjects<T>(shas: readonly string[], use: (paths: string[]) => Promise<T>): Promise<T> {
+    const copies: LocalCopy[] = []
+    try {
+      for (const sha of shas) copies.push(await this.localCopy(sha))
+      return await use(copies.map((c) => c.path))
+    } finally {
+      for (const copy of copies) await copy.release()
+    }
   }
 
   /**
@@ -271,9 +371,9 @@ export class BackupStore {
     if (missing.length > 0) {
       throw new Error(`BackupStore: snapshot ${id} names ${missing.length} object(s) not in the store, e.g. ${missing[0]}`)
     }
-    const path = join(this.dir, SNAPSHOTS_DIR, snapshotFileName(id))
-    if (await stat(path).then(() => true, () => false)) throw new Error(`BackupStore: snapshot ${id} exists already`)
-    await writeFileAtomic(path, JSON.stringify(snapshot, null, 2) + '\n')
+    const key = snapshotRelativePath(id)
+    if ((await this.backend.size(key)) !== null) throw new Error(`BackupStore: snapshot ${id} exists already`)
+    await this.backend.writeSmall(key, this.codec.sealSmall(Buffer.from(JSON.stringify(snapshot, null, 2) + '\n')))
     return snapshot
   }
 
@@ -281,17 +381,16 @@ export class BackupStore {
   async deleteSnapshot(id: string): Promise<void> {
     this.#requireLock('deleteSnapshot')
     if (!SNAPSHOT_ID_PATTERN.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a snapshot id.`)
-    await rm(join(this.dir, SNAPSHOTS_DIR, snapshotFileName(id)))
-    await fsyncDirectory(join(this.dir, SNAPSHOTS_DIR))
+    await this.backend.delete(snapshotRelativePath(id))
   }
 
   /** Every manifest, oldest first, plus a problem line for each one that is unreadable (never throws for those). */
   async scanSnapshots(filter?: SnapshotFilter): Promise<SnapshotScan> {
-    const dir = join(this.dir, SNAPSHOTS_DIR)
-    const names = await readdir(dir).catch((error: unknown) => {
-      if (isMissing(error)) return [] as string[]
-      throw error
-    })
+    const names: string[] = []
+    for await (const entry of this.backend.list(`${SNAPSHOTS_DIR}/`)) {
+      const name = entry.key.slice(SNAPSHOTS_DIR.length + 1)
+      if (!name.includes('/')) names.push(name)
+    }
     const snapshots: Snapshot[] = []
     const problems: string[] = []
     for (const name of names.sort()) {
@@ -360,24 +459,19 @@ export class BackupStore {
   }
 
   async #readSnapshotFile(id: string): Promise<{ snapshot: Snapshot | null; problems: string[] }> {
-    const path = join(this.dir, SNAPSHOTS_DIR, snapshotFileName(id))
     const where = snapshotRelativePath(id)
     let text: string
-    // O_NOFOLLOW: a manifest that is a link (say to /etc/passwd) is damage, and is never followed out of the store.
-    const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK).catch((error: unknown) => {
-      if (isMissing(error)) return null
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return 'link' as const
-      throw error
-    })
-    if (handle === null) return { snapshot: null, problems: [] }
-    if (handle === 'link') return { snapshot: null, problems: [`${where}: a symbolic link, not a manifest`] }
     try {
-      const info = await handle.stat()
-      if (!info.isFile()) return { snapshot: null, problems: [`${where}: not a regular file`] }
-      if (info.size > MAX_SNAPSHOT_BYTES) return { snapshot: null, problems: [`${where}: larger than ${MAX_SNAPSHOT_BYTES} bytes`] }
-      text = await handle.readFile('utf8')
-    } finally {
-      await handle.close()
+      const stored = await this.backend.readSmall(where, MAX_SNAPSHOT_BYTES)
+      if (stored === null) return { snapshot: null, problems: [] }
+      text = this.codec.openSmall(stored).toString('utf8')
+    } catch (error) {
+      if (error instanceof StoredKeyProblem) {
+        const why = error.message === 'link' ? 'a symbolic link, not a manifest' : error.message === 'not-file' ? 'not a regular file' : `larger than ${MAX_SNAPSHOT_BYTES} bytes`
+        return { snapshot: null, problems: [`${where}: ${why}`] }
+      }
+      if (isPlain(this.codec)) throw error
+      return { snapshot: null, problems: [`${where}: cannot be decoded (${error instanceof Error ? error.message : String(error)})`] }
     }
     let value: unknown
     try {
@@ -392,25 +486,22 @@ export class BackupStore {
     return { snapshot, problems: [] }
   }
 
+  /** Whether the manifest of snapshot `id` is (still) in the store; verify-store rechecks with it. */
+  async hasSnapshot(id: string): Promise<boolean> {
+    return (await this.backend.size(snapshotRelativePath(id))) !== null
+  }
+
   /**
-   * Every file under objects/ with its bucket directory, name and size. Files that are not well-formed objects
-   * (name not a sha256, or in the wrong bucket) are included; callers decide what to do with them.
+   * Every stored key under objects/ with its stored size. Keys that are not well-formed objects
+   * (codec.isObjectKey false) are included; callers decide what to do with them.
    */
-  async *objectFiles(): AsyncIterable<{ bucket: string; name: string; path: string; size: number }> {
-    const root = join(this.dir, OBJECTS_DIR)
-    const buckets = await readdir(root).catch((error: unknown) => {
-      if (isMissing(error)) return [] as string[]
-      throw error
-    })
-    for (const bucket of buckets.sort()) {
-      const dir = join(root, bucket)
-      const names = await readdir(dir).catch(() => [] as string[])
-      for (const name of names) {
-        const path = join(dir, name)
-        const info = await stat(path).catch(() => null)
-        if (info?.isFile()) yield { bucket, name, path, size: info.size }
-      }
-    }
+  objectEntries(): AsyncIterable<BackendEntry> {
+    return this.backend.list(`${OBJECTS_DIR}/`)
+  }
+
+  /** Releases the backend's connections and private staging directory; the store is not used afterwards. */
+  async close(): Promise<void> {
+    await this.backend.close()
   }
 
   async verify(options: StoreVerifyOptions = {}): Promise<StoreVerifyReport> {
@@ -425,55 +516,74 @@ export class BackupStore {
 }
 
 /**
- * Opens the store at `dir`, checking config.json first (BadArchiveError, exit 12, for an unknown format or version).
- * With `create`, an absent or empty directory becomes a new store; a non-empty directory without config.json is
- * refused. Without it, a missing store is NotFoundError (exit 10).
+ * The backend for a --store value: `s3://bucket/prefix` is an S3 bucket (backends/s3.ts, loaded only then, with
+ * settings from `env`); anything else is a directory.
  */
-export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<BackupStore> {
-  const configPath = join(dir, CONFIG_NAME)
-  let text: string
+export async function openBackend(location: string, env: NodeJS.ProcessEnv = process.env): Promise<StoreBackend> {
+  if (/^s3:\/\//i.test(location)) {
+    void env
+    throw new UsageError(`S3 stores are not supported yet: ${location}`)
+  }
+  return new LocalBackend(location)
+}
+
+/**
+ * Opens the store at `location` (a directory or `s3://bucket/prefix`), checking config.json first (BadArchiveError,
+ * exit 12, for an unknown format or version). With `create`, an absent or empty location becomes a new store, config
+ * written first; a non-empty location without config.json is refused. Without it, a missing store is NotFoundError
+ * (exit 10).
+ */
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<BackupStore> {
+  const backend = options.backend ?? (await openBackend(location, options.env))
   try {
-    text = await readFile(configPath, 'utf8')
+    return await openStoreOn(backend, options)
   } catch (error) {
-    if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error
-    const entries = await readdir(dir).catch((e: unknown) => {
-      if (isMissing(e)) return null
-      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return ['(a file)']
-      throw e
-    })
-    if (entries !== null && entries.length > 0) {
-      throw new BadArchiveError(`${dir} is not a Lifeboat backup store (it has no ${CONFIG_NAME}).`, {
+    await backend.close()
+    throw error
+  }
+}
+
+async function openStoreOn(backend: StoreBackend, options: OpenStoreOptions): Promise<BackupStore> {
+  const where = backend.location
+  const codec = options.codec ?? plainCodec
+  let stored: Buffer | null
+  try {
+    stored = await backend.readSmall(CONFIG_NAME, MAX_SNAPSHOT_BYTES)
+  } catch (error) {
+    if (!(error instanceof StoredKeyProblem)) throw error
+    throw new BadArchiveError(`${where}/${CONFIG_NAME} is not a plain file.`, { hint: 'The store is damaged; restore config.json from another copy.' })
+  }
+  if (stored === null) {
+    const state = await backend.probe()
+    if (state === 'used') {
+      throw new BadArchiveError(`${where} is not a Lifeboat backup store (it has no ${CONFIG_NAME}).`, {
         hint: 'Point --store at an existing store, or at a new or empty directory to create one there.',
       })
     }
     if (!options.create) {
-      throw new NotFoundError(`There is no backup store at ${dir}.`, { hint: 'Check --store; the first backup into a new directory creates the store.' })
+      throw new NotFoundError(`There is no backup store at ${where}.`, { hint: 'Check --store; the first backup into a new directory creates the store.' })
     }
-    return createStore(dir)
+    // config.json first: a location holding it is a store, and every later writer checks it before writing.
+    await backend.create()
+    const config: StoreConfig = { format: STORE_FORMAT, version: STORE_VERSION, createdAt: new Date().toISOString() }
+    await backend.writeSmall(CONFIG_NAME, Buffer.from(JSON.stringify(config, null, 2) + '\n'))
+    return new BackupStore(backend, config, codec)
   }
   let config: StoreConfig
   try {
-    config = JSON.parse(text) as StoreConfig
+    config = JSON.parse(stored.toString('utf8')) as StoreConfig
   } catch {
-    throw new BadArchiveError(`${configPath} is not valid JSON.`, { hint: 'The store is damaged; restore config.json from another copy.' })
+    throw new BadArchiveError(`${where}/${CONFIG_NAME} is not valid JSON.`, { hint: 'The store is damaged; restore config.json from another copy.' })
   }
   if (config === null || typeof config !== 'object' || config.format !== STORE_FORMAT) {
-    throw new BadArchiveError(`${dir} is not a Lifeboat backup store (format ${JSON.stringify((config as StoreConfig | null)?.format)}).`, {
+    throw new BadArchiveError(`${where} is not a Lifeboat backup store (format ${JSON.stringify((config as StoreConfig | null)?.format)}).`, {
       hint: 'Point --store at a directory created by lifeboat backup.',
     })
   }
   if (!SUPPORTED_STORE_VERSIONS.includes(config.version)) {
-    throw new BadArchiveError(`The backup store ${dir} has version ${JSON.stringify(config.version)}; this Lifeboat reads version ${SUPPORTED_STORE_VERSIONS.join(', ')}.`, {
+    throw new BadArchiveError(`The backup store ${where} has version ${JSON.stringify(config.version)}; this Lifeboat reads version ${SUPPORTED_STORE_VERSIONS.join(', ')}.`, {
       hint: 'Upgrade Lifeboat to read this store.',
     })
   }
-  return new BackupStore(dir, config)
-}
-
-async function createStore(dir: string): Promise<BackupStore> {
-  await ensurePrivateDir(dir)
-  for (const sub of [OBJECTS_DIR, SNAPSHOTS_DIR, TMP_DIR]) await ensurePrivateDir(join(dir, sub))
-  const config: StoreConfig = { format: STORE_FORMAT, version: STORE_VERSION, createdAt: new Date().toISOString() }
-  await writeFileAtomic(join(dir, CONFIG_NAME), JSON.stringify(config, null, 2) + '\n')
-  return new BackupStore(dir, config)
+  return new BackupStore(backend, config, codec)
 }

@@ -1,12 +1,11 @@
-// verify-store: every manifest parses, every object a manifest names exists and (unless `readData` is off) hashes to
-// its name. Takes no lock (docs/backup-store.md §3): an object reported missing is checked again against a fresh read
-// of its manifests, so a concurrent forget + prune is not mistaken for damage.
-import { createReadStream } from 'node:fs'
+// verify-store: every manifest parses, every object a manifest names exists and (unless `readData` is off) decodes to
+// bytes whose sha256 names the key they were read from (codec.ts). Takes no lock (docs/backup-store.md §3): an object
+// reported missing is checked again against a fresh read of its manifests, so a concurrent forget + prune is not
+// mistaken for damage.
 import { createHash } from 'node:crypto'
-import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { throwIfAborted } from '../errors.js'
-import { SNAPSHOTS_DIR, isSha256, snapshotFileName } from './format.js'
+import { isPlain } from './codec.js'
 import type { BackupStore } from './store.js'
 
 export interface StoreVerifyOptions {
@@ -29,10 +28,21 @@ export interface StoreVerifyReport {
   problems: string[]
 }
 
-async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
+/** The sha256 of the object's plaintext read from `key`, or the reason it cannot be decoded. */
+async function hashStored(store: BackupStore, key: string, signal?: AbortSignal): Promise<{ sha256: string } | { failure: string } | null> {
+  const raw = await store.backend.openRead(key)
+  if (raw === null) return null
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer)
-  return hash.digest('hex')
+  try {
+    await pipeline(raw, store.codec.decrypt(), async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) hash.update(chunk)
+    }, { signal })
+  } catch (error) {
+    throwIfAborted(signal)
+    if (isPlain(store.codec)) throw error
+    return { failure: error instanceof Error ? error.message : String(error) }
+  }
+  return { sha256: hash.digest('hex') }
 }
 
 export async function verifyStore(store: BackupStore, options: StoreVerifyOptions = {}): Promise<StoreVerifyReport> {
@@ -50,27 +60,35 @@ export async function verifyStore(store: BackupStore, options: StoreVerifyOption
   let bytes = 0
   for (const [sha, ids] of [...users.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     throwIfAborted(options.signal)
-    const path = store.objectPath(sha)
-    const info = await stat(path).catch(() => null)
-    if (!info) {
+    const key = store.objectKey(sha)
+    const size = await store.backend.size(key)
+    if (size === null) {
       const still = await stillPresent(store, ids)
       if (still.length > 0) problems.push(`object ${sha} is missing (needed by ${describe(still)})`)
       continue
     }
-    bytes += info.size
+    bytes += size
     if (readData) {
-      const actual = await hashFile(path, options.signal)
-      if (actual !== sha) problems.push(`object ${sha} is corrupt: its bytes hash to ${actual} (needed by ${describe(ids)})`)
+      const read = await hashStored(store, key, options.signal)
+      if (read === null) {
+        const still = await stillPresent(store, ids)
+        if (still.length > 0) problems.push(`object ${sha} is missing (needed by ${describe(still)})`)
+        continue
+      }
+      if ('failure' in read) problems.push(`object ${sha} is corrupt: ${read.failure} (needed by ${describe(ids)})`)
+      // Sound: the plaintext hashes to a name whose key is the one it was read from.
+      else if (store.codec.objectKey(read.sha256) !== key) problems.push(`object ${sha} is corrupt: its bytes hash to ${read.sha256} (needed by ${describe(ids)})`)
     }
-    options.onObject?.(info.size)
+    options.onObject?.(size)
   }
   let unreferenced = 0
-  for await (const file of store.objectFiles()) {
-    if (!isSha256(file.name) || !file.name.startsWith(file.bucket)) {
-      problems.push(`objects/${file.bucket}/${file.name}: not an object name`)
+  const referenced = new Set([...users.keys()].map((sha) => store.objectKey(sha)))
+  for await (const entry of store.objectEntries()) {
+    if (!store.codec.isObjectKey(entry.key)) {
+      problems.push(`${entry.key}: not an object name`)
       continue
     }
-    if (!users.has(file.name)) unreferenced++
+    if (!referenced.has(entry.key)) unreferenced++
   }
   return { ok: problems.length === 0, snapshots: scan.snapshots.length, objects: users.size, bytes, unreferenced, problems }
 }
@@ -78,7 +96,7 @@ export async function verifyStore(store: BackupStore, options: StoreVerifyOption
 async function stillPresent(store: BackupStore, ids: string[]): Promise<string[]> {
   const present: string[] = []
   for (const id of ids) {
-    if (await stat(join(store.dir, SNAPSHOTS_DIR, snapshotFileName(id))).then(() => true, () => false)) present.push(id)
+    if (await store.hasSnapshot(id)) present.push(id)
   }
   return present
 }

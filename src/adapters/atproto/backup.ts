@@ -68,21 +68,24 @@ async function fetchCar(client: AtprotoClient, options: AtprotoBackupOptions, si
 
 /** Walks the repo at `commit` through `packs`; returns the blob refs and record count, or throws BlockNotFoundError. */
 export async function walkSnapshot(store: BackupStore, packs: string[], commit: CID, signal?: AbortSignal) {
-  const blocks = new CarBlockStore()
-  try {
-    for (const pack of packs) await blocks.addFile(store.objectPath(pack))
-    const head = await readCommit(blocks, commit)
-    const blobs = new Map<string, string | undefined>()
-    let records = 0
-    for await (const entry of walkRecords(blocks, commit)) {
-      throwIfAborted(signal)
-      records++
-      blobRefs(decodeRecord(entry.bytes), blobs)
+  // Packs need random access: local copies (the objects themselves in a plain local store).
+  return store.withLocalObjects(packs, async (paths) => {
+    const blocks = new CarBlockStore()
+    try {
+      for (const path of paths) await blocks.addFile(path)
+      const head = await readCommit(blocks, commit)
+      const blobs = new Map<string, string | undefined>()
+      let records = 0
+      for await (const entry of walkRecords(blocks, commit)) {
+        throwIfAborted(signal)
+        records++
+        blobRefs(decodeRecord(entry.bytes), blobs)
+      }
+      return { rev: head.rev, did: head.did, blobs, records }
+    } finally {
+      await blocks.close()
     }
-    return { rev: head.rev, did: head.did, blobs, records }
-  } finally {
-    await blocks.close()
-  }
+  })
 }
 
 export async function backupAccount(context: AdapterContext, options: AtprotoBackupOptions): Promise<AtprotoBackupResult> {

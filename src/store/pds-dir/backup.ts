@@ -105,16 +105,17 @@ export async function backupPdsDir(store: BackupStore, options: PdsDirBackupOpti
   for (const file of (parentSnapshot?.data as PdsDirData | undefined)?.files ?? []) parent.set(`${file.root}\0${file.path}`, file)
   const ctx: Context = { store, parent, options, problems: [], stats: { files: 0, bytes: 0, sqlite: 0, blobs: 0, reused: 0, newObjects: 0, newBytes: 0 } }
 
-  const storeDir = await realpath(store.dir)
+  // A local store inside the data directory is not backed up into itself.
+  const storeDir = store.localDir === null ? null : await realpath(store.localDir)
   const files: PdsDirFile[] = []
-  const skipDirs = [storeDir, ...(source.blobstore && source.blobstoreInDataDir ? [source.blobstore] : [])]
+  const skipDirs = [...(storeDir === null ? [] : [storeDir]), ...(source.blobstore && source.blobstoreInDataDir ? [source.blobstore] : [])]
   const onSkipped = (path: string, why: string) => options.onSkipped?.(path, why)
   for await (const walked of walkRoot('data', source.dataDir, { skipDirs, skipTopLevel: [ENV_FILE_NAME], onSkipped })) {
     const file = await backupFile(ctx, walked, (await isSqliteFile(walked.absolute)) ? 'sqlite' : 'file')
     if (file) files.push(file)
   }
   if (source.blobstore) {
-    for await (const walked of walkRoot('blobstore', source.blobstore, { skipDirs: [storeDir], skipTopLevel: [BLOBSTORE_TEMP_NAME], onSkipped })) {
+    for await (const walked of walkRoot('blobstore', source.blobstore, { skipDirs: storeDir === null ? [] : [storeDir], skipTopLevel: [BLOBSTORE_TEMP_NAME], onSkipped })) {
       const file = await backupFile(ctx, walked, 'blob')
       if (file) files.push(file)
     }
@@ -200,7 +201,7 @@ function record(ctx: Context, file: PdsDirFile, reused: boolean, stored: boolean
 }
 
 async function copyDatabase(ctx: Context, walked: WalkedFile): Promise<{ sha256: string; size: number }> {
-  const temp = ctx.store.tempPath('.sqlite')
+  const temp = await ctx.store.stagingPath('.sqlite')
   try {
     await copySqlite(walked.absolute, temp)
     const problems = integrityProblems(temp)
