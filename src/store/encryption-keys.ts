@@ -114,17 +114,25 @@ function parseEncryptionConfig(value: unknown): { parsed: ParsedConfig | null; p
   return { parsed: { params, salt, nonce, sealed }, problem: null }
 }
 
+/** BadArchiveError (exit 12) when the block is malformed or hostile; checked before a passphrase is asked for. */
+export function checkEncryptionConfig(config: unknown, location = 'the backup store'): void {
+  parsedOrThrow(config, location)
+}
+
+function parsedOrThrow(config: unknown, location: string): ParsedConfig {
+  const { parsed, problem } = parseEncryptionConfig(config)
+  if (parsed) return parsed
+  throw new BadArchiveError(`The encryption settings in ${location}'s config.json are damaged: ${problem}.`, {
+    hint: 'Restore config.json from another copy of the store; without it the store cannot be opened.',
+  })
+}
+
 /**
  * Opens the master key with `passphrase`. A malformed block is BadArchiveError (exit 12); a passphrase that does not
  * open it is AuthError (exit 4). `location` names the store in messages.
  */
 export async function unlockKeys(config: unknown, passphrase: string, location = 'the backup store'): Promise<StoreKeys> {
-  const { parsed, problem } = parseEncryptionConfig(config)
-  if (!parsed) {
-    throw new BadArchiveError(`The encryption settings in ${location}'s config.json are damaged: ${problem}.`, {
-      hint: 'Restore config.json from another copy of the store; without it the store cannot be opened.',
-    })
-  }
+  const parsed = parsedOrThrow(config, location)
   const wrappingKey = await scrypt(passphrase, parsed.salt, parsed.params)
   const decipher = createDecipheriv('aes-256-gcm', wrappingKey, parsed.nonce, { authTagLength: WRAP_TAG_BYTES })
   decipher.setAAD(WRAP_AAD)

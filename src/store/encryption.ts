@@ -2,23 +2,13 @@
 // under the store's name key, object bodies and manifests are sealed bodies (encryption-stream.ts), and the keys come
 // from config.json and the passphrase (encryption-keys.ts). Pure: no file or network access.
 import { createHmac } from 'node:crypto'
-import type { Transform } from 'node:stream'
 import { OBJECTS_DIR } from './format.js'
+import type { ObjectCodec } from './codec.js'
 import { createOpenStream, createSealStream, openBuffer, sealBuffer } from './encryption-stream.js'
 import { DEFAULT_SCRYPT, newEncryptionKeys, unlockKeys, type EncryptionConfig, type ScryptParams, type StoreKeys } from './encryption-keys.js'
 
-export { ENCRYPTION_SCHEME, DEFAULT_SCRYPT, type EncryptionConfig, type ScryptParams } from './encryption-keys.js'
-
-/** The store's object codec contract (src/store/codec.ts on the `store` branch); defined here until that lands. */
-export interface ObjectCodec {
-  readonly name: string
-  objectKey(sha256: string): string
-  isObjectKey(key: string): boolean
-  encrypt(): Transform
-  decrypt(): Transform
-  sealSmall(bytes: Buffer): Buffer
-  openSmall(bytes: Buffer): Buffer
-}
+export { ENCRYPTION_SCHEME, DEFAULT_SCRYPT, checkEncryptionConfig, type EncryptionConfig, type ScryptParams } from './encryption-keys.js'
+export type { ObjectCodec } from './codec.js'
 
 export const ENCRYPTED_CODEC_NAME = 'aes-256-gcm'
 const SHA256_HEX = /^[0-9a-f]{64}$/
