@@ -142,7 +142,7 @@ export async function unlockKeys(config: unknown, passphrase: string, location =
     decipher.final()
   } catch {
     throw new AuthError(`The passphrase does not unlock ${location}.`, {
-      hint: 'Check the variable named by --passphrase-env (default LIFEBOAT_STORE_PASSPHRASE); if it is right, config.json was altered.',
+      hint: 'Check the variable named by --store-passphrase-env (default LIFEBOAT_STORE_PASSPHRASE); if it is right, config.json was altered.',
     })
   }
   return splitMasterKey(master)
