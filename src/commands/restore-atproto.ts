@@ -164,7 +164,7 @@ export function registerSubcommand(restore: Command, cli: CliContext): void {
     restore
       .command('atproto', { isDefault: true })
       .description('restore an AT Protocol account (repo, blobs, preferences) onto a PDS from a snapshot or an archive')
-      .addOption(new Option('--store <dir>', 'backup store to restore from').env('LIFEBOAT_STORE'))
+      .addOption(new Option('--store <dir>', 'backup store to restore from (a directory, or s3://bucket/prefix)').env('LIFEBOAT_STORE'))
       .option('--store-passphrase-env <name>', STORE_PASSPHRASE_HELP)
       .option('--snapshot <id>', 'snapshot id, id prefix, or "latest" (default latest)')
       .option('--archive <file>', 'a Lifeboat archive of an AT Protocol account')

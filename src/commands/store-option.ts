@@ -1,6 +1,7 @@
 // The --store option shared by every command that uses a backup store; LIFEBOAT_STORE supplies it when absent, so
-// scheduled jobs can keep the path in their EnvironmentFile. With it comes --store-passphrase-env, the variable that
-// holds the passphrase of an encrypted store (docs/backup-store.md §8), and for backups --encrypt.
+// scheduled jobs can keep the path in their EnvironmentFile. A directory, or s3://bucket/prefix for object storage
+// (docs/backup-store.md §2.5; settings from the AWS environment variables). With it comes --store-passphrase-env, the
+// variable that holds the passphrase of an encrypted store (docs/backup-store.md §8), and for backups --encrypt.
 import { Option, type Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { readSecret } from '../cli/secrets.js'
@@ -18,7 +19,7 @@ export interface StorePassphraseOptions {
 
 export function addStoreOption(command: Command): Command {
   return command
-    .addOption(new Option('--store <dir>', 'the backup store directory').env('LIFEBOAT_STORE').makeOptionMandatory())
+    .addOption(new Option('--store <dir>', 'the backup store: a directory, or s3://bucket/prefix').env('LIFEBOAT_STORE').makeOptionMandatory())
     .option('--store-passphrase-env <name>', STORE_PASSPHRASE_HELP)
 }
 

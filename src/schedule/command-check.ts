@@ -59,6 +59,8 @@ export async function checkScheduledCommand(args: string[], context: CliContext)
   for (const [flag, value] of [['--store', options.store]] as const) {
     // A store that comes from LIFEBOAT_STORE here is not the one the EnvironmentFile will name: only the command line counts.
     if (value === undefined || leaf.getOptionValueSource('store') !== 'cli') continue
+    // An S3 store (s3://bucket/prefix) is no local path to make writable; its staging goes to the private /tmp.
+    if (/^s3:\/\//i.test(value)) continue
     if (!isAbsolute(value)) throw new UsageError(`${flag} ${value} is a relative path; a scheduled command needs an absolute one.`)
     writes.push(value)
   }

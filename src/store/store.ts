@@ -314,8 +314,9 @@ export class BackupStore {
         else callback(new BadArchiveError(`Object ${sha256} is corrupt: its bytes hash to ${actual}.`, { hint: 'Restore from another snapshot or another copy of the store.' }))
       },
     })
-    plain.on('error', (error) => checker.destroy(error))
-    return plain.pipe(checker)
+    // pipeline, not pipe: it listens for errors on every stage, so a failure that happens before the caller starts
+    // reading (a short object checked at once) is kept for the caller instead of being thrown as uncaught.
+    return pipeline(plain, checker, () => {})
   }
 
   /** The whole object in memory, verified; only for small objects such as JSON documents. */
@@ -525,8 +526,8 @@ export class BackupStore {
  */
 export async function openBackend(location: string, env: NodeJS.ProcessEnv = process.env): Promise<StoreBackend> {
   if (/^s3:\/\//i.test(location)) {
-    void env
-    throw new UsageError(`S3 stores are not supported yet: ${location}`)
+    const { openS3Backend } = await import('./backends/s3.js')
+    return openS3Backend(location, env)
   }
   return new LocalBackend(location)
 }

@@ -111,6 +111,9 @@ test('the scheduled command is parsed with the real command tree first', async (
   // The same file every night: the second run would fail on the first run's archive.
   await assert.rejects(scheduleSystemd({ ...base, args: ['export', 'atproto', 'alice.example.com', '-o', '/srv/same.zip'] }, deps), /Refusing to schedule `export atproto -o \/srv\/same\.zip`/)
   await assert.rejects(scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 'relative/store'] }, deps), /relative path/)
+  // An S3 store is no local path: nothing to make writable (staging goes to the unit's private /tmp).
+  const s3 = await scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 's3://bucket/pds'] }, deps)
+  assert.doesNotMatch(s3.service, /^ReadWritePaths=/m)
 })
 
 test('units are hardened and run as a dedicated user; cron carries the zone and --quiet', async () => {

@@ -1,11 +1,10 @@
 // The backup store: content addressing, write ordering, the version check, locking, forget + prune and verify
-// (docs/backup-store.md).
-import { test } from 'node:test'
+// (docs/backup-store.md). Every test runs against a local directory and against a real S3 API (s3rver).
+import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdtemp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { openStore, type BackupStore } from '../../src/store/store.js'
@@ -15,10 +14,7 @@ import { run as forget } from '../../src/commands/forget.js'
 import { run as listSnapshots } from '../../src/commands/snapshots.js'
 import { run as verifyStoreCommand } from '../../src/commands/verify-store.js'
 import { captureCli } from '../_util/cli.js'
-
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'lifeboat-store-'))
-}
+import { bothBackends } from './_backends.js'
 
 function bytes(text: string): Readable {
   return Readable.from([Buffer.from(text)])
@@ -30,10 +26,8 @@ async function snapshotOf(store: BackupStore, texts: string[], createdAt: string
   return store.writeSnapshot({ kind: 'example', subject: { id: subject }, objects, data: {}, stats: {}, createdAt })
 }
 
-async function allFiles(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) out.push(join(entry.parentPath, entry.name).slice(dir.length + 1))
-  return out.sort()
+function objectKey(sha: string): string {
+  return `objects/${sha.slice(0, 2)}/${sha}`
 }
 
 function childLines(script: string, args: string[]) {
@@ -47,19 +41,26 @@ function childLines(script: string, args: string[]) {
   return { child, next, exited }
 }
 
-test('objects are content-addressed, owner-only, and stored once however often they are put', async () => {
-  const dir = await tempDir()
-  const store = await openStore(join(dir, 's'), { create: true })
+for (const backend of bothBackends({ before, after })) {
+const local = backend.name === 'local'
+const it = (name: string, fn: () => Promise<void>) => test(`[${backend.name}] ${name}`, fn)
+
+it('objects are content-addressed, owner-only, and stored once however often they are put', async () => {
+  const location = await backend.fresh()
+  const store = await openStore(location, { create: true })
   const lock = await store.lock()
   const a = await store.putObject(bytes('hello'))
   const b = await store.putObject(bytes('hello'))
   assert.equal(a.sha256, sha256Hex('hello'))
   assert.equal(a.existed, false)
   assert.equal(b.existed, true)
-  assert.equal((await stat(store.objectPath(a.sha256))).mode & 0o777, 0o600)
-  assert.equal((await stat(join(dir, 's'))).mode & 0o777, 0o700)
-  assert.deepEqual((await allFiles(join(dir, 's'))).filter((f) => f.startsWith('objects/')), [`objects/${a.sha256.slice(0, 2)}/${a.sha256}`])
-  assert.deepEqual(await readdir(join(dir, 's', 'tmp')), [], 'no temp file left behind')
+  if (local) {
+    assert.equal((await stat(store.objectPath(a.sha256))).mode & 0o777, 0o600)
+    assert.equal((await stat(location)).mode & 0o777, 0o700)
+  }
+  assert.deepEqual((await backend.keys(location)).filter((f) => f.startsWith('objects/')), [objectKey(a.sha256)])
+  const staging = await store.backend.stagingDir()
+  assert.deepEqual(await readdir(staging), [], 'no temp file left behind')
 
   // A known hash of a stored object: the source is closed without being read.
   let read = false
@@ -72,14 +73,21 @@ test('objects are content-addressed, owner-only, and stored once however often t
   // Bytes that do not match the announced hash are refused and not stored.
   await assert.rejects(store.putObject(bytes('evil'), { expectSha256: sha256Hex('good') }), BadArchiveError)
   assert.equal(await store.hasObject(sha256Hex('evil')), false)
-  assert.deepEqual(await readdir(join(dir, 's', 'tmp')), [])
+  assert.deepEqual(await readdir(staging), [])
 
   assert.equal((await store.readObject(a.sha256)).toString(), 'hello')
+  // A local file for random access: the object itself in a local store, a verified copy removed on release otherwise.
+  const copy = await store.localCopy(a.sha256)
+  assert.equal((await import('node:fs/promises').then((fs) => fs.readFile(copy.path))).toString(), 'hello')
+  await copy.release()
+  if (!local) assert.deepEqual(await readdir(staging), [], 'the copy is gone')
+  await assert.rejects(store.localCopy(sha256Hex('absent')), NotFoundError)
   await lock.release()
+  await store.close()
 })
 
-test('writes need the lock, and a snapshot naming a missing object is refused', async () => {
-  const store = await openStore(join(await tempDir(), 's'), { create: true })
+it('writes need the lock, and a snapshot naming a missing object is refused', async () => {
+  const store = await openStore(await backend.fresh(), { create: true })
   await assert.rejects(store.putObject(bytes('x')), /needs the store lock/)
   const lock = await store.lock()
   await assert.rejects(
@@ -88,33 +96,35 @@ test('writes need the lock, and a snapshot naming a missing object is refused', 
   )
   assert.deepEqual(await store.listSnapshots(), [])
   await lock.release()
+  await store.close()
 })
 
-test('config.json is checked first: unknown format or version is exit 12; a foreign directory is refused', async () => {
-  const dir = await tempDir()
-  await assert.rejects(openStore(join(dir, 'absent')), (e: unknown) => e instanceof NotFoundError && e.exitCode === 10)
-  await mkdir(join(dir, 'future'))
-  await writeFile(join(dir, 'future', 'config.json'), JSON.stringify({ format: 'lifeboat-store', version: 3, createdAt: 'x' }))
-  await assert.rejects(openStore(join(dir, 'future'), { create: true }), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12 && /version 3/.test(e.message))
+it('config.json is checked first: unknown format or version is exit 12; a foreign location is refused', async () => {
+  await assert.rejects(openStore(await backend.fresh()), (e: unknown) => e instanceof NotFoundError && e.exitCode === 10)
+  const future = await backend.fresh()
+  await backend.write(future, 'config.json', JSON.stringify({ format: 'lifeboat-store', version: 3, createdAt: 'x' }))
+  await assert.rejects(openStore(future, { create: true }), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12 && /version 3/.test(e.message))
   // Version 2 (encrypted) without its encryption block is damage, found before any passphrase is asked for.
-  await mkdir(join(dir, 'keyless'))
-  await writeFile(join(dir, 'keyless', 'config.json'), JSON.stringify({ format: 'lifeboat-store', version: 2, createdAt: 'x' }))
-  await assert.rejects(openStore(join(dir, 'keyless')), (e: unknown) => e instanceof BadArchiveError && /encryption settings/.test(e.message))
-  await mkdir(join(dir, 'other'))
-  await writeFile(join(dir, 'other', 'config.json'), JSON.stringify({ format: 'restic', version: 1 }))
-  await assert.rejects(openStore(join(dir, 'other')), BadArchiveError)
-  await mkdir(join(dir, 'photos'))
-  await writeFile(join(dir, 'photos', 'cat.jpg'), 'meow')
-  await assert.rejects(openStore(join(dir, 'photos'), { create: true }), BadArchiveError)
-  assert.deepEqual(await readdir(join(dir, 'photos')), ['cat.jpg'], 'nothing written into a foreign directory')
-  await mkdir(join(dir, 'empty'))
-  const store = await openStore(join(dir, 'empty'), { create: true })
+  const keyless = await backend.fresh()
+  await backend.write(keyless, 'config.json', JSON.stringify({ format: 'lifeboat-store', version: 2, createdAt: 'x' }))
+  await assert.rejects(openStore(keyless), (e: unknown) => e instanceof BadArchiveError && /encryption settings/.test(e.message))
+  const other = await backend.fresh()
+  await backend.write(other, 'config.json', JSON.stringify({ format: 'restic', version: 1 }))
+  await assert.rejects(openStore(other), BadArchiveError)
+  const photos = await backend.fresh()
+  await backend.write(photos, 'cat.jpg', 'meow')
+  await assert.rejects(openStore(photos, { create: true }), BadArchiveError)
+  assert.deepEqual(await backend.keys(photos), ['cat.jpg'], 'nothing written into a foreign location')
+  const empty = await backend.fresh()
+  const store = await openStore(empty, { create: true })
   assert.equal(store.config.version, 1)
-  assert.equal(JSON.parse(await readFile(join(dir, 'empty', 'config.json'), 'utf8')).format, 'lifeboat-store')
+  assert.deepEqual(await backend.keys(empty), ['config.json'], 'config.json is written first')
+  assert.equal((await openStore(empty)).config.format, 'lifeboat-store')
+  await store.close()
 })
 
-test('snapshots are listed oldest first and found by id, prefix, latest and filters', async () => {
-  const store = await openStore(join(await tempDir(), 's'), { create: true })
+it('snapshots are listed oldest first and found by id, prefix, latest and filters', async () => {
+  const store = await openStore(await backend.fresh(), { create: true })
   const lock = await store.lock()
   const s1 = await snapshotOf(store, ['a'], '2026-01-01T03:00:00.000Z')
   const s2 = await snapshotOf(store, ['b'], '2026-01-02T03:00:00.000Z', 'did:plc:bob')
@@ -129,29 +139,31 @@ test('snapshots are listed oldest first and found by id, prefix, latest and filt
   await assert.rejects(store.readSnapshot('2026-01'), UsageError)
   await assert.rejects(store.readSnapshot('2025'), NotFoundError)
   await assert.rejects(store.readSnapshot(s1.id, { kind: 'pds-dir' }), UsageError)
+  await store.close()
 })
 
-test('a run killed before writing its snapshot leaves nothing visible, and prune cleans up after it', async () => {
-  const dir = join(await tempDir(), 's')
-  const child = childLines('crash-writer.ts', [dir, 'orphan one', 'orphan two'])
+it('a run killed before writing its snapshot leaves nothing visible, and prune cleans up after it', async () => {
+  const location = await backend.fresh()
+  const child = childLines('crash-writer.ts', [location, 'orphan one', 'orphan two'])
   assert.equal(await child.next(), 'stored')
   assert.equal(await child.exited, 'SIGKILL')
-  const store = await openStore(dir)
+  const store = await openStore(location)
   assert.deepEqual(await store.listSnapshots(), [])
   assert.equal(await store.hasObject(sha256Hex('orphan one')), true, 'the objects reached the store')
-  assert.equal((await readdir(join(dir, 'tmp'))).length, 1, 'a half-written temp file is left')
+  if (local) assert.equal((await readdir(join(location, 'tmp'))).length, 1, 'a half-written temp file is left')
   // The dead run's lock is stale and is taken over.
   const lock = await store.lock()
   const report = await store.prune()
   await lock.release()
   assert.equal(report.removedObjects, 2)
-  assert.equal(report.removedTempFiles, 1)
-  assert.deepEqual(await allFiles(dir), ['config.json'])
+  if (local) assert.equal(report.removedTempFiles, 1)
+  assert.deepEqual(await backend.keys(location), ['config.json'])
+  await store.close()
 })
 
-test('forget + prune removes exactly the objects no remaining snapshot needs', async () => {
-  const dir = join(await tempDir(), 's')
-  const store = await openStore(dir, { create: true })
+it('forget + prune removes exactly the objects no remaining snapshot needs', async () => {
+  const location = await backend.fresh()
+  const store = await openStore(location, { create: true })
   const lock = await store.lock()
   // Three days of snapshots sharing a "shared" object; each day also has its own object.
   await snapshotOf(store, ['shared', 'day1'], '2026-01-01T03:00:00.000Z')
@@ -162,14 +174,14 @@ test('forget + prune removes exactly the objects no remaining snapshot needs', a
   await lock.release()
 
   const dry = captureCli()
-  const planned = await forget({ store: dir, daily: 2, prune: true, dryRun: true }, { context: dry.cli })
+  const planned = await forget({ store: location, daily: 2, prune: true, dryRun: true }, { context: dry.cli })
   assert.equal(planned.removed.length, 1)
   assert.equal(planned.prune!.removedObjects, 2, 'day1 and the unreferenced object')
   assert.equal((await store.listSnapshots()).length, 4, 'a dry run changes nothing')
   assert.match(dry.stderr(), /remove 2026-01-01T03-00-00Z/)
 
   const cli = captureCli({ json: true })
-  const result = await forget({ store: dir, daily: 2, prune: true }, { context: cli.cli })
+  const result = await forget({ store: location, daily: 2, prune: true }, { context: cli.cli })
   assert.equal(result.removed.length, 1)
   assert.equal(result.kept.length, 3, "bob's only snapshot is in its own group and stays")
   for (const gone of ['day1', 'never referenced']) assert.equal(await store.hasObject(sha256Hex(gone)), false, gone)
@@ -181,51 +193,59 @@ test('forget + prune removes exactly the objects no remaining snapshot needs', a
   assert.equal(events.at(-1).prune.removedObjects, 2)
 
   const verify = captureCli()
-  const report = await verifyStoreCommand({ store: dir }, verify.cli)
+  const report = await verifyStoreCommand({ store: location }, verify.cli)
   assert.equal(report.ok, true)
   assert.equal(report.objects, 4)
+  await store.close()
 })
 
-test('a second run while one holds the store gets LockedError (exit 11)', async () => {
-  const dir = join(await tempDir(), 's')
-  const store = await openStore(dir, { create: true })
-  const holder = childLines('lock-holder.ts', [dir])
+it('a second run while one holds the store gets LockedError (exit 11)', async () => {
+  const location = await backend.fresh()
+  const store = await openStore(location, { create: true })
+  const holder = childLines('lock-holder.ts', [location])
   assert.equal(await holder.next(), 'locked')
   const cli = captureCli()
-  await assert.rejects(forget({ store: dir, last: 1, prune: true }, { context: cli.cli }), (e: unknown) => e instanceof LockedError && e.exitCode === 11 && /pid \d+/.test(e.message))
+  await assert.rejects(forget({ store: location, last: 1, prune: true }, { context: cli.cli }), (e: unknown) => e instanceof LockedError && e.exitCode === 11 && /pid \d+/.test(e.message))
   await assert.rejects(store.lock(), LockedError)
   holder.child.stdin!.end()
   assert.equal(await holder.exited, 0)
   const lock = await store.lock()
   await lock.release()
+  if (!local) assert.deepEqual((await backend.keys(location)).filter((k) => k.startsWith('locks/')), [], 'released locks are deleted')
+  await store.close()
 })
 
-test('verify-store finds missing and corrupt objects and unreadable snapshots; prune refuses to guess', async () => {
-  const dir = join(await tempDir(), 's')
-  const store = await openStore(dir, { create: true })
+it('verify-store finds missing and corrupt objects and unreadable snapshots; prune refuses to guess', async () => {
+  const location = await backend.fresh()
+  const store = await openStore(location, { create: true })
   const lock = await store.lock()
   const good = await snapshotOf(store, ['fine', 'will rot', 'will vanish'], '2026-01-01T03:00:00.000Z')
-  await writeFile(store.objectPath(sha256Hex('will rot')), 'rotten')
-  await import('node:fs/promises').then((fs) => fs.rm(store.objectPath(sha256Hex('will vanish'))))
-  await writeFile(join(dir, 'snapshots', '2026-01-02T03-00-00Z-abcdef.json'), '{ not json')
+  await backend.write(location, objectKey(sha256Hex('will rot')), 'rotten')
+  await backend.remove(location, objectKey(sha256Hex('will vanish')))
+  await backend.write(location, 'snapshots/2026-01-02T03-00-00Z-abcdef.json', '{ not json')
+  await backend.write(location, 'objects/zz/not-an-object', 'stray')
   const report = await store.verify()
   assert.equal(report.ok, false)
-  assert.equal(report.problems.length, 3, report.problems.join('\n'))
+  assert.equal(report.problems.length, 4, report.problems.join('\n'))
   assert.ok(report.problems.some((p) => p.includes(sha256Hex('will rot')) && p.includes('corrupt') && p.includes(good.id)))
   assert.ok(report.problems.some((p) => p.includes(sha256Hex('will vanish')) && p.includes('missing')))
   assert.ok(report.problems.some((p) => p.includes('2026-01-02T03-00-00Z-abcdef') && p.includes('JSON')))
+  assert.ok(report.problems.includes('objects/zz/not-an-object: not an object name'))
   const quick = await store.verify({ readData: false })
-  assert.equal(quick.problems.length, 2, 'without reading, the rotten object goes unnoticed')
+  assert.equal(quick.problems.length, 3, 'without reading, the rotten object goes unnoticed')
   await assert.rejects(store.prune(), BadArchiveError)
   assert.equal(await store.hasObject(sha256Hex('fine')), true)
   await lock.release()
-  await assert.rejects(verifyStoreCommand({ store: dir }, captureCli().cli), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12)
+  await assert.rejects(verifyStoreCommand({ store: location }, captureCli().cli), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12)
   await assert.rejects(store.readObject(sha256Hex('will rot')), BadArchiveError)
+  if (!local) await assert.rejects(store.localCopy(sha256Hex('will rot')), BadArchiveError, 'a downloaded copy is verified')
 
   // `snapshots` lists the sound ones, warns of the damaged one, and exits 12.
   const listing = captureCli()
-  await assert.rejects(listSnapshots({ store: dir }, listing.cli), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12)
+  await assert.rejects(listSnapshots({ store: location }, listing.cli), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12)
   assert.match(listing.stdout(), /^ID\s+CREATED \(UTC\)\s+KIND\s+SUBJECT/)
   assert.match(listing.stdout(), new RegExp(good.id))
   assert.match(listing.stderr(), /warning: snapshots\/2026-01-02T03-00-00Z-abcdef\.json: not valid JSON/)
+  await store.close()
 })
+}
