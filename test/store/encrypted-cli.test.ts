@@ -1,7 +1,7 @@
 // An encrypted store through the built CLI, against a real PDS (docs/backup-store.md §8, docs/cli.md "Encrypted
 // stores"): no stored file holds a post's text, a blob's sha256 or CID, the DID or the handle; a flipped bit in any
 // object or manifest is exit 12 from verify-store; a restore gives the same records as one from a plain store; a wrong
-// or missing passphrase is exit 4 in one line, and --encrypt refuses a plain store.
+// or missing passphrase is exit 4 in one line, and --encrypt refuses a plain store. The same for a store in S3 (s3rver).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
@@ -11,6 +11,8 @@ import { TestNetworkNoAppView, TestPds } from '@atproto/dev-env'
 import { CID } from 'multiformats/cid'
 import { seedSampleWorld, createAccount, type SampleWorld } from '../../src/demo/sample-account.js'
 import { runCli, type CliRun } from '../_util/cli.js'
+import { startS3rver } from '../_util/s3rver.js'
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 
 const PASSPHRASE = 'a long passphrase for the test store'
 
@@ -57,6 +59,30 @@ async function records(agent: SampleWorld['alice']['agent'], did: string): Promi
   return out.sort()
 }
 
+/** What must not appear anywhere in an encrypted store, in any encoding a reader could search for. */
+async function secretsOfAlice(): Promise<[string, Buffer][]> {
+  const texts = await postTexts()
+  const cids = await blobCids()
+  assert.ok(texts.length >= 5 && cids.length >= 3)
+  const needles: [string, Buffer][] = []
+  for (const text of texts) needles.push([`post text ${JSON.stringify(text)}`, Buffer.from(text)])
+  for (const cid of cids) {
+    const sha = Buffer.from(CID.parse(cid).multihash.digest)
+    needles.push([`blob CID ${cid}`, Buffer.from(cid)], [`blob sha256 ${sha.toString('hex')}`, Buffer.from(sha.toString('hex'))], [`raw sha256 of ${cid}`, sha])
+  }
+  needles.push(['the DID', Buffer.from(world.alice.did)], ['the handle', Buffer.from(world.alice.handle)], ['the passphrase', Buffer.from(PASSPHRASE)])
+  return needles
+}
+
+function assertNoSecrets(files: { name: string; bytes: Buffer }[], needles: [string, Buffer][]): void {
+  for (const file of files) {
+    for (const [label, needle] of needles) {
+      assert.ok(!file.bytes.includes(needle), `${file.name} contains ${label}`)
+      assert.ok(!file.name.includes(needle.toString('latin1')), `the name ${file.name} contains ${label}`)
+    }
+  }
+}
+
 test('an encrypted store: only ciphertext and keyed names on disk, damage caught, same restore as a plain store, passphrase checks', async () => {
   const plain = join(dir, 'plain')
   const encrypted = join(dir, 'encrypted')
@@ -76,17 +102,8 @@ test('an encrypted store: only ciphertext and keyed names on disk, damage caught
   assert.equal(JSON.parse(await readFile(join(plain, 'config.json'), 'utf8')).version, 1, 'plain stores stay version 1')
 
   // What must not appear anywhere in the encrypted store, in any encoding a reader could search for.
-  const texts = await postTexts()
+  const needles = await secretsOfAlice()
   const cids = await blobCids()
-  assert.ok(texts.length >= 5 && cids.length >= 3)
-  const needles: [string, Buffer][] = []
-  for (const text of texts) needles.push([`post text ${JSON.stringify(text)}`, Buffer.from(text)])
-  for (const cid of cids) {
-    const sha = Buffer.from(CID.parse(cid).multihash.digest)
-    needles.push([`blob CID ${cid}`, Buffer.from(cid)], [`blob sha256 ${sha.toString('hex')}`, Buffer.from(sha.toString('hex'))], [`raw sha256 of ${cid}`, sha])
-  }
-  needles.push(['the DID', Buffer.from(world.alice.did)], ['the handle', Buffer.from(world.alice.handle)], ['the passphrase', Buffer.from(PASSPHRASE)])
-
   // The same search finds them in the plain store, so the check below can fail (the handle is not always recorded).
   const plainBytes = Buffer.concat(await Promise.all((await storeFiles(plain)).map((f) => readFile(f))))
   for (const [label, needle] of needles.filter(([label]) => !/passphrase|handle/.test(label))) assert.ok(plainBytes.includes(needle), `the plain store holds ${label}`)
@@ -95,14 +112,7 @@ test('an encrypted store: only ciphertext and keyed names on disk, damage caught
   const objects = files.filter((f) => f.includes('/objects/'))
   const manifests = files.filter((f) => f.includes('/snapshots/'))
   assert.ok(objects.length >= cids.length + 1 && manifests.length === 1)
-  for (const file of files) {
-    const bytes = await readFile(file)
-    const name = file.slice(encrypted.length)
-    for (const [label, needle] of needles) {
-      assert.ok(!bytes.includes(needle), `${name} contains ${label}`)
-      assert.ok(!name.includes(needle.toString('latin1')), `the name ${name} contains ${label}`)
-    }
-  }
+  assertNoSecrets(await Promise.all(files.map(async (file) => ({ name: file.slice(encrypted.length), bytes: await readFile(file) }))), needles)
 
   const verify = await runCli(['verify-store', '--store', encrypted], { env })
   assert.equal(verify.code, 0, verify.stderr)
@@ -162,5 +172,36 @@ test('an encrypted store: only ciphertext and keyed names on disk, damage caught
     assert.deepEqual(results[0], await records(world.alice.agent, world.alice.did))
   } finally {
     await pds2.close()
+  }
+})
+
+test('an encrypted store in S3 (s3rver): nothing in the bucket in the clear, verify-store sound, a flipped bit is exit 12', async () => {
+  const server = await startS3rver()
+  try {
+    const location = `s3://${server.bucket}/encrypted`
+    const env = { ...server.env, LIFEBOAT_TEST: '1', PW: world.alice.password, LIFEBOAT_STORE_PASSPHRASE: PASSPHRASE }
+    const run = await runCli(['backup', 'atproto', world.alice.did, '--server', network.pds.url, '--store', location, '--password-env', 'PW', '--encrypt'], { env })
+    assert.equal(run.code, 0, run.stderr)
+    // Every file s3rver keeps for the bucket: object bodies, and its metadata files with the keys.
+    const files = await storeFiles(server.dir)
+    const objects = files.filter((f) => f.includes('/encrypted/objects/'))
+    assert.ok(objects.length >= (await blobCids()).length, `the objects are in the bucket: ${files.join(', ')}`)
+    assertNoSecrets(await Promise.all(files.map(async (file) => ({ name: file.slice(server.dir.length), bytes: await readFile(file) }))), await secretsOfAlice())
+    assert.equal((await runCli(['verify-store', '--store', location], { env })).code, 0)
+
+    // Overwrite one object with a flipped bit through S3 itself, as someone holding the bucket could.
+    const client = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: server.env.AWS_ACCESS_KEY_ID!, secretAccessKey: server.env.AWS_SECRET_ACCESS_KEY! } })
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: 'encrypted/objects/' }))
+    const key = listed.Contents![0]!.Key!
+    const body = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }))).Body!.transformToByteArray())
+    body[body.length - 1]! ^= 1
+    await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: key, Body: body }))
+    client.destroy()
+    const damaged = await runCli(['verify-store', '--store', location], { env })
+    assert.equal(damaged.code, 12, damaged.stderr)
+    const wrong = await runCli(['snapshots', '--store', location], { env: { ...env, LIFEBOAT_STORE_PASSPHRASE: 'not it' } })
+    assert.equal(wrong.code, 4, wrong.stderr)
+  } finally {
+    await server.stop()
   }
 })
