@@ -28,16 +28,24 @@ export type AccountBackup = (account: AccountConfig, store: StoreTarget, cli: Cl
  * --passphrase-env …).
  */
 export function storeOptions(store: StoreTarget): Record<string, unknown> {
-  const { path, ...rest } = store
-  return { store: path, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) }
+  return { store: store.path, ...(store.encrypt !== undefined ? { encrypt: store.encrypt } : {}), ...(store.storePassphraseEnv ? { storePassphraseEnv: store.storePassphraseEnv } : {}) }
+}
+
+/** An S3 store's [store] settings, as the variables the S3 backend reads (docs/backup-store.md §2.5); they win over the environment's. */
+function s3Env(store: StoreTarget): NodeJS.ProcessEnv {
+  return {
+    ...(store.endpoint ? { AWS_ENDPOINT_URL_S3: store.endpoint } : {}),
+    ...(store.region ? { AWS_REGION: store.region } : {}),
+    ...(store.pathStyle !== undefined ? { LIFEBOAT_S3_FORCE_PATH_STYLE: store.pathStyle ? '1' : '0' } : {}),
+  }
 }
 
 /**
  * The context an account's backup runs in: the network's default secret variable (LIFEBOAT_ATPROTO_PASSWORD …) is
  * hidden unless the account names it, so one account's secret is never sent to another's server.
  */
-export function accountContext(cli: CliContext, defaults: string[], named: (string | undefined)[]): CliContext {
-  const env = { ...cli.env }
+export function accountContext(cli: CliContext, store: StoreTarget, defaults: string[], named: (string | undefined)[]): CliContext {
+  const env = { ...cli.env, ...s3Env(store) }
   for (const name of defaults) if (!named.includes(name)) delete env[name]
   return { ...cli, env }
 }
@@ -46,7 +54,7 @@ const atproto: AccountBackup = async (account, store, cli) => {
   const { runOnce } = await import('../commands/backup-atproto.js')
   const { DEFAULT_PASSWORD_ENV } = await import('../adapters/atproto/session.js')
   const options = { ...storeOptions(store), ...(account.server ? { pds: account.server } : {}), ...(account.passwordEnv ? { passwordEnv: account.passwordEnv } : {}) } as BackupAtprotoOptions
-  const [outcome] = await runOnce(account.handle!, options, accountContext(cli, [DEFAULT_PASSWORD_ENV], [account.passwordEnv]))
+  const [outcome] = await runOnce(account.handle!, options, accountContext(cli, store, [DEFAULT_PASSWORD_ENV], [account.passwordEnv]))
   if (!outcome) throw new Error('backup atproto returned no outcome for one account')
   return {
     status: outcome.status === 'failed' ? 'failed' : outcome.status === 'unchanged' ? 'unchanged' : 'changed',
@@ -70,7 +78,7 @@ function accountArchive(network: 'misskey' | 'mastodon' | 'matrix'): AccountBack
       ...(account.passwordEnv ? { passwordEnv: account.passwordEnv } : {}),
     } as BackupAccountOptions
     try {
-      const summary = await runOnce(network, options, accountContext(cli, DEFAULT_SECRET_ENVS, [account.tokenEnv, account.passwordEnv]))
+      const summary = await runOnce(network, options, accountContext(cli, store, DEFAULT_SECRET_ENVS, [account.tokenEnv, account.passwordEnv]))
       return { status: summary.status, snapshots: [summary.snapshot] }
     } catch (error) {
       // Some items failed: the snapshot holds everything else, and the account is reported as failed with it.

@@ -6,13 +6,13 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { PartialFailureError } from '../errors.js'
 import { openStore } from '../store/store.js'
-import { addStoreOption } from './store-option.js'
+import { addEncryptOption, addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 import { addScheduleOptions, runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
 import { backupAccount, parseFullEvery, type AccountBackupDeps, type AccountBackupSummary } from '../backup/account-backup.js'
 import type { AccountFlags } from '../backup/account-sources.js'
 import type { AccountNetwork } from '../backup/account-format.js'
 
-export interface BackupAccountOptions extends AccountFlags, ScheduleFlags {
+export interface BackupAccountOptions extends AccountFlags, ScheduleFlags, StorePassphraseOptions {
   store: string
   full?: boolean
   fullEvery?: string
@@ -21,7 +21,7 @@ export interface BackupAccountOptions extends AccountFlags, ScheduleFlags {
 /** One backup run under the store's lock: the summary, or PartialFailureError (exit 3) after the snapshot when items failed. */
 export async function runOnce(network: AccountNetwork, options: BackupAccountOptions, cli: CliContext, deps: AccountBackupDeps = {}): Promise<AccountBackupSummary> {
   const fullEvery = parseFullEvery(options.fullEvery)
-  const store = await openStore(options.store, { create: true })
+  const store = await openStore(options.store, { create: true, ...storeEncryption(options, cli) })
   const lock = await store.lock()
   let summary: AccountBackupSummary
   try {
@@ -57,6 +57,7 @@ function common(command: Command, cli: CliContext, network: AccountNetwork): voi
     .option('--full', 'export the whole account and start a new chain (sees deletions and edits of old posts)')
     .option('--full-every <n>', 'export whole when the last full snapshot is n snapshots back')
   addStoreOption(command)
+  addEncryptOption(command)
   addScheduleOptions(command)
   command.action(async (options: BackupAccountOptions) => {
     await run(network, options, cli)

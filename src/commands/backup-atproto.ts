@@ -16,10 +16,10 @@ import { openStore, type BackupStore } from '../store/store.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 import { PartialFailureError, UsageError, isLifeboatError, throwIfAborted } from '../errors.js'
 import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/session.js'
-import { addStoreOption } from './store-option.js'
+import { addEncryptOption, addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 import { addScheduleOptions, runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
 
-export interface BackupAtprotoOptions extends ScheduleFlags {
+export interface BackupAtprotoOptions extends ScheduleFlags, StorePassphraseOptions {
   store: string
   pds?: string
   plc?: string
@@ -75,7 +75,7 @@ export async function runOnce(actor: string | undefined, options: BackupAtprotoO
     cli.out.info(options.allAccounts ? `${DEFAULT_PASSWORD_ENV} is set but not used: --all-accounts backs up many accounts without logging in.` : `Using the app password in ${DEFAULT_PASSWORD_ENV} (adds preferences).`)
   }
   const context = adapterContext(cli)
-  const store = await openStore(options.store, { create: true })
+  const store = await openStore(options.store, { create: true, ...storeEncryption(options, cli) })
   const lock = await store.lock()
   const outcomes: AccountOutcome[] = []
   try {
@@ -140,7 +140,7 @@ export function registerSubcommand(parent: Command, cli: CliContext): void {
     .option('--password-env <NAME>', `environment variable holding an app password (adds preferences; default ${DEFAULT_PASSWORD_ENV} when set)`)
     .option('--full', 'fetch the whole repository instead of a diff')
     .option('--full-every <n>', 'take a full CAR when the last full one is n snapshots back (default 7)')
-  addStoreOption(command)
+  addEncryptOption(addStoreOption(command))
   addScheduleOptions(command)
   command.action(async (actor: string | undefined, options: BackupAtprotoOptions) => {
     await run(actor, options, cli)

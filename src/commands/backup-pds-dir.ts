@@ -9,9 +9,9 @@ import { openStore } from '../store/store.js'
 import { backupPdsDir, resolvePdsSource } from '../store/pds-dir/backup.js'
 import { addScheduleOptions, runMaybeScheduled, type RunReport, type ScheduleFlags, type ScheduledDeps } from '../schedule/options.js'
 import { formatBytes } from '../files/format-bytes.js'
-import { addStoreOption } from './store-option.js'
+import { addEncryptOption, addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
-export interface BackupPdsDirOptions extends ScheduleFlags {
+export interface BackupPdsDirOptions extends ScheduleFlags, StorePassphraseOptions {
   dataDir: string
   store: string
   blobstore?: string
@@ -29,7 +29,7 @@ export async function runOnce(options: BackupPdsDirOptions, deps: BackupPdsDirDe
   const { out, signal } = deps.context
   // A mistyped data directory must fail before a store is created for it.
   await resolvePdsSource({ dataDir: options.dataDir, ...(options.blobstore !== undefined ? { blobstore: options.blobstore } : {}), ...(options.envFile !== undefined ? { envFile: options.envFile } : {}) })
-  const store = await openStore(options.store, { create: true })
+  const store = await openStore(options.store, { create: true, ...storeEncryption(options, deps.context) })
   const lock = await store.lock()
   try {
     const progress = out.progress('Backing up files')
@@ -86,7 +86,7 @@ export function registerSubcommand(backup: Command, context: CliContext): void {
     .option('--blobstore <dir>', 'the disk blobstore (PDS_BLOBSTORE_DISK_LOCATION); default <data-dir>/blocks')
     .option('--env-file <path>', 'also back up this env file (pds.env); it holds the PDS secrets')
     .option('--force', 'read every file again, even those unchanged since the last snapshot')
-  addStoreOption(command)
+  addEncryptOption(addStoreOption(command))
   addScheduleOptions(command).action(async (dataDir: string, flags: Omit<BackupPdsDirOptions, 'dataDir'>) => {
     await run({ ...flags, dataDir }, { context })
   })

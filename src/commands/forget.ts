@@ -9,9 +9,9 @@ import type { Snapshot } from '../store/format.js'
 import type { PruneReport } from '../store/prune.js'
 import { UNLIMITED, describePolicy, isEmptyPolicy, parseWithin, selectForget, type RetentionPolicy } from '../store/retention.js'
 import { formatBytes } from '../files/format-bytes.js'
-import { addStoreOption } from './store-option.js'
+import { addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
-export interface ForgetOptions extends RetentionPolicy {
+export interface ForgetOptions extends RetentionPolicy, StorePassphraseOptions {
   store: string
   kind?: string
   subject?: string
@@ -56,7 +56,7 @@ export async function run(options: ForgetOptions, deps: ForgetDeps): Promise<For
   const policy: RetentionPolicy = {}
   for (const key of ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const) if (options[key] !== undefined) policy[key] = options[key]
   if (options.within !== undefined) policy.within = options.within
-  const store = await openStore(options.store)
+  const store = await openStore(options.store, storeEncryption(options, deps.context))
   const lock = await store.lock()
   try {
     const filter = { ...(options.kind ? { kind: options.kind } : {}), ...(options.subject ? { subject: options.subject } : {}) }
@@ -119,7 +119,7 @@ export async function run(options: ForgetOptions, deps: ForgetDeps): Promise<For
   }
 }
 
-interface ForgetFlags {
+interface ForgetFlags extends StorePassphraseOptions {
   store: string
   keepLast?: number
   keepHourly?: number
@@ -153,6 +153,7 @@ export function register(program: Command, context: CliContext): void {
   addStoreOption(command).action(async (ids: string[], flags: ForgetFlags) => {
     const options: ForgetOptions = {
       store: flags.store,
+      ...(flags.storePassphraseEnv !== undefined ? { storePassphraseEnv: flags.storePassphraseEnv } : {}),
       ids,
       ...(flags.keepLast !== undefined ? { last: flags.keepLast } : {}),
       ...(flags.keepHourly !== undefined ? { hourly: flags.keepHourly } : {}),

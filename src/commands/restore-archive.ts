@@ -12,9 +12,9 @@ import type { Snapshot } from '../store/format.js'
 import { ACCOUNT_ARCHIVE_KIND, type AccountArchiveData } from '../backup/account-format.js'
 import { restoreAccountArchive } from '../backup/account-restore.js'
 import { requireOutput } from './export.js'
-import { addStoreOption } from './store-option.js'
+import { addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
-export interface RestoreArchiveOptions {
+export interface RestoreArchiveOptions extends StorePassphraseOptions {
   store: string
   snapshot: string
   subject?: string
@@ -30,7 +30,7 @@ export interface RestoreArchiveResult {
 
 export async function run(options: RestoreArchiveOptions, cli: CliContext): Promise<RestoreArchiveResult> {
   const output = requireOutput(options.output)
-  const store = await openStore(options.store)
+  const store = await openStore(options.store, storeEncryption(options, cli))
   const filter = { kind: ACCOUNT_ARCHIVE_KIND, ...(options.subject ? { subject: options.subject } : {}) }
   if (options.snapshot === 'latest' && !options.subject) {
     const subjects = new Set((await store.listSnapshots(filter)).map((s) => s.subject.id))

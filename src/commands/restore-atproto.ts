@@ -27,8 +27,9 @@ import { mediaMember, nativeMember } from '../archive/format.js'
 import type { MediaRecord } from '../archive/records.js'
 import { BadArchiveError, PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 import { assertSecureUrl } from '../net/secure-url.js'
+import { STORE_PASSPHRASE_HELP, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
-export interface RestoreOptions {
+export interface RestoreOptions extends StorePassphraseOptions {
   store?: string
   snapshot?: string
   archive?: string
@@ -119,7 +120,7 @@ export async function run(options: RestoreOptions, cli: CliContext): Promise<Res
   const target = parseActor(options.did)
   const pds = assertSecureUrl(options.toPds, '--to-pds').origin
   // Before logging in: a missing store is exit 10, a damaged or absent snapshot exit 12 or 10.
-  const store = options.store ? await openStore(options.store) : null
+  const store = options.store ? await openStore(options.store, storeEncryption(options, cli)) : null
   try {
     if (store) await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })
     return await restoreInto(options, store, cli, target, pds)
@@ -164,6 +165,7 @@ export function registerSubcommand(restore: Command, cli: CliContext): void {
       .command('atproto', { isDefault: true })
       .description('restore an AT Protocol account (repo, blobs, preferences) onto a PDS from a snapshot or an archive')
       .addOption(new Option('--store <dir>', 'backup store to restore from (a directory, or s3://bucket/prefix)').env('LIFEBOAT_STORE'))
+      .option('--store-passphrase-env <name>', STORE_PASSPHRASE_HELP)
       .option('--snapshot <id>', 'snapshot id, id prefix, or "latest" (default latest)')
       .option('--archive <file>', 'a Lifeboat archive of an AT Protocol account')
       .requiredOption('--to-pds <url>', 'the PDS that holds the account to restore into')

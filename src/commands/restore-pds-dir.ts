@@ -9,10 +9,10 @@ import { PDS_DIR_KIND } from '../store/pds-dir/backup.js'
 import { restorePdsDir, restoredSequencerDb, setSequenceAfter, type SequenceFix } from '../store/pds-dir/restore.js'
 import type { PdsDirData } from '../store/pds-dir/types.js'
 import { formatBytes } from '../files/format-bytes.js'
-import { addStoreOption } from './store-option.js'
+import { addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 import { renameOption } from '../cli/vocabulary.js'
 
-export interface RestorePdsDirOptions {
+export interface RestorePdsDirOptions extends StorePassphraseOptions {
   store: string
   snapshot: string
   to: string
@@ -37,7 +37,7 @@ function parseSeq(text: string): number {
 
 export async function run(options: RestorePdsDirOptions, context: CliContext): Promise<RestorePdsDirResult> {
   const { out } = context
-  const store = await openStore(options.store)
+  const store = await openStore(options.store, storeEncryption(options, context))
   if (options.snapshot === 'latest' && !options.subject) {
     const subjects = new Set((await store.listSnapshots({ kind: PDS_DIR_KIND })).map((s) => s.subject.id))
     if (subjects.size > 1) {

@@ -6,9 +6,9 @@ import { withExamples } from '../cli/help.js'
 import { openStore } from '../store/store.js'
 import type { Snapshot } from '../store/format.js'
 import { formatBytes } from '../files/format-bytes.js'
-import { addStoreOption } from './store-option.js'
+import { addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
-export interface SnapshotsOptions {
+export interface SnapshotsOptions extends StorePassphraseOptions {
   store: string
   kind?: string
   subject?: string
@@ -43,7 +43,7 @@ function table(rows: SnapshotSummary[]): string {
 }
 
 export async function run(options: SnapshotsOptions, context: CliContext): Promise<SnapshotSummary[]> {
-  const store = await openStore(options.store)
+  const store = await openStore(options.store, storeEncryption(options, context))
   const scan = await store.scanSnapshots({ ...(options.kind ? { kind: options.kind } : {}), ...(options.subject ? { subject: options.subject } : {}) })
   for (const problem of scan.problems) context.out.warn(`${problem} (run lifeboat verify-store)`)
   const rows = scan.snapshots.map(summary)

@@ -8,16 +8,16 @@ import { BadArchiveError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import type { StoreVerifyReport } from '../store/verify.js'
 import { formatBytes } from '../files/format-bytes.js'
-import { addStoreOption } from './store-option.js'
+import { addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
-export interface VerifyStoreOptions {
+export interface VerifyStoreOptions extends StorePassphraseOptions {
   store: string
   /** Only check that objects exist, without reading them. */
   quick?: boolean
 }
 
 export async function run(options: VerifyStoreOptions, context: CliContext): Promise<StoreVerifyReport> {
-  const store = await openStore(options.store)
+  const store = await openStore(options.store, storeEncryption(options, context))
   const progress = context.out.progress('Checking objects')
   const report = await store.verify({ readData: !options.quick, signal: context.signal, onObject: () => progress.tick() })
   progress.done()

@@ -17,7 +17,8 @@ export interface StoreConfig {
   region?: string
   pathStyle?: boolean
   encrypt?: boolean
-  passphraseEnv?: string
+  /** The variable with an encrypted store's passphrase (the flag --store-passphrase-env). */
+  storePassphraseEnv?: string
 }
 
 export interface AccountConfig {
@@ -93,7 +94,7 @@ const STORE_KEYS: Record<string, KeySpec> = {
   region: { type: 'string', field: 'region', check: notEmpty },
   'path-style': { type: 'boolean', field: 'pathStyle' },
   encrypt: { type: 'boolean', field: 'encrypt' },
-  'passphrase-env': { type: 'string', field: 'passphraseEnv', secretName: true },
+  'passphrase-env': { type: 'string', field: 'storePassphraseEnv', secretName: true },
 }
 const S3_ONLY = ['endpoint', 'region', 'path-style']
 

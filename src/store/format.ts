@@ -5,8 +5,10 @@ import { join } from 'node:path'
 import { shown, snapshotDataProblems } from './snapshot-data.js'
 
 export const STORE_FORMAT = 'lifeboat-store'
+/** Version of a new plain store; an encrypted one is ENCRYPTED_STORE_VERSION (docs/backup-store.md §9). */
 export const STORE_VERSION = 1
-export const SUPPORTED_STORE_VERSIONS: readonly number[] = [1]
+export const ENCRYPTED_STORE_VERSION = 2
+export const SUPPORTED_STORE_VERSIONS: readonly number[] = [1, 2]
 
 export const CONFIG_NAME = 'config.json'
 export const LOCK_NAME = 'lock'
@@ -23,6 +25,8 @@ export interface StoreConfig {
   format: string
   version: number
   createdAt: string
+  /** Version 2 only: the sealed master key and its scrypt parameters (encryption-keys.ts checks the shape). */
+  encryption?: unknown
 }
 
 /** Kinds this build writes; manifests of other kinds are listed, forgotten and pruned but never restored. */

@@ -30,14 +30,18 @@ import {
 import { StoredKeyProblem, type BackendEntry, type StoreBackend } from './backend.js'
 import { LocalBackend } from './backends/local.js'
 import { isPlain, plainCodec, type ObjectCodec } from './codec.js'
+import { existingStoreCodec, newStoreCodec, type StoreEncryptionOptions } from './encryption-config.js'
 import { verifyStore, type StoreVerifyOptions, type StoreVerifyReport } from './verify.js'
 import { pruneStore, type PruneOptions, type PruneReport } from './prune.js'
 import { shown } from './snapshot-data.js'
 
-export interface OpenStoreOptions {
+export interface OpenStoreOptions extends StoreEncryptionOptions {
   /** Create the store when the location is absent or empty (backups); readers leave this off. */
   create?: boolean
-  /** How objects and manifests are encoded (default plain: store version 1 as it is). */
+  /**
+   * How objects and manifests are encoded, overriding what config.json says (tools and tests). Without it a new
+   * store is plain unless `encrypt` (encryption-config.ts), and an existing one is what its config.json says.
+   */
   codec?: ObjectCodec
   /** Where S3 settings come from (default process.env). */
   env?: NodeJS.ProcessEnv
@@ -546,7 +550,6 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
 
 async function openStoreOn(backend: StoreBackend, options: OpenStoreOptions): Promise<BackupStore> {
   const where = backend.location
-  const codec = options.codec ?? plainCodec
   let stored: Buffer | null
   try {
     stored = await backend.readSmall(CONFIG_NAME, MAX_SNAPSHOT_BYTES)
@@ -564,11 +567,14 @@ async function openStoreOn(backend: StoreBackend, options: OpenStoreOptions): Pr
     if (!options.create) {
       throw new NotFoundError(`There is no backup store at ${where}.`, { hint: 'Check --store; the first backup into a new directory creates the store.' })
     }
+    // The passphrase before anything is written: a missing one leaves the location as it was.
+    const chosen = options.codec ? { version: STORE_VERSION, codec: options.codec } : await newStoreCodec(options)
     // config.json first: a location holding it is a store, and every later writer checks it before writing.
     await backend.create()
-    const config: StoreConfig = { format: STORE_FORMAT, version: STORE_VERSION, createdAt: new Date().toISOString() }
+    const config: StoreConfig = { format: STORE_FORMAT, version: chosen.version, createdAt: new Date().toISOString() }
+    if (chosen.encryption) config.encryption = chosen.encryption
     await backend.writeSmall(CONFIG_NAME, Buffer.from(JSON.stringify(config, null, 2) + '\n'))
-    return new BackupStore(backend, config, codec)
+    return new BackupStore(backend, config, chosen.codec)
   }
   let config: StoreConfig
   try {
@@ -586,5 +592,5 @@ async function openStoreOn(backend: StoreBackend, options: OpenStoreOptions): Pr
       hint: 'Upgrade Lifeboat to read this store.',
     })
   }
-  return new BackupStore(backend, config, codec)
+  return new BackupStore(backend, config, options.codec ?? (await existingStoreCodec(config, options, where)))
 }

@@ -62,7 +62,7 @@ test('a good file becomes typed settings, with default names from handle, user o
   assert.equal(config.accounts[0]!.passwordEnv, 'ALICE_APP_PASSWORD')
   assert.equal(config.accounts[1]!.tokenEnv, 'MASTODON_TOKEN')
   const s3 = parseConfig('[store]\npath = "s3://my-bucket/lifeboat"\nendpoint = "https://s3.example.net"\nregion = "auto"\npath-style = true\nencrypt = true\npassphrase-env = "LIFEBOAT_STORE_PASSPHRASE"\n[[account]]\nnetwork = "atproto"\nhandle = "did:plc:abcdefghijklmnopqrstuvwx"\n', 'c.toml')
-  assert.deepEqual(s3.store, { path: 's3://my-bucket/lifeboat', endpoint: 'https://s3.example.net', region: 'auto', pathStyle: true, encrypt: true, passphraseEnv: 'LIFEBOAT_STORE_PASSPHRASE' })
+  assert.deepEqual(s3.store, { path: 's3://my-bucket/lifeboat', endpoint: 'https://s3.example.net', region: 'auto', pathStyle: true, encrypt: true, storePassphraseEnv: 'LIFEBOAT_STORE_PASSPHRASE' })
 })
 
 // Each mistake, alone in an otherwise good file, is exactly this one line.

@@ -17,7 +17,7 @@ import { run as restore } from '../../src/commands/restore-pds-dir.js'
 import { openStore } from '../../src/store/store.js'
 import type { PdsDirData } from '../../src/store/pds-dir/types.js'
 import type { Snapshot } from '../../src/store/format.js'
-import { PartialFailureError, UsageError } from '../../src/errors.js'
+import { AuthError, PartialFailureError, UsageError } from '../../src/errors.js'
 import { captureCli } from '../_util/cli.js'
 
 const ALICE = 'did:plc:alice'
@@ -259,4 +259,30 @@ test('pds-dir: --every runs the backup on a schedule until told to stop', async 
   const events = cli.stdout().trim().split('\n').map((l) => JSON.parse(l))
   assert.deepEqual(events.filter((e) => e.event === 'run-finished').map((e) => e.snapshot), snapshots.map((s) => s.id))
   assert.equal(events.at(-1).runs, 2)
+})
+
+test('pds-dir into an encrypted store: secrets, keys and blobs are not on disk in the clear; unchanged files are reused; restore is exact', async () => {
+  const pds = await fakePds()
+  const storeDir = join(pds.root, 'encrypted')
+  const env = { LIFEBOAT_STORE_PASSPHRASE: 'pds operator passphrase' }
+  const options = { dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env'), encrypt: true }
+  const first = await backup(options, { context: captureCli({ env }).cli })
+  const second = await backup(options, { context: captureCli({ env }).cli })
+  assert.equal((second.data.stats as Record<string, number>).newObjects, 0, 'unchanged files are found under their keyed names')
+
+  const files = (await readdir(storeDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+  const stored = Buffer.concat(await Promise.all(files.map((f) => readFile(f))))
+  for (const needle of ['PDS_JWT_SECRET', 'a cat picture', 'seed 1 seed 1', 'SQLite format 3', ALICE, ...Object.keys(pds.blobs).map((k) => k.split('/')[1]!)]) {
+    assert.equal(stored.indexOf(needle), -1, `${needle} is in the store`)
+  }
+  assert.equal(stored.indexOf(Buffer.alloc(32, 7)), -1, 'the repo signing key is not in the store')
+
+  await assert.rejects(restore({ store: storeDir, snapshot: 'latest', to: join(pds.root, 'never') }, captureCli({ env: { LIFEBOAT_STORE_PASSPHRASE: 'wrong' } }).cli), (e: unknown) => e instanceof AuthError && e.exitCode === 4)
+  const target = join(pds.root, 'restored')
+  const restored = await restore({ store: storeDir, snapshot: first.data.snapshot as string, to: target }, captureCli({ env }).cli)
+  assert.equal(restored.files, 11)
+  for (const [relative, bytes] of Object.entries(pds.blobs)) assert.deepEqual(await readFile(join(target, 'blocks', relative)), bytes)
+  assert.deepEqual(await readFile(join(target, 'actors', 'ab', ALICE, 'key')), Buffer.alloc(32, 7))
+  assert.equal(rowsOf(join(target, 'account.sqlite')).count, 3000)
+  assert.match(await readFile(join(target, 'pds.env'), 'utf8'), /PDS_JWT_SECRET=/)
 })

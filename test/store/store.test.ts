@@ -102,8 +102,12 @@ it('writes need the lock, and a snapshot naming a missing object is refused', as
 it('config.json is checked first: unknown format or version is exit 12; a foreign location is refused', async () => {
   await assert.rejects(openStore(await backend.fresh()), (e: unknown) => e instanceof NotFoundError && e.exitCode === 10)
   const future = await backend.fresh()
-  await backend.write(future, 'config.json', JSON.stringify({ format: 'lifeboat-store', version: 2, createdAt: 'x' }))
-  await assert.rejects(openStore(future, { create: true }), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12 && /version 2/.test(e.message))
+  await backend.write(future, 'config.json', JSON.stringify({ format: 'lifeboat-store', version: 3, createdAt: 'x' }))
+  await assert.rejects(openStore(future, { create: true }), (e: unknown) => e instanceof BadArchiveError && e.exitCode === 12 && /version 3/.test(e.message))
+  // Version 2 (encrypted) without its encryption block is damage, found before any passphrase is asked for.
+  const keyless = await backend.fresh()
+  await backend.write(keyless, 'config.json', JSON.stringify({ format: 'lifeboat-store', version: 2, createdAt: 'x' }))
+  await assert.rejects(openStore(keyless), (e: unknown) => e instanceof BadArchiveError && /encryption settings/.test(e.message))
   const other = await backend.fresh()
   await backend.write(other, 'config.json', JSON.stringify({ format: 'restic', version: 1 }))
   await assert.rejects(openStore(other), BadArchiveError)
