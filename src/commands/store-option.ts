@@ -42,8 +42,8 @@ export function storeEncryption(options: StorePassphraseOptions, context: Pick<C
   }
   return {
     encrypt: options.encrypt === true,
-    // an S3 store's settings (AWS_…) come from the command's environment too
-    env: context.env,
+    // an S3 store's settings (AWS_…): the process's, with the command's own (a config file's [store]) on top
+    env: { ...process.env, ...context.env },
     async passphrase(creating: boolean): Promise<string> {
       const first = await readSecret({ ...request, label: creating ? 'new passphrase for the backup store' : 'passphrase of the backup store' })
       if (!creating) return first
