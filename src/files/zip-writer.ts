@@ -4,7 +4,7 @@
 // docs/dependencies.md. Reading stays with yauzl (zip-reader.ts).
 //
 // Contracts:
-// - Each member's bytes are copied from a file (or a buffer) in large blocks while their CRC-32 is computed again;
+// - Each member's bytes are copied from a file (or a buffer) in 2 MiB blocks while their CRC-32 is computed again;
 //   bytes whose CRC-32 or length differ from what the caller declared are refused (ZipContentChangedError), so a
 //   staged file changed or torn after staging never lands in the zip under the hash the manifest gives it.
 // - No data descriptors: the local header carries the CRC-32 and sizes; a deflated member's compressed size is
@@ -51,7 +51,7 @@ export class ZipContentChangedError extends Error {
   }
 }
 
-const BLOCK_BYTES = 4 * 1024 * 1024
+const BLOCK_BYTES = 2 * 1024 * 1024
 /** Members up to this size are read whole and written with their header in one call. */
 const SMALL_BYTES = 1024 * 1024
 /** Writes smaller than this are gathered into one. */
@@ -78,6 +78,7 @@ export class ZipWriter {
   #offset = 0
   #gathered: Uint8Array[] = []
   #gatheredBytes = 0
+  #buffers: [Buffer, Buffer] | null = null
   #entries: (ZipWrittenEntry & { zip64Sizes: boolean; nameBytes: Buffer })[] = []
   #dos: { time: number; day: number }
 
@@ -227,7 +228,7 @@ export class ZipWriter {
     }
   }
 
-  /** The member's bytes in blocks of up to 4 MiB: one block is read while the one before is written. */
+  /** The member's bytes in blocks of up to 2 MiB: one block is read while the one before is written. */
   async *#blocks(input: ZipMemberInput, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     if (input.data) {
       for (let at = 0; at < input.data.byteLength; at += BLOCK_BYTES) yield input.data.subarray(at, at + BLOCK_BYTES)
@@ -239,8 +240,10 @@ export class ZipWriter {
     try {
       // Stored: two buffers, the consumer writes one while the next read fills the other. Deflated: a fresh buffer
       // each time, since the deflate stream may still hold a block when the next is asked for.
+      // The two buffers are the writer's own, reused for every stored member, so memory does not churn with the archive.
       const length = Math.min(BLOCK_BYTES, input.size + 1)
-      const buffers = [Buffer.allocUnsafe(length), Buffer.allocUnsafe(length)]
+      this.#buffers ??= [Buffer.allocUnsafe(BLOCK_BYTES), Buffer.allocUnsafe(BLOCK_BYTES)]
+      const buffers = this.#buffers
       const next = (which: number) => (input.compress ? Buffer.allocUnsafe(length) : buffers[which]!)
       let which = 0
       let position = 0

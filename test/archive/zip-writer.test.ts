@@ -51,7 +51,7 @@ function fromBuffer(name: string, data: Buffer, compress: boolean): ZipMemberInp
 
 test('stored, deflated, empty and UTF-8-named members read back byte for byte, and the same input gives the same bytes', async () => {
   const dir = await tempDir()
-  const media = randomBytes(9 * 1024 * 1024 + 17) // several 4 MiB blocks and a short one
+  const media = randomBytes(9 * 1024 * 1024 + 17) // several 2 MiB blocks and a short one
   const text = Buffer.from('{"id":"p1","text":"héllo"}\n'.repeat(50_000))
   await writeFile(join(dir, 'media'), media)
   await writeFile(join(dir, 'text'), text)
