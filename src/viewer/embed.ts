@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import { mediaMember, type RecordKind } from '../archive/format.js'
 import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/atomic-file.js'
@@ -17,6 +18,7 @@ export interface StagedViewerFile {
   path: string
   sha256: string
   size: number
+  crc32: number
 }
 
 export interface EmbedInput {
@@ -58,7 +60,7 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
   for await (const file of viewerFiles(projection)) {
     const path = join(input.dir, String(n++))
     await writeFile(path, file.data, { mode: PRIVATE_FILE_MODE })
-    staged.push({ member: file.name, path, sha256: createHash('sha256').update(file.data).digest('hex'), size: file.data.length })
+    staged.push({ member: file.name, path, sha256: createHash('sha256').update(file.data).digest('hex'), size: file.data.length, crc32: crc32(file.data) })
   }
   return staged
 }
