@@ -1,5 +1,6 @@
-// Runs the built CLI as a user's shell does: bin/lifeboat.js executed directly (so its shebang's V8 flags apply),
-// with bench/_rss.mjs preloaded through NODE_OPTIONS to report the process's peak RSS.
+// Runs the built CLI as a user's shell does: bin/lifeboat.js executed directly (its `#!/usr/bin/env node` line), or
+// with `how: 'node'` as `node bin/lifeboat.js` (no shebang), with bench/_rss.mjs preloaded through NODE_OPTIONS to
+// report the process's peak RSS.
 import { spawn } from 'node:child_process'
 
 export interface CliRun {
@@ -10,10 +11,11 @@ export interface CliRun {
   stderr: string
 }
 
-export function runLifeboat(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export function runLifeboat(args: string[], env: NodeJS.ProcessEnv = {}, how: 'exec' | 'node' = 'exec'): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn('./bin/lifeboat.js', args, {
+    const [command, argv] = how === 'node' ? [process.execPath, ['bin/lifeboat.js', ...args]] : ['./bin/lifeboat.js', args]
+    const child = spawn(command, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ./bench/_rss.mjs`.trim() },
     })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
 import { createAccount } from '../src/demo/sample-account.js'
-import { solidPng } from '../src/demo/png.js'
+import { seedAtprotoAccount } from './_atproto-seed.js'
 import { startFaultProxy } from '../test/_util/fault-proxy.js'
 import { report, timed } from './_report.js'
 import { runLifeboat as cli } from './_cli.js'
@@ -14,27 +14,8 @@ import { runLifeboat as cli } from './_cli.js'
 const RECORDS = 10_000
 const BLOBS = 300
 
-async function seed(pds: string) {
-  const account = await createAccount(pds, 'bench')
-  const agent = account.agent
-  const now = Date.now()
-  const blobs = []
-  for (let i = 0; i < BLOBS; i++) {
-    const { data } = await agent.uploadBlob(solidPng(120, 90, [i & 0xff, (i * 7) & 0xff, 90], i), { encoding: 'image/png' })
-    blobs.push(data.blob)
-  }
-  const writes: { $type: 'com.atproto.repo.applyWrites#create'; collection: string; value: Record<string, unknown> }[] = []
-  for (let i = 0; i < RECORDS; i++) {
-    const createdAt = new Date(now - (RECORDS - i) * 1000).toISOString()
-    const value: Record<string, unknown> = { $type: 'app.bsky.feed.post', text: `post number ${i} with some text to make it realistic`, createdAt, langs: ['en'] }
-    if (i < BLOBS) value.embed = { $type: 'app.bsky.embed.images', images: [{ image: blobs[i], alt: `image ${i}` }] }
-    writes.push({ $type: 'com.atproto.repo.applyWrites#create' as const, collection: 'app.bsky.feed.post', value })
-    if (writes.length === 200) {
-      await agent.com.atproto.repo.applyWrites({ repo: account.did, writes: writes.splice(0) })
-    }
-  }
-  if (writes.length) await agent.com.atproto.repo.applyWrites({ repo: account.did, writes })
-  return account
+function seed(pds: string) {
+  return seedAtprotoAccount(pds, 'bench', RECORDS, BLOBS)
 }
 
 async function fetchAllParallel(base: string, did: string): Promise<number> {

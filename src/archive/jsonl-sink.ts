@@ -5,6 +5,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
+import { crc32 } from 'node:zlib'
 import { PRIVATE_FILE_MODE } from '../files/atomic-file.js'
 import type { HashedFile } from '../files/hashing.js'
 import type { Check } from './validate.js'
@@ -13,6 +14,7 @@ export class JsonlSink<T> {
   #stream: WriteStream
   #hash: Hash = createHash('sha256')
   #size = 0
+  #crc = 0
   #count = 0
   #closed: Promise<HashedFile> | null = null
   /** The stream's first error (e.g. ENOSPC), rethrown by every later call. */
@@ -46,6 +48,7 @@ export class JsonlSink<T> {
     const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8')
     this.#hash.update(line)
     this.#size += line.byteLength
+    this.#crc = crc32(line, this.#crc)
     this.#count++
     if (!this.#stream.write(line)) await Promise.race([once(this.#stream, 'drain'), this.#failed])
   }
@@ -58,7 +61,7 @@ export class JsonlSink<T> {
           this.#failed,
           new Promise<HashedFile>((resolve, reject) => {
             // createWriteStream has no fsync; the rename in ArchiveWriter.finish() is preceded by an fsync of the zip.
-            this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve({ sha256: this.#hash.digest('hex'), size: this.#size })))
+            this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve({ sha256: this.#hash.digest('hex'), size: this.#size, crc32: this.#crc })))
           }),
         ])
     return this.#closed

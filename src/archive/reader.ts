@@ -166,6 +166,11 @@ export class ArchiveReader {
     }
   }
 
+  /** Every entry of the zip's central directory, in its order (the manifest included). */
+  get entries(): readonly ZipEntry[] {
+    return this.zip.entries
+  }
+
   has(member: string): boolean {
     return this.members.has(member)
   }

@@ -23,8 +23,8 @@ export interface VerifyOptions {
   /** Throw BadArchiveError listing the problems instead of returning a report with ok=false. */
   throwOnProblems?: boolean
   /**
-   * Parse and schema-check every record line (default true). ArchiveWriter passes false: it checked each record
-   * against the same schema before writing its bytes, and the hashes show those bytes are what the zip holds.
+   * Parse and schema-check every record line (default true); false suits a caller that checked each record against
+   * the same schema before writing it, where the hashes show those bytes are what the zip holds.
    */
   checkRecords?: boolean
 }

@@ -1,19 +1,22 @@
 // ArchiveWriter: the only code that creates Lifeboat archives (docs/archive-format.md §3).
 //
-// Members are staged in `<archive>.partial.d/`, then zipped in one pass into `<archive>.partial` with the
-// manifest last, verified, fsynced and renamed. Staged media survive an interrupted run: the next run with the same
-// output reuses them by source key, so a resumed export downloads each file once.
+// Members are staged in `<archive>.partial.d/` (sha256, size and CRC-32 computed as they are written), then zipped
+// in one pass into `<archive>.partial` with the manifest last (ZipWriter checks each copy against the CRC-32 taken
+// while staging), fsynced, checked by reading its central directory and manifest back (docs/archive-format.md §3.4)
+// and renamed. Staged media survive an interrupted run: the next run with the same output reuses them by source key,
+// so a resumed export downloads each file once.
 import { constants, createReadStream } from 'node:fs'
 import { lstat, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
-import { once } from 'node:events'
-import archiver from 'archiver'
-import { DiskFullError, UsageError, throwIfAborted } from '../errors.js'
+import { crc32 } from 'node:zlib'
+import { isDeepStrictEqual } from 'node:util'
+import { BadArchiveError, DiskFullError, UsageError, throwIfAborted } from '../errors.js'
 import { acquireLock, type Lock } from '../files/lock.js'
 import { APPEND_NO_FOLLOW, CREATE_NEW, fsyncDirectory, privateDirHere, PRIVATE_FILE_MODE, UnsafeDirError } from '../files/atomic-file.js'
 import { writeFully, writeHashedFile, sha256Hex, type ByteSource, type HashedFile } from '../files/hashing.js'
 import { diskFullError, isDiskFull } from '../files/disk-full.js'
+import { ZipWriter, type ZipWrittenEntry } from '../files/zip-writer.js'
 import { validators, type Validators } from './validate.js'
 import {
   ARCHIVE_FORMAT,
@@ -30,7 +33,7 @@ import {
 import { JsonlSink } from './jsonl-sink.js'
 import { toolVersion } from '../version.js'
 import type { Manifest, MediaRecord, ProfileRecord, RecordsByKind } from './records.js'
-import { verifyArchive } from './verify.js'
+import { ArchiveReader } from './reader.js'
 import { stageViewer } from '../viewer/embed.js'
 
 export interface ArchiveWriterOptions {
@@ -85,8 +88,8 @@ export class ArchiveWriter {
   #files = new Map<string, StagedFile>()
   /** Media staged by this or an earlier run: key -> bytes on disk. */
   #staged = new Map<string, StagedMedia>()
-  /** sha256 values present in media/ of the staging dir. */
-  #mediaFiles = new Set<string>()
+  /** sha256 values present in media/ of the staging dir -> the CRC-32 of the same bytes. */
+  #mediaFiles = new Map<string, number>()
   /** Keys already recorded in media.jsonl during this run. */
   #recorded = new Set<string>()
   #notes: string[] = []
@@ -200,21 +203,27 @@ export class ArchiveWriter {
       if (!this.#mediaFiles.has(entry.sha256)) {
         // Staged media are written without an fsync each: a file is reused only if its bytes still hash to its name,
         // so a file torn by a crash of the machine is downloaded again rather than zipped.
-        if (!(await this.#stagedMediaIntact(entry.sha256, entry.size))) continue
-        this.#mediaFiles.add(entry.sha256)
+        const crc = await this.#stagedMediaIntact(entry.sha256, entry.size)
+        if (crc === null) continue
+        this.#mediaFiles.set(entry.sha256, crc)
       }
       this.#staged.set(entry.key, entry)
     }
     this.#index = await open(indexPath, APPEND_NO_FOLLOW, PRIVATE_FILE_MODE)
   }
 
-  async #stagedMediaIntact(sha256: string, size: number): Promise<boolean> {
+  /** The staged file's CRC-32 if its bytes still hash to its name and size, else null. */
+  async #stagedMediaIntact(sha256: string, size: number): Promise<number | null> {
     const path = join(this.stagingDir, 'media', sha256)
     const info = await lstat(path).catch(() => null)
-    if (!info?.isFile() || info.size !== size) return false
+    if (!info?.isFile() || info.size !== size) return null
     const hash = createHash('sha256')
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-    return hash.digest('hex') === sha256
+    let crc = 0
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      hash.update(chunk as Buffer)
+      crc = crc32(chunk as Buffer, crc)
+    }
+    return hash.digest('hex') === sha256 ? crc : null
   }
 
   async #closeIndex(): Promise<void> {
@@ -302,7 +311,7 @@ export class ArchiveWriter {
     if (this.#mediaFiles.has(hashed.sha256)) await rm(temp, { force: true })
     else {
       await rename(temp, join(this.stagingDir, 'media', hashed.sha256))
-      this.#mediaFiles.add(hashed.sha256)
+      this.#mediaFiles.set(hashed.sha256, hashed.crc32)
     }
     const staged: StagedMedia = { key: options.key, sha256: hashed.sha256, size: hashed.size, mime: options.meta.mime }
     this.#staged.set(options.key, staged)
@@ -372,7 +381,7 @@ export class ArchiveWriter {
       for (const [sha256, mime] of [...mediaMime].sort((a, b) => a[0].localeCompare(b[0]))) {
         const path = join(this.stagingDir, 'media', sha256)
         const { size } = await lstat(path)
-        entries.push({ member: mediaMember(sha256), path, sha256, size, compress: !isCompressedMime(mime) })
+        entries.push({ member: mediaMember(sha256), path, sha256, size, crc32: this.#mediaFiles.get(sha256)!, compress: !isCompressedMime(mime) })
       }
       for (const file of [...this.#files.values()].filter((f) => f.member !== PROFILE_NAME).sort((a, b) => a.member.localeCompare(b.member))) {
         entries.push(file)
@@ -391,8 +400,8 @@ export class ArchiveWriter {
       }
       // The zip needs at most about the staged bytes (deflate only shrinks them) plus headers.
       const needed = entries.reduce((sum, e) => sum + e.size, 0)
-      await this.#writing(() => this.#zip(entries, manifest), needed)
-      await verifyArchive(this.partialPath, { signal: this.options.signal, throwOnProblems: true, checkRecords: false })
+      const written = await this.#writing(() => this.#zip(entries, manifest), needed)
+      await this.#checkWritten(written, manifest)
       await rename(this.partialPath, this.options.path)
       await fsyncDirectory(dirname(this.options.path))
       await this.#closeIndex()
@@ -431,37 +440,59 @@ export class ArchiveWriter {
     }
   }
 
-  async #zip(entries: StagedFile[], manifest: Manifest): Promise<void> {
-    const handle = await open(this.partialPath, CREATE_NEW, PRIVATE_FILE_MODE)
-    const output = handle.createWriteStream()
-    const zip = archiver('zip', { zlib: { level: 6 }, forceLocalTime: false })
-    const done = new Promise<void>((resolve, reject) => {
-      output.on('close', resolve)
-      output.on('error', reject)
-      zip.on('error', reject)
-      zip.on('warning', reject)
-    })
-    done.catch(() => undefined) // awaited below; this only keeps an early failure from being "unhandled"
-    const onAbort = () => zip.abort()
-    this.options.signal?.addEventListener('abort', onAbort, { once: true })
-    zip.pipe(output)
-    const date = new Date(manifest.createdAt)
-    // One member at a time: each read stream is opened only when archiver is ready for it, so the number of open
-    // files and buffered bytes does not grow with the number of members.
-    for (const entry of entries) {
-      const added = once(zip, 'entry')
-      zip.append(createReadStream(entry.path), { name: entry.member, store: !entry.compress, date, mode: 0o600 })
-      await Promise.race([added, done])
-      throwIfAborted(this.options.signal)
+  /** Writes the zip (each member checked against the CRC-32 taken while staging), fsynced; returns what it wrote. */
+  async #zip(entries: StagedFile[], manifest: Manifest): Promise<readonly ZipWrittenEntry[]> {
+    const signal = this.options.signal
+    const zip = await ZipWriter.create(this.partialPath, new Date(manifest.createdAt))
+    try {
+      for (const entry of entries) {
+        throwIfAborted(signal)
+        await zip.add({ name: entry.member, path: entry.path, size: entry.size, crc32: entry.crc32, compress: entry.compress }, signal)
+      }
+      const data = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
+      await zip.add({ name: MANIFEST_NAME, data, size: data.length, crc32: crc32(data), compress: true }, signal)
+      throwIfAborted(signal)
+      return await zip.finish()
+    } catch (error) {
+      await zip.close()
+      // An abort can surface from inside a read as the signal's reason or as AbortError: both mean interrupted.
+      throwIfAborted(signal)
+      throw error
     }
-    zip.append(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), { name: MANIFEST_NAME, date, mode: 0o600 })
-    await zip.finalize()
-    await done
-    this.options.signal?.removeEventListener('abort', onAbort)
-    throwIfAborted(this.options.signal)
-    const sync = await open(this.partialPath, constants.O_RDWR | constants.O_NOFOLLOW)
-    await sync.sync()
-    await sync.close()
+  }
+
+  /**
+   * The check before the rename (docs/archive-format.md §3.4): the zip is opened as any reader opens it (central
+   * directory, overlap check, manifest against its schema, every member listed), and the central directory must show
+   * exactly the members written, in order, with the CRC-32, sizes and offsets written, and the manifest read back
+   * must be the one written. The members' bytes were checked as they were copied in (ZipWriter); reading them all
+   * again would only read back the page cache.
+   */
+  async #checkWritten(written: readonly ZipWrittenEntry[], manifest: Manifest): Promise<void> {
+    const reader = await ArchiveReader.open(this.partialPath)
+    try {
+      const fail = (problem: string) => {
+        throw new BadArchiveError(`${this.partialPath} failed verification: ${problem}`, { problems: [problem] })
+      }
+      if (!isDeepStrictEqual(reader.manifest, JSON.parse(JSON.stringify(manifest)))) fail('the manifest read back differs from the one written')
+      const found = reader.entries
+      if (found.length !== written.length) fail(`the zip lists ${found.length} members, ${written.length} were written`)
+      for (const [i, w] of written.entries()) {
+        const e = found[i]!.entry
+        if (
+          found[i]!.name !== w.name ||
+          e.crc32 !== w.crc32 ||
+          e.uncompressedSize !== w.size ||
+          e.compressedSize !== w.compressedSize ||
+          e.compressionMethod !== w.method ||
+          e.relativeOffsetOfLocalHeader !== w.offset
+        ) {
+          fail(`member ${i + 1} (${w.name}) reads back differently from how it was written`)
+        }
+      }
+    } finally {
+      reader.close()
+    }
   }
 
   /** Stops without producing an archive. The zip is removed; staged media stay for a resumed run. */

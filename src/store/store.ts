@@ -9,7 +9,7 @@ import { randomBytes, createHash } from 'node:crypto'
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream'
 import { BadArchiveError, NotFoundError, UsageError } from '../errors.js'
 import type { Lock } from '../files/lock.js'
-import { writeHashedFile, type ByteSource, type HashedFile } from '../files/hashing.js'
+import { writeHashedFile, type ByteSource, type HashedFile as HashedWithCrc } from '../files/hashing.js'
 import {
   CONFIG_NAME,
   MAX_SNAPSHOT_BYTES,
@@ -34,6 +34,9 @@ import { existingStoreCodec, newStoreCodec, type StoreEncryptionOptions } from '
 import { verifyStore, type StoreVerifyOptions, type StoreVerifyReport } from './verify.js'
 import { pruneStore, type PruneOptions, type PruneReport } from './prune.js'
 import { shown } from './snapshot-data.js'
+
+/** What the store needs of a hashed file (the zip writer's CRC-32 is not). */
+type HashedFile = Pick<HashedWithCrc, 'sha256' | 'size'>
 
 export interface OpenStoreOptions extends StoreEncryptionOptions {
   /** Create the store when the location is absent or empty (backups); readers leave this off. */

@@ -31,37 +31,54 @@ export interface ViewerFile {
 
 /** Every file of the viewer for this projection, page files first, data last; the same bytes for the same records. */
 export async function* viewerFiles(projection: Projection): AsyncGenerator<ViewerFile> {
+  yield* pageFiles()
+  const postChunks = Math.ceil(projection.posts.length / POSTS_PER_CHUNK)
+  const eventChunks = Math.ceil(projection.events.length / EVENTS_PER_CHUNK)
+  yield metaFile(projection, { months: monthsOf(projection.posts.map((p) => p.d)), posts: projection.posts.length, events: projection.events.length })
+  for (let n = 0; n < postChunks; n++) yield chunkFile('posts', n, projection.posts.slice(n * POSTS_PER_CHUNK, (n + 1) * POSTS_PER_CHUNK).map(js))
+  for (let n = 0; n < eventChunks; n++) yield chunkFile('events', n, projection.events.slice(n * EVENTS_PER_CHUNK, (n + 1) * EVENTS_PER_CHUNK).map(js))
+}
+
+// The pieces of viewerFiles, also used by embed.ts, which streams posts and events through files instead of holding
+// them (an export's memory must not grow with the account).
+
+export async function* pageFiles(): AsyncGenerator<ViewerFile> {
   for (const name of Object.keys(PAGE_FILES) as (keyof typeof PAGE_FILES)[]) yield { name, data: await pageFile(name) }
+}
+
+/** Posts per month, in the order of `dates` (newest first), e.g. [["2024-05", 12], …]. */
+export function monthsOf(dates: Iterable<string>): [string, number][] {
   const months: [string, number][] = []
-  for (const post of projection.posts) {
-    const month = post.d.slice(0, 7)
+  for (const d of dates) {
+    const month = d.slice(0, 7)
     const last = months[months.length - 1]
     if (last && last[0] === month) last[1]++
     else months.push([month, 1])
   }
-  const postChunks = Math.ceil(projection.posts.length / POSTS_PER_CHUNK)
-  const eventChunks = Math.ceil(projection.events.length / EVENTS_PER_CHUNK)
+  return months
+}
+
+export function metaFile(projection: Omit<Projection, 'posts' | 'events'>, counts: { months: [string, number][]; posts: number; events: number }): ViewerFile {
   const meta = {
     format: 1,
     accounts: projection.accounts,
-    counts: { posts: projection.posts.length, events: projection.events.length },
-    months,
-    postChunks,
-    eventChunks,
+    counts: { posts: counts.posts, events: counts.events },
+    months: counts.months,
+    postChunks: Math.ceil(counts.posts / POSTS_PER_CHUNK),
+    eventChunks: Math.ceil(counts.events / EVENTS_PER_CHUNK),
     people: projection.people,
     lists: projection.lists,
     rooms: projection.rooms,
   }
-  yield { name: 'viewer/data/meta.js', data: Buffer.from(`window.LIFEBOAT={meta:${js(meta)}};\n`) }
-  for (let n = 0; n < postChunks; n++) {
-    const items = projection.posts.slice(n * POSTS_PER_CHUNK, (n + 1) * POSTS_PER_CHUNK)
-    yield { name: chunkName('posts', n), data: Buffer.from(`LIFEBOAT.chunk("p",${n},${js(items)});\n`) }
-  }
-  for (let n = 0; n < eventChunks; n++) {
-    const items = projection.events.slice(n * EVENTS_PER_CHUNK, (n + 1) * EVENTS_PER_CHUNK)
-    yield { name: chunkName('events', n), data: Buffer.from(`LIFEBOAT.chunk("e",${n},${js(items)});\n`) }
-  }
+  return { name: 'viewer/data/meta.js', data: Buffer.from(`window.LIFEBOAT={meta:${js(meta)}};\n`) }
 }
+
+/** One data chunk from its items, each already passed through `viewerJson` (the same bytes as `js(items)`). */
+export function chunkFile(kind: 'posts' | 'events', n: number, items: string[]): ViewerFile {
+  return { name: chunkName(kind, n), data: Buffer.from(`LIFEBOAT.chunk("${kind === 'posts' ? 'p' : 'e'}",${n},[${items.join(',')}]);\n`) }
+}
+
+export { js as viewerJson }
 
 function chunkName(kind: 'posts' | 'events', n: number): string {
   return `viewer/data/${kind}-${String(n).padStart(5, '0')}.js`

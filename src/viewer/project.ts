@@ -190,8 +190,17 @@ function eventText(content: Record<string, unknown>): string {
   return typeof body === 'string' ? body : ''
 }
 
+/**
+ * Where `project` puts posts and events when they should not be held in memory (embed.ts): in the order read, not
+ * sorted; the returned projection's `posts` and `events` stay empty, and sorting the posts is the sink's part.
+ */
+export interface ProjectionSink {
+  post(post: ViewPost): Promise<void>
+  event(event: ViewEvent): Promise<void>
+}
+
 /** Reads every source into one merged, newest-first projection; a post seen in two archives is kept once. */
-export async function project(sources: ViewSource[]): Promise<Projection> {
+export async function project(sources: ViewSource[], sink?: ProjectionSink): Promise<Projection> {
   const out: Projection = { accounts: [], posts: [], media: {}, people: { following: [], followers: [], blocks: [], mutes: [] }, lists: [], rooms: [], events: [] }
   const accountIndex = new Map<string, number>()
   const seenPosts = new Set<string>()
@@ -232,9 +241,12 @@ export async function project(sources: ViewSource[]): Promise<Projection> {
     for await (const raw of source.records('posts')) {
       const post = projectPost(raw as PostRecord, a)
       if (!post) continue
-      const id = `${a}\n${post.i}`
-      if (seenPosts.has(id)) continue
-      seenPosts.add(id)
+      // only merged archives can repeat a post; one archive's ids are not kept (memory would grow with the account)
+      if (sources.length > 1) {
+        const id = `${a}\n${post.i}`
+        if (seenPosts.has(id)) continue
+        seenPosts.add(id)
+      }
       for (const ref of post.m ?? []) {
         const media = out.media[ref[0]]
         ref[0] = media?.u ?? ''
@@ -242,7 +254,8 @@ export async function project(sources: ViewSource[]): Promise<Projection> {
         if (!ref[2] && media) ref[2] = media.t
         if (media?.s) ref[3] = 1
       }
-      out.posts.push(post)
+      if (sink) await sink.post(post)
+      else out.posts.push(post)
     }
     for (const kind of ['following', 'followers', 'blocks', 'mutes'] as const) {
       for await (const raw of source.records(kind)) {
@@ -279,7 +292,8 @@ export async function project(sources: ViewSource[]): Promise<Projection> {
       const view: ViewEvent = { r, i: String(event.event_id ?? ''), s: String(event.sender ?? ''), d: ts, x: eventText(content) }
       const sha = record.media?.find((m) => SHA256.test(m.sha256))?.sha256
       if (sha && out.media[sha]) view.m = [out.media[sha]!.u, out.media[sha]!.t]
-      out.events.push(view)
+      if (sink) await sink.event(view)
+      else out.events.push(view)
       out.rooms[r]!.n++
     }
   }
