@@ -28,17 +28,16 @@ export interface ScheduleSystemdDeps {
 }
 
 /**
- * This Node binary, the V8 flags it runs with (bin/lifeboat.js's shebang keeps the young generation small; a unit
- * that names node directly must pass them itself), and the lifeboat script, with symbolic links resolved.
+ * This Node binary and the lifeboat script, with symbolic links resolved. No V8 flags are needed: bin/lifeboat.js
+ * sets its heap settings itself (src/cli/heap.ts), however it is started.
  */
 function currentExecutable(): string[] {
   const script = process.argv[1]
   if (!script) return [process.execPath]
-  const flags = process.execArgv.filter((arg) => arg.startsWith('--max-semi-space-size'))
   try {
-    return [process.execPath, ...flags, realpathSync(script)]
+    return [process.execPath, realpathSync(script)]
   } catch {
-    return [process.execPath, ...flags, script]
+    return [process.execPath, script]
   }
 }
 
