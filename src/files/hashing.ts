@@ -58,7 +58,8 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
 
 /** Writes all of `buffers` in order with writev (no copy into one buffer), continuing after a short write. */
 async function writevFully(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {
-  let pending = buffers
+  // empty chunks (an empty file's only chunk) write nothing, and a writev of nothing returns 0 without a full disk
+  let pending = buffers.filter((buffer) => buffer.byteLength > 0)
   while (pending.length > 0) {
     const { bytesWritten } = await handle.writev(pending)
     if (bytesWritten === 0) throw Object.assign(new Error('no space left on device (write returned 0 bytes)'), { code: 'ENOSPC' })

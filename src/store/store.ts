@@ -381,7 +381,7 @@ export class BackupStore {
     }
     const key = snapshotRelativePath(id)
     if ((await this.backend.size(key)) !== null) throw new Error(`BackupStore: snapshot ${id} exists already`)
-    await this.backend.writeSmall(key, this.codec.sealSmall(Buffer.from(JSON.stringify(snapshot, null, 2) + '\n')))
+    await this.backend.writeSmall(key, this.codec.sealSmall(Buffer.from(JSON.stringify(snapshot) + '\n')))
     return snapshot
   }
 
