@@ -16,7 +16,8 @@ interface LockOwner {
   since: string
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

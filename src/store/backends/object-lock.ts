@@ -7,7 +7,7 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { LockedError } from '../../errors.js'
-import type { Lock } from '../../files/lock.js'
+import { processAlive, type Lock } from '../../files/lock.js'
 import type { BackendEntry } from '../backend.js'
 
 export const LOCKS_PREFIX = 'locks/'
@@ -37,15 +37,6 @@ interface LockBody {
   pid: number
   since: string
   refreshed: string
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function parse(bytes: Buffer | null): LockBody | null {
