@@ -2,10 +2,9 @@
 // archive folder. Both give a ViewSource plus the media bytes. Nothing read here is ever run: it becomes data.
 import { createReadStream } from 'node:fs'
 import { lstat, readFile } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { ArchiveReader } from '../archive/reader.js'
+import { ArchiveReader, recordLines } from '../archive/reader.js'
 import { ARCHIVE_FORMAT, MANIFEST_NAME, PROFILE_NAME, SUPPORTED_VERSIONS, kindMember, mediaMember, memberNameProblem, type RecordKind } from '../archive/format.js'
 import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { BadArchiveError, NotFoundError } from '../errors.js'
@@ -18,17 +17,18 @@ export interface SiteSource extends ViewSource {
   close(): void
 }
 
-/** Lines of a JSON Lines file as parsed records; a line that is not JSON is a bad archive. */
+/**
+ * Lines of a JSON Lines file as parsed records; a line that is not JSON, or longer than any record, is a bad archive.
+ * Lines end at `\n` only (the archive's splitter): readline also ends them at U+2028 and U+2029 on newer Node
+ * versions, characters JSON.stringify leaves raw inside strings.
+ */
 export async function* readJsonl(input: Readable, label: string): AsyncGenerator<unknown> {
-  const lines = createInterface({ input, crlfDelay: Infinity })
-  let n = 0
-  for await (const line of lines) {
-    n++
-    if (line.length === 0) continue
+  for await (const line of recordLines(label, 'JSON Lines', input)) {
+    if (line.text.length === 0) continue
     try {
-      yield JSON.parse(line)
+      yield JSON.parse(line.text)
     } catch (error) {
-      throw new BadArchiveError(`${label} line ${n} is not valid JSON.`, { cause: error })
+      throw new BadArchiveError(`${label} line ${line.number} is not valid JSON.`, { cause: error })
     }
   }
 }

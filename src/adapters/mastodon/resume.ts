@@ -6,7 +6,8 @@
 import { createReadStream } from 'node:fs'
 import { appendFile, open, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { splitLines } from '../../archive/lines.js'
+import { MAX_RECORD_LINE_BYTES } from '../../archive/format.js'
 import { PRIVATE_FILE_MODE } from '../../files/atomic-file.js'
 import type { StatusEdit } from './api.js'
 
@@ -100,8 +101,8 @@ export class ResumeLog<T> {
 
   async *#lines(): AsyncGenerator<Line<T>> {
     if (!(await stat(this.path).catch(() => null))) return
-    const lines = createInterface({ input: createReadStream(this.path), crlfDelay: Infinity })
-    for await (const text of lines) {
+    // lines end at \n only: readline also splits at U+2028/U+2029, which JSON.stringify leaves raw in strings
+    for await (const { text } of splitLines(createReadStream(this.path), MAX_RECORD_LINE_BYTES)) {
       if (!text) continue
       try {
         yield JSON.parse(text) as Line<T>
