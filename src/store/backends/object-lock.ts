@@ -62,8 +62,11 @@ export async function acquireObjectLock(storage: LockStorage, options: ObjectLoc
   const holder = async (): Promise<LockBody | null> => {
     for await (const entry of storage.list(LOCKS_PREFIX)) {
       if (entry.key === key) continue
-      const other = parse(await storage.readSmall(entry.key, 64 * 1024).catch(() => null))
-      if (other === null) continue // deleted meanwhile, or not a lock: not ours to judge
+      const bytes = await storage.readSmall(entry.key, 64 * 1024).catch(() => null)
+      if (bytes === null) continue // deleted meanwhile
+      // A body that does not parse may be a refresh caught half-written (not every S3-compatible server replaces an
+      // object atomically): the lock counts as held, never as absent.
+      const other = parse(bytes) ?? { host: 'unknown', pid: 0, since: 'unknown', refreshed: new Date(now()).toISOString() }
       const age = now() - Date.parse(other.refreshed)
       const stale = !(age <= staleMs) || (other.host === host && other.pid !== process.pid && !processAlive(other.pid))
       if (stale) await storage.delete(entry.key)
