@@ -8,13 +8,38 @@ import type { Network, RecordKind } from '../archive/format.js'
 import type { AccountRef, ListRecord, MediaRef, PostRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
 import type { ArchiveWriter } from '../archive/writer.js'
 import type { HttpClient, HttpClientOptions } from '../net/http-client.js'
-import type { Output } from '../cli/output.js'
+import type { Output } from '../output.js'
 
-/** What every adapter is given: the one HTTP client, the run's abort signal, and where to report. */
+/** What every adapter is given: the one HTTP client, the run's abort signal, where to report, and how to ask for a
+ * secret. The caller (the CLI) decides where secrets come from; an adapter only says which one it needs. */
 export interface AdapterContext {
   http: HttpClient
   signal: AbortSignal
   out: Output
+  secrets: SecretReader
+}
+
+/** One secret an adapter needs (a token, a password, a passphrase). */
+export interface SecretRequest {
+  /** What the secret is, for prompts and messages: "app password for alice.test". */
+  label: string
+  /** The environment variable named by the user's flag, or the default name. */
+  envName: string
+  /** Whether the user named the variable explicitly (then it must be set). */
+  explicit: boolean
+  env: NodeJS.ProcessEnv
+  /** Default true: ask on the terminal when the variable is unset and stdin is a TTY. */
+  prompt?: boolean
+}
+
+/**
+ * Reads a secret for an adapter. Contract: the value is registered for redaction (net/redact.ts) before it is returned;
+ * a variable the user named explicitly but left unset, or a required secret nobody gave, is an AuthError; a value is
+ * never echoed. `required: true` always returns a string; otherwise undefined means "not given".
+ */
+export interface SecretReader {
+  read(request: SecretRequest & { required: true }): Promise<string>
+  read(request: SecretRequest & { required?: boolean }): Promise<string | undefined>
 }
 
 /** Declared up front and checked before any network call (docs/adapters/<network>.md has the matrix). */

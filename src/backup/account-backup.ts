@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import type { ItemFailure } from '../adapters/adapter.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { RECORD_KINDS, kindMember, nativeMember, type RecordKind } from '../archive/format.js'
-import type { CliContext } from '../cli/main.js'
-import { writeArchive } from '../commands/export.js'
+import type { RunContext } from '../run-context.js'
+import { writeArchive } from '../archive/source-export.js'
 import { UsageError } from '../errors.js'
 import { newSnapshotId, type Snapshot } from '../store/format.js'
 import type { BackupStore } from '../store/store.js'
@@ -62,7 +62,7 @@ export function parseFullEvery(value: string | undefined): number | undefined {
  * without failures, stores the new objects and writes a snapshot that is complete by itself. Per-item failures are
  * in the summary (status `failed`), not thrown; the snapshot is written all the same.
  */
-export async function backupAccount(network: AccountNetwork, options: AccountBackupOptions, cli: CliContext, deps: AccountBackupDeps = {}): Promise<AccountBackupSummary> {
+export async function backupAccount(network: AccountNetwork, options: AccountBackupOptions, cli: RunContext, deps: AccountBackupDeps = {}): Promise<AccountBackupSummary> {
   const { store } = options
   let parent: AccountSnapshot | undefined
   let full = Boolean(options.full)

@@ -3,10 +3,10 @@
 // adapter asks `sinceFor`: before the login for Matrix, whose user ID names the account, after it for the others).
 import type { AdapterContext, SinceState, Source } from '../adapters/adapter.js'
 import type { AccountRef } from '../archive/records.js'
-import type { CliContext } from '../cli/main.js'
+import type { RunContext } from '../run-context.js'
 import type { HttpClientOptions } from '../net/http-client.js'
 import { networkAdapter } from '../adapters/registry.js'
-import { adapterContext } from '../cli/adapter-context.js'
+import { adapterContext } from '../run-context.js'
 import { UsageError } from '../errors.js'
 import type { AccountNetwork } from './account-format.js'
 
@@ -44,7 +44,7 @@ export interface OpenedAccount {
 /** `sinceFor` returns the parent's `--since` state for this account, or undefined for a full export. */
 export type SinceFor = (account: AccountRef) => Promise<SinceState | undefined>
 
-export async function openAccount(network: AccountNetwork, flags: AccountFlags, cli: CliContext, sinceFor: SinceFor, deps: SourceDeps = {}): Promise<OpenedAccount> {
+export async function openAccount(network: AccountNetwork, flags: AccountFlags, cli: RunContext, sinceFor: SinceFor, deps: SourceDeps = {}): Promise<OpenedAccount> {
   const adapter = await networkAdapter(network)
   const context = deps.context ?? adapterContext(cli, { ...adapter.sourceHttp, ...deps.http })
   const server = flags.homeserver ?? flags.server

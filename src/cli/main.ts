@@ -1,16 +1,16 @@
 // The one place where errors become messages and exit codes (docs/cli.md "Exit codes").
 // Commands throw; main() prints one line saying what is wrong, one line saying what to do, and sets
 // process.exitCode. No stack trace reaches the user unless --verbose is given (and then through redaction).
-import { Output } from './output.js'
+import { Output } from '../output.js'
 import { buildProgram } from './program.js'
 import { ExitCode, InterruptedError, isLifeboatError, type LifeboatError } from '../errors.js'
 import { redactText } from '../net/redact.js'
 import { diskFullErrorFromAnywhere, isDiskFull } from '../files/disk-full.js'
+import type { RunContext } from '../run-context.js'
+import { terminalSecrets } from './secrets.js'
 
-export interface CliContext {
-  out: Output
-  signal: AbortSignal
-  env: NodeJS.ProcessEnv
+/** A RunContext (src/run-context.ts) and what only the command line has. */
+export interface CliContext extends RunContext {
   /** Builds the whole command tree for another context (set by buildProgram): lets a command parse a command line,
    * as `schedule` does, without importing the tree that imports it. */
   commandTree?: (context: CliContext) => Promise<import('commander').Command>
@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
   })
 
-  const context: CliContext = { out, signal: controller.signal, env: process.env }
+  const context: CliContext = { out, signal: controller.signal, env: process.env, secrets: terminalSecrets }
   try {
     const program = await buildProgram(context, argv)
     await program.parseAsync(argv)

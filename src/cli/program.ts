@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import { toolVersion } from '../version.js'
 import type { CliContext } from './main.js'
-import { escapeControl } from './output.js'
+import { escapeControl } from '../output.js'
 import { completionScript, SHELLS } from './completion.js'
 import { withExamples } from './help.js'
 import { checkEnvNameOptions } from './secrets.js'

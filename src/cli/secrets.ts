@@ -4,27 +4,8 @@ import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
 import { registerSecret } from '../net/redact.js'
 import { AuthError, UsageError } from '../errors.js'
-
-export interface SecretRequest {
-  /** What the secret is, for prompts and messages: "app password for alice.test". */
-  label: string
-  /** The environment variable named by the user's flag, or the default name. */
-  envName: string
-  /** Whether the user named the variable explicitly (then it must be set). */
-  explicit: boolean
-  env: NodeJS.ProcessEnv
-  /** Default true: ask on the terminal when the variable is unset and stdin is a TTY. */
-  prompt?: boolean
-}
-
-// A plausible variable name (docs/cli.md "Secrets"): letters, digits and _, at most 64 characters, and one case
-// throughout (LIFEBOAT_TOKEN, my_token). Tokens such as Matrix's `syt_bWVAZXhh…` are also made of [A-Za-z0-9_] but
-// are long and mix cases, so they are refused rather than echoed back in "variable … is not set".
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
-
-export function isEnvName(name: string): boolean {
-  return ENV_NAME_RE.test(name) && !(/[a-z]/.test(name) && /[A-Z]/.test(name))
-}
+import type { SecretReader, SecretRequest } from '../adapters/adapter.js'
+import { isEnvName } from '../env-name.js'
 
 function notAnEnvName(flag: string): UsageError {
   // The value is not echoed: a user who typed the secret itself into the flag must not see it printed back.
@@ -71,6 +52,9 @@ export async function readSecret(request: SecretRequest & { required?: boolean }
   }
   return undefined
 }
+
+/** The CLI's SecretReader (the adapters' contract, src/adapters/adapter.ts): an environment variable or a prompt. */
+export const terminalSecrets: SecretReader = { read: readSecret }
 
 async function promptHidden(question: string): Promise<string> {
   process.stderr.write(question)

@@ -6,7 +6,7 @@ import { withExamples } from '../cli/help.js'
 import { UsageError } from '../errors.js'
 import { CONFIG_ENV } from '../config/locate.js'
 import { addScheduleOptions } from '../schedule/options.js'
-import { run, type BackupAllOptions } from '../backup/all-accounts.js'
+import { run, type BackupAllOptions } from './backup-all-run.js'
 
 export function registerSubcommand(parent: Command, cli: CliContext): void {
   const command = parent

@@ -8,8 +8,8 @@ import type { AdapterContext, NetworkAdapter, OpenedSource, SinceState, Source, 
 import type { HttpClientOptions } from '../net/http-client.js'
 import { networkAdapter } from '../adapters/registry.js'
 import type { Network } from '../archive/format.js'
-import { adapterContext } from '../cli/adapter-context.js'
-import { ArchiveWriter } from '../archive/writer.js'
+import { adapterContext } from '../run-context.js'
+import { writeArchive } from '../archive/source-export.js'
 import type { Manifest } from '../archive/records.js'
 import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 import { formatBytes } from '../files/format-bytes.js'
@@ -38,41 +38,10 @@ export function requireOutput(output: string | undefined): string {
   return output
 }
 
-export interface WrittenArchive {
-  manifest: Manifest
-  failures: ExportResult['failures']
-}
-
-/**
- * The one export run: opens the writer at `options.output`, lets the Source stream into it, and finishes it (manifest
- * last, verified, renamed) or aborts it. Per-item failures are noted in the archive and returned. `runExport` prints
- * the result; the store's backups (src/backup/) ingest the archive instead.
- */
-export async function writeArchive(source: Source, options: ExportCommandOptions & { viewer?: boolean }, cli: Pick<CliContext, 'out' | 'signal'>): Promise<WrittenArchive> {
-  const { server, account } = await source.describe()
-  const writer = await ArchiveWriter.open({
-    path: requireOutput(options.output),
-    force: options.force,
-    signal: cli.signal,
-    source: { network: source.capabilities.network, server, account },
-    since: options.since ? { archive: options.since.createdAt, cursor: options.since.cursor } : null,
-    ...(options.viewer === false ? { viewer: false } : {}),
-  })
-  if (writer.resumedMedia > 0) cli.out.info(`Resuming: ${writer.resumedMedia} media files were already downloaded by an interrupted run.`)
-  try {
-    const report = await source.exportTo(writer, options.since ? { since: options.since } : {})
-    for (const failure of report.failures) writer.note(`failed ${failure.kind} ${failure.item}: ${failure.reason}`)
-    return { manifest: await writer.finish(), failures: report.failures }
-  } catch (error) {
-    await writer.abort()
-    throw error
-  }
-}
-
 export async function runExport(source: Source, options: ExportCommandOptions, cli: CliContext): Promise<ExportResult> {
-  const { manifest, failures } = await writeArchive(source, options, cli)
+  const { manifest, failures } = await writeArchive(source, { ...options, output: requireOutput(options.output) }, cli)
   const mediaBytes = Object.entries(manifest.members).reduce((n, [name, m]) => (name.startsWith('media/') ? n + m.size : n), 0)
-  for (const failure of failures) cli.out.event('item-failed', failure)
+  for (const failure of failures) cli.out.event('item-failed', { ...failure })
   const counts = Object.entries(manifest.counts).map(([k, v]) => `${k} ${v}`).join(', ')
   cli.out.result(
     { ok: failures.length === 0, archive: options.output, counts: manifest.counts, mediaBytes, failures, since: manifest.since?.archive ?? null },

@@ -78,7 +78,7 @@ export async function run(archive: string, context: CliContext): Promise<Inspect
       notes: m.notes ?? [],
     }
     const id = m.source.account.handle ? `${m.source.account.handle} (${m.source.account.id})` : m.source.account.id
-    // Output escapes control characters from the archive (src/cli/output.ts).
+    // Output escapes control characters from the archive (src/output.ts).
     const account = displayName ? `${displayName}, ${id}` : id
     const lines = [
       `archive:  ${archive}`,

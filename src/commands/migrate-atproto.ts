@@ -5,8 +5,9 @@ import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { adapterContext } from '../cli/adapter-context.js'
+import { adapterContext } from '../run-context.js'
 import { readSecret } from '../cli/secrets.js'
+import { isEnvName } from '../env-name.js'
 import { registerSecret } from '../net/redact.js'
 import { DEFAULT_PLC, parseActor } from '../adapters/atproto/identity.js'
 import { parseRotationKey } from '../adapters/atproto/migration-identity.js'
@@ -37,8 +38,6 @@ export interface MigrateDeps {
   cwd?: string
 }
 
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
-
 function statusLines(report: MigrationReport): string[] {
   const remaining = report.steps.filter((s) => !s.done)
   return remaining.map((s) => `  to do: ${s.step}: ${s.title}`)
@@ -49,7 +48,7 @@ export async function run(actor: string, options: MigrateAtprotoOptions, cli: Cl
   const plc = assertSecureUrl(options.plc ?? DEFAULT_PLC, '--plc').origin
   const rotationKey = options.rotationKey ? parseRotationKey(options.rotationKey) : undefined
   const tokenEnv = options.plcTokenEnv ?? 'LIFEBOAT_PLC_TOKEN'
-  if (!ENV_NAME_RE.test(tokenEnv)) throw new UsageError('--plc-token-env takes the NAME of an environment variable.', { hint: 'e.g. --plc-token-env PLC_TOKEN' })
+  if (!isEnvName(tokenEnv)) throw new UsageError('--plc-token-env takes the NAME of an environment variable.', { hint: 'e.g. --plc-token-env PLC_TOKEN' })
   const password = await readSecret({
     label: 'password of the account (its own password, not an app password)',
     envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD',

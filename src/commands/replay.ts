@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { adapterContext } from '../cli/adapter-context.js'
+import { adapterContext } from '../run-context.js'
 import type { ReplayKind, TargetFlags } from '../adapters/adapter.js'
 import { targetFactoryLoader } from '../adapters/registry.js'
 import { ArchiveReader } from '../archive/reader.js'

@@ -2,7 +2,7 @@
 // line per mistake (`key: what is wrong`; load.ts adds the file and line). The keys are declared once, in the two
 // tables below; every check reads them. Values that may be secrets (anything given where a variable NAME belongs, and
 // any value of an unknown or mistyped key) are never put into a message.
-import { isEnvName } from '../cli/secrets.js'
+import { isEnvName } from '../env-name.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 import { parseActor } from '../adapters/atproto/identity.js'
 import { checkUserId } from '../adapters/matrix/session.js'

@@ -2,7 +2,7 @@
 // the one place that counts an item and tells the user about it (failures and unresolved subjects always; the rest
 // with --verbose and as `item` events with --json), and that decides how a finished replay ends (replayError).
 import type { ReplayKind } from '../adapters/adapter.js'
-import type { Output } from '../cli/output.js'
+import type { Output } from '../output.js'
 import { PartialFailureError } from '../errors.js'
 import type { JournalStatus } from './journal.js'
 

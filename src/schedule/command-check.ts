@@ -2,7 +2,7 @@
 // `lifeboat` itself would), without running it, and says what the unit must be allowed to write.
 import { isAbsolute } from 'node:path'
 import type { Command } from 'commander'
-import { Output } from '../cli/output.js'
+import { Output } from '../output.js'
 import type { CliContext } from '../cli/main.js'
 import { UsageError } from '../errors.js'
 import { parseOnly } from '../cli/parse-only.js'
@@ -24,7 +24,7 @@ function commandPath(command: Command): string {
 /** `context.commandTree` builds the tree (the tree registers this very command, so it is passed in, not imported). */
 export async function checkScheduledCommand(args: string[], context: CliContext): Promise<CheckedCommand> {
   if (!context.commandTree) throw new Error('checkScheduledCommand needs a context made by buildProgram')
-  const silent: CliContext = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: {} }
+  const silent: CliContext = { out: new Output({ quiet: true }), signal: new AbortController().signal, env: {}, secrets: context.secrets }
   // Parse only: no action runs, and neither do the hooks that check the local file system (the output path),
   // which describe the machine the command runs on at that time, not now.
   let leaf: Command | null

@@ -1,7 +1,8 @@
 // A CliContext for calling commands in-process, with stdout and stderr captured as text.
 import { Writable } from 'node:stream'
 import { spawn } from 'node:child_process'
-import { Output } from '../../src/cli/output.js'
+import { Output } from '../../src/output.js'
+import { terminalSecrets } from '../../src/cli/secrets.js'
 import { report, type CliContext } from '../../src/cli/main.js'
 import { buildProgram } from '../../src/cli/program.js'
 
@@ -21,8 +22,8 @@ export function captureCli(options: { json?: boolean; env?: NodeJS.ProcessEnv; v
   const controller = new AbortController()
   const output = new Output({ json: options.json, verbose: options.verbose, stdout: out, stderr: err })
   return {
-    cli: { out: output, signal: controller.signal, env: options.env ?? {}, commandTree: (context) => buildProgram(context) },
-    // As at the end of a CLI run: the held --json result is written once the command is over (src/cli/output.ts).
+    cli: { out: output, signal: controller.signal, env: options.env ?? {}, secrets: terminalSecrets, commandTree: (context) => buildProgram(context) },
+    // As at the end of a CLI run: the held --json result is written once the command is over (src/output.ts).
     stdout: () => (output.flush(), stdout),
     stderr: () => stderr,
     abort: () => controller.abort(),

@@ -9,7 +9,7 @@ import { WritePacer, readRateWindow } from '../../src/adapters/atproto/pacing.js
 import { RepoWriter } from '../../src/adapters/atproto/target-writer.js'
 import { ExistingRecords } from '../../src/adapters/atproto/target-existing.js'
 import { PdsSession } from '../../src/adapters/atproto/session.js'
-import { adapterContext } from '../../src/cli/adapter-context.js'
+import { adapterContext } from '../../src/run-context.js'
 import { captureCli } from '../_util/cli.js'
 import { createRateLimitedPds } from './_short-window.js'
 

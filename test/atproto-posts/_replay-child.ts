@@ -5,7 +5,8 @@
 import { Writable } from 'node:stream'
 import { run } from '../../src/commands/replay.js'
 import { registerTargetFactory } from '../../src/adapters/registry.js'
-import { Output } from '../../src/cli/output.js'
+import { Output } from '../../src/output.js'
+import { terminalSecrets } from '../../src/cli/secrets.js'
 
 registerTargetFactory('atproto', () => import('../../src/adapters/atproto/index.js').then((m) => m.replayTarget))
 const [archive, flags, after] = process.argv.slice(2)
@@ -21,7 +22,7 @@ const stdout = new Writable({
     done()
   },
 })
-const cli = { out: new Output({ json: true, stdout }), signal: new AbortController().signal, env: process.env }
+const cli = { out: new Output({ json: true, stdout }), signal: new AbortController().signal, env: process.env, secrets: terminalSecrets }
 try {
   await run(archive!, JSON.parse(flags!), cli)
 } finally {

@@ -11,7 +11,7 @@ import { locateConfig } from '../../src/config/locate.js'
 import { keyLines } from '../../src/config/key-lines.js'
 import { ExitCode } from '../../src/errors.js'
 import { run as scheduleSystemd } from '../../src/commands/schedule.js'
-import { run as backupAll } from '../../src/backup/all-accounts.js'
+import { run as backupAll } from '../../src/commands/backup-all-run.js'
 import { openStore } from '../../src/store/store.js'
 import { runCommand } from '../_util/cli.js'
 

@@ -177,6 +177,6 @@ export function testContext(options: { env?: NodeJS.ProcessEnv; rewrite?: { from
       }
     : fetch
   const http = createHttpClient({ signal: captured.cli.signal, baseDelayMs: 5, maxDelayMs: 50, fetchImpl, ...options.http })
-  const context: AdapterContext = { http, signal: captured.cli.signal, out: captured.cli.out }
+  const context: AdapterContext = { http, signal: captured.cli.signal, out: captured.cli.out, secrets: captured.cli.secrets }
   return { ...captured, context }
 }

@@ -14,7 +14,7 @@ import type { MatrixTestServer } from '../servers/matrix/server.js'
  * `clock`, the HTTP client's waits move that clock instead of real time (give the test server the same clock).
  */
 export function fastContext(cli: CliContext, clock?: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> }): AdapterContext {
-  return { http: createHttpClient({ signal: cli.signal, baseDelayMs: 2, maxDelayMs: 20, ...clock }), signal: cli.signal, out: cli.out }
+  return { http: createHttpClient({ signal: cli.signal, baseDelayMs: 2, maxDelayMs: 20, ...clock }), signal: cli.signal, out: cli.out, secrets: cli.secrets }
 }
 
 export function sha256(bytes: Buffer): string {

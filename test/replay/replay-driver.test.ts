@@ -62,7 +62,7 @@ async function run(path: string, target: MemoryTarget, options: { dryRun?: boole
   const archive = await ArchiveReader.open(path)
   const journal = await ReplayJournal.open(journalPath(path, { network: 'mastodon', server: 's', account: 'me' }))
   try {
-    return await replay({ archive, target, journal, only: ['follows', 'lists'], dryRun: Boolean(options.dryRun), context: { http: createHttpClient(), signal: cli.signal, out: cli.out } })
+    return await replay({ archive, target, journal, only: ['follows', 'lists'], dryRun: Boolean(options.dryRun), context: { http: createHttpClient(), signal: cli.signal, out: cli.out, secrets: cli.secrets } })
   } finally {
     await journal.close()
     archive.close()

@@ -5,7 +5,6 @@
 import type { AdapterContext, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
 import { ATPROTO_CAPABILITIES } from './capabilities.js'
 import { AtprotoSource } from './source.js'
-import { readSecret } from '../../cli/secrets.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_PLC, resolveIdentity } from './identity.js'
 import { DEFAULT_PASSWORD_ENV, PdsSession } from './session.js'
@@ -31,7 +30,7 @@ async function openSource(flags: SourceFlags, context: AdapterContext, env: Node
   const fromDefault = !flags.passwordEnv && Boolean(env[DEFAULT_PASSWORD_ENV])
   if (fromDefault) context.out.info(`Using the app password in ${DEFAULT_PASSWORD_ENV} (adds preferences).`)
   const password = flags.passwordEnv || flags.login || fromDefault
-    ? await readSecret({ label: `app password for ${identity.handle ?? identity.did}`, envName: flags.passwordEnv ?? DEFAULT_PASSWORD_ENV, explicit: Boolean(flags.passwordEnv), env, required: true })
+    ? await context.secrets.read({ label: `app password for ${identity.handle ?? identity.did}`, envName: flags.passwordEnv ?? DEFAULT_PASSWORD_ENV, explicit: Boolean(flags.passwordEnv), env, required: true })
     : undefined
   const session = password ? await PdsSession.open(context, identity.pds, identity.did, password, identity.did) : undefined
   return { source: new AtprotoSource(context, { identity, session, plc: flags.plc }), close: async () => {} }
@@ -45,7 +44,7 @@ export const replayTarget: TargetFactory = {
     }
     const plc = (flags.plc ?? DEFAULT_PLC).replace(/\/+$/, '')
     const identity = await resolveIdentity(flags.handle, { http: context.http, pds: flags.pds, plc: flags.plc })
-    const password = await readSecret({
+    const password = await context.secrets.read({
       label: `app password for ${identity.handle ?? identity.did}`,
       envName: flags.passwordEnv ?? DEFAULT_PASSWORD_ENV,
       explicit: Boolean(flags.passwordEnv),

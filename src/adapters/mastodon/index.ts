@@ -49,7 +49,7 @@ export const migration: MigrationFactory = {
 }
 
 async function openSource(flags: SourceFlags, context: AdapterContext, env: NodeJS.ProcessEnv): Promise<OpenedSource> {
-  const { server, token } = await tokenFor(flags, env)
+  const { server, token } = await tokenFor(flags, env, context.secrets)
   const source = await openMastodonSource(context, new MastodonClient(context, server, token))
   const account = (await source.describe()).account
   const since = flags.sinceFor ? await flags.sinceFor(account) : flags.since ? await readSince(flags.since, server, account) : undefined

@@ -8,7 +8,6 @@
 //   prints the steps and then checks that they took effect: the new account's actor lists the old one in
 //   `alsoKnownAs`, and the old account's `moved` names the new one.
 import type { AccountMigration, PreflightCheck } from '../adapter.js'
-import { readSecret } from '../../cli/secrets.js'
 import { AuthError, RemoteError } from '../../errors.js'
 import type { CredentialAccount, PleromaAliases, PleromaStatus } from './api.js'
 import { isStatus, MastodonHttpError } from './errors.js'
@@ -30,7 +29,7 @@ abstract class BaseMigration implements AccountMigration {
   }
 
   protected password(): Promise<string> {
-    return readSecret({ label: `password of ${this.me.acct}@${this.m.info.domain}`, envName: this.passwordEnv, explicit: Boolean(this.m.passwordEnv), env: this.m.env, required: true })
+    return this.m.context.secrets.read({ label: `password of ${this.me.acct}@${this.m.info.domain}`, envName: this.passwordEnv, explicit: Boolean(this.m.passwordEnv), env: this.m.env, required: true })
   }
 
   async preflight(newAccount: string): Promise<PreflightCheck[]> {

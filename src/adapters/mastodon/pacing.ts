@@ -10,7 +10,7 @@
 // layer parsed (net/rate-limit.ts); no header is parsed here.
 import { abortableSleep } from '../../net/retry.js'
 import type { RateLimitInfo } from '../../net/rate-limit.js'
-import type { Output } from '../../cli/output.js'
+import type { Output } from '../../output.js'
 
 /** Requests kept in hand, as the HTTP layer keeps one (net/rate-limit.ts PACING_RESERVE). */
 const RESERVE = 1

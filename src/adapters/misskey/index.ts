@@ -6,7 +6,6 @@ import type { AdapterContext, MigrationFactory, NetworkAdapter, OpenedSource, So
 import { MISSKEY_CAPABILITIES } from './capabilities.js'
 import { readSince } from './since.js'
 import { MisskeySource } from './source.js'
-import { readSecret } from '../../cli/secrets.js'
 import { createHttpClient, type HttpClientOptions } from '../../net/http-client.js'
 import { UsageError } from '../../errors.js'
 import { accountOf } from './accounts.js'
@@ -30,7 +29,7 @@ async function open(flags: TargetFlags, context: AdapterContext, env: NodeJS.Pro
   if (!flags.server) throw new UsageError(`Name the ${what} server with --server URL.`, { hint: 'For example --server https://misskey.example.' })
   const server = await probeServer(context, flags.server)
   const envName = flags.tokenEnv ?? DEFAULT_TOKEN_ENV
-  const token = await readSecret({ label: `Misskey token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
+  const token = await context.secrets.read({ label: `Misskey token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
   return { session: await signIn(context, server, token, envName), tokenLength: token.length, envName }
 }
 
@@ -82,7 +81,7 @@ export function createSourceOpener(tuning: { downloadConcurrency?: number } = {}
     if (!flags.server) throw new UsageError('Name the Misskey server with --server URL.', { hint: 'For example --server https://misskey.io.' })
     const server = await probeServer(context, flags.server)
     const envName = flags.tokenEnv ?? DEFAULT_TOKEN_ENV
-    const token = await readSecret({ label: `Misskey access token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
+    const token = await context.secrets.read({ label: `Misskey access token for ${server.host}`, envName, explicit: Boolean(flags.tokenEnv), env, required: true })
     const session = await signIn(context, server, token, envName)
     const source = new MisskeySource(session, context, { downloadConcurrency: tuning.downloadConcurrency })
     const since = flags.sinceFor ? await flags.sinceFor((await source.describe()).account) : flags.since ? await readSince(flags.since, session) : undefined

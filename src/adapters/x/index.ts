@@ -2,7 +2,7 @@
 // data (and a suspended account has none at all), so it has no openSource or replay target; its one Source reads the
 // archive X lets every account download (`lifeboat import x-archive`, through openXArchive).
 import type { NetworkAdapter } from '../adapter.js'
-import type { Output } from '../../cli/output.js'
+import type { Output } from '../../output.js'
 import { X_CAPABILITIES } from './capabilities.js'
 import { openContainer } from './container.js'
 import { XArchiveSource } from './source.js'

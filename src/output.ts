@@ -9,7 +9,7 @@
 //   character from outside (a member name, a handle, a display name, post text, a server's error message) can never
 //   move the cursor, retitle the window or hide text: no command has to remember it.
 import cliProgress from 'cli-progress'
-import { redactText, redactJson } from '../net/redact.js'
+import { redactText, redactJson } from './net/redact.js'
 
 /**
  * C0 controls but newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides and isolates (which

@@ -2,12 +2,12 @@
 // (docs/config.md "Running"). One account's failure is reported and the others go on; the run ends with a summary
 // line per account and exit 3 when any failed. Failures of the store itself (locked, damaged, full) and interruptions
 // end the run at once: every later account would meet them too.
-import type { CliContext } from '../cli/main.js'
+import type { RunContext } from '../run-context.js'
 import { ExitCode, LockedError, BadArchiveError, DiskFullError, InterruptedError, PartialFailureError, UsageError, isLifeboatError } from '../errors.js'
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js'
 import type { AccountConfig } from '../config/validate.js'
 import { runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
-import { ACCOUNT_BACKUPS, type AccountBackup, type StoreTarget } from './account-dispatch.js'
+import { ACCOUNT_BACKUPS, type AccountBackup, type StoreTarget } from './backup-all-dispatch.js'
 import type { Network } from '../config/validate.js'
 
 export interface BackupAllOptions extends ScheduleFlags {
@@ -33,7 +33,7 @@ export interface BackupAllDeps {
 }
 
 /** Errors that say the store (or the run) cannot go on: not one account's problem. */
-function endsTheRun(error: unknown, cli: CliContext): boolean {
+function endsTheRun(error: unknown, cli: RunContext): boolean {
   return cli.signal.aborted || error instanceof LockedError || error instanceof BadArchiveError || error instanceof DiskFullError || error instanceof InterruptedError
 }
 
@@ -59,7 +59,7 @@ function storeTarget(config: LoadedConfig, options: BackupAllOptions): StoreTarg
 }
 
 /** Backs up each account in turn; never throws for one account's failure. */
-export async function backupAccounts(accounts: AccountConfig[], store: StoreTarget, cli: CliContext, deps: BackupAllDeps = {}): Promise<AccountSummary[]> {
+export async function backupAccounts(accounts: AccountConfig[], store: StoreTarget, cli: RunContext, deps: BackupAllDeps = {}): Promise<AccountSummary[]> {
   const backups = deps.backups ?? ACCOUNT_BACKUPS
   const summaries: AccountSummary[] = []
   for (const account of accounts) {
@@ -86,7 +86,7 @@ function summaryLine(s: AccountSummary): string {
 }
 
 /** Loads the file, failing with one problem line per mistake (as `problem` events too with --json). */
-async function loadOrReport(options: BackupAllOptions, cli: CliContext): Promise<LoadedConfig> {
+async function loadOrReport(options: BackupAllOptions, cli: RunContext): Promise<LoadedConfig> {
   try {
     return await loadConfig(options.config, cli.env)
   } catch (error) {
@@ -97,7 +97,7 @@ async function loadOrReport(options: BackupAllOptions, cli: CliContext): Promise
   }
 }
 
-export async function run(options: BackupAllOptions, cli: CliContext, deps: BackupAllDeps = {}): Promise<AccountSummary[]> {
+export async function run(options: BackupAllOptions, cli: RunContext, deps: BackupAllDeps = {}): Promise<AccountSummary[]> {
   const config = await loadOrReport(options, cli)
   const accounts = selectAccounts(config, options.account)
   const store = storeTarget(config, options)

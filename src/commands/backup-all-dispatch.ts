@@ -1,7 +1,7 @@
 // One configured account backed up into one store: the table from network to the function that does it
 // (docs/config.md "Running"). Each entry calls the network's own backup (never a child process), so a config backup of
 // an account is exactly the backup its subcommand takes.
-import type { CliContext } from '../cli/main.js'
+import type { RunContext } from '../run-context.js'
 import { PartialFailureError } from '../errors.js'
 import type { AccountConfig, Network, StoreConfig } from '../config/validate.js'
 import type { BackupAtprotoOptions } from '../commands/backup-atproto.js'
@@ -20,7 +20,7 @@ export interface StoreTarget extends StoreConfig {
   path: string
 }
 
-export type AccountBackup = (account: AccountConfig, store: StoreTarget, cli: CliContext) => Promise<AccountBackupResult>
+export type AccountBackup = (account: AccountConfig, store: StoreTarget, cli: RunContext) => Promise<AccountBackupResult>
 
 /**
  * The store settings every network's backup options take, spread into them. `store` is the path or s3:// URL; the
@@ -44,7 +44,7 @@ function s3Env(store: StoreTarget): NodeJS.ProcessEnv {
  * The context an account's backup runs in: the network's default secret variable (LIFEBOAT_ATPROTO_PASSWORD …) is
  * hidden unless the account names it, so one account's secret is never sent to another's server.
  */
-export function accountContext(cli: CliContext, store: StoreTarget, defaults: string[], named: (string | undefined)[]): CliContext {
+export function accountContext(cli: RunContext, store: StoreTarget, defaults: string[], named: (string | undefined)[]): RunContext {
   const env = { ...cli.env, ...s3Env(store) }
   for (const name of defaults) if (!named.includes(name)) delete env[name]
   return { ...cli, env }
