@@ -10,7 +10,7 @@ import { replayTarget } from '../../src/adapters/matrix/index.js'
 import { DM_MARKER, NEEDS_INVITE } from '../../src/adapters/matrix/replay-rooms.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { ArchiveWriter } from '../../src/archive/writer.js'
-import { BadArchiveError, UnsupportedError } from '../../src/errors.js'
+import { AuthError, BadArchiveError, UnsupportedError } from '../../src/errors.js'
 import { ReplayJournal, journalPath, type JournalEntry } from '../../src/replay/journal.js'
 import { replay as replayDriver } from '../../src/replay/replay.js'
 import type { ReplaySummary } from '../../src/replay/report.js'
@@ -185,6 +185,29 @@ describe('replay --to matrix', () => {
     await writer.finish()
     await assert.rejects(replay(other, alice2), BadArchiveError)
     assert.deepEqual(writes(server), [])
+  })
+
+  it('ends the run on a token refused mid-way (AuthError), recording nothing per item', async () => {
+    const alice4 = server.seed.user('alice4')
+    const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: alice4.accessToken } })
+    const context = fastContext(cli, clock)
+    const reader = await ArchiveReader.open(archive)
+    try {
+      const { target, server: url, account } = await replayTarget.create({ homeserver: serverUrl, user: alice4.userId }, context, cli.env)
+      // the token is logged out after the login check, before the first step
+      await fetch(`${server.url}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${alice4.accessToken}` } })
+      const path = journalPath(archive, { network: 'matrix', server: url, account })
+      const journal = await ReplayJournal.open(path)
+      try {
+        await assert.rejects(replayDriver({ archive: reader, target, journal, only: [...target.capabilities.replays], dryRun: false, context }), AuthError)
+      } finally {
+        await journal.close()
+        await target.close?.()
+      }
+      assert.equal(await readFile(path, 'utf8'), '')
+    } finally {
+      reader.close()
+    }
   })
 
   it('joins a room once its invite has arrived, and tags it', async () => {
