@@ -136,12 +136,10 @@ export interface Target {
   close?(): Promise<void>
 }
 
-/** What a target's `steps` are given: the archive, whether this is a dry run, and the journal as recorded so far. */
+/** What a target's `steps` are given: the archive, whether this is a dry run, and what the journal holds so far. */
 export interface StepRun {
   archive: ArchiveReader
   dryRun: boolean
-  /** The latest journal entry of an item, from this run or an earlier one. */
-  journal(kind: ReplayKind, key: string): JournalEntry | undefined
   /** The target's id that an `applied` or `unchanged` entry recorded for an item (a joined room's ID). */
   targetOf(kind: ReplayKind, key: string): string | undefined
 }

@@ -156,13 +156,12 @@ function stepOutcome(error: unknown): StepOutcome {
   return { status: 'failed', reason: (error as Error).message }
 }
 
-/** The journal as a target's steps read it. */
+/** What a target's steps are given (Target.steps): the archive, the dry run, the journal's target IDs so far. */
 function stepRun(options: ReplayOptions): StepRun {
   const { archive, dryRun, journal } = options
   return {
     archive,
     dryRun,
-    journal: (kind, key) => journal.get(kind, key),
     targetOf(kind, key) {
       const entry: JournalEntry | undefined = journal.get(kind, key)
       return entry && (entry.status === 'applied' || entry.status === 'unchanged') ? entry.targetId : undefined
@@ -284,7 +283,7 @@ async function lists(run: Run, records: AsyncIterable<ListRecord>) {
   }
 }
 
-/** Refuses, before any network call, an archive the target cannot replay and a kind it does not replay. */
+/** Refuses, before any item, an archive the target cannot replay and a kind it does not replay. */
 function checkCapabilities(archive: ArchiveReader, target: Target, only: readonly ReplayKind[]): void {
   const { network, replays, replaysFrom } = target.capabilities
   const from = archive.manifest.source.network
