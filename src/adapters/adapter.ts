@@ -6,7 +6,9 @@
 // buffered whole. A Target's writes are idempotent and report per item instead of throwing for one bad item.
 import type { Network, RecordKind } from '../archive/format.js'
 import type { AccountRef, ListRecord, MediaRef, PostRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
+import type { ArchiveReader } from '../archive/reader.js'
 import type { ArchiveWriter } from '../archive/writer.js'
+import type { JournalEntry } from '../replay/journal.js'
 import type { HttpClient, HttpClientOptions } from '../net/http-client.js'
 import type { Output } from '../output.js'
 
@@ -47,12 +49,18 @@ export interface Capabilities {
   network: Network
   /** Kinds a Source can export. */
   exports: readonly RecordKind[]
-  /** Kinds a Target can replay. */
+  /** Kinds a Target can replay; the replay driver refuses any other kind up front (UnsupportedError). */
   replays: readonly ReplayKind[]
+  /**
+   * Networks whose archives a Target can replay, when not every network's (Matrix replays Matrix archives only): the
+   * driver refuses any other archive up front (BadArchiveError).
+   */
+  replaysFrom?: readonly Network[]
   alias: boolean
   move: boolean
 }
 
+/** Every kind a replay knows; the driver runs them in the order of REPLAY_ORDER (src/replay/replay.ts). */
 export type ReplayKind = 'follows' | 'lists' | 'mutes' | 'blocks' | 'domain-blocks' | 'likes' | 'rooms' | 'direct' | 'account-data' | 'profile' | 'posts'
 
 /** Export side. The export command drives it and hands it the writer for media and native payloads. */
@@ -137,6 +145,59 @@ export interface Target {
   plan?(pending: Record<string, number>): string[]
   /** Re-creates posts (AT Protocol); driven by src/replay/posts.ts. */
   posts?: PostTarget
+  /**
+   * Kinds the target replays as its own steps instead of through the calls above (Matrix: profile, rooms, direct,
+   * account-data), for kinds the archive holds as something other than accounts. For each kind in
+   * `capabilities.replays` that has an entry here, the driver (src/replay/replay.ts) asks for the kind's steps, in
+   * the kind's place in REPLAY_ORDER, and takes them one at a time: it skips a step the journal records as done
+   * (`done-before`), only reports it in a dry run (`planned`), otherwise runs it and records its outcome (append and
+   * fsync) before asking for the next one, reports every item, and after a deferred outcome leaves the kind's other
+   * journaled steps for a later run. Since the next step is asked for only once the last is recorded, a step may read
+   * what an earlier one recorded (`run.targetOf`). A step never repeats a write blindly: it reads the target first
+   * and reports `unchanged` when the item is already there, so a lost journal costs reads, not duplicates.
+   */
+  steps?: Partial<Record<ReplayKind, (run: StepRun) => AsyncIterable<ReplayStep>>>
+  /** Releases what the target holds (a device it logged in as); the replay command calls it once, after the replay. */
+  close?(): Promise<void>
+}
+
+/** What a target's `steps` are given: the archive, whether this is a dry run, and what the journal holds so far. */
+export interface StepRun {
+  archive: ArchiveReader
+  dryRun: boolean
+  /** The target's id that an `applied` or `unchanged` entry recorded for an item (a joined room's ID). */
+  targetOf(kind: ReplayKind, key: string): string | undefined
+}
+
+/** An Outcome, with the target's id for the item when there is one (the journal keeps it as `targetId`). */
+export type StepOutcome = Outcome & { targetId?: string }
+
+/**
+ * One item of a kind a target replays as steps (`Target.steps`):
+ * - `skip`: nothing to do for it (an archived room the old account had left); reported as skipped, not journaled.
+ * - `run`: one idempotent step, journaled under `key` (stable within its kind, e.g. a room ID). If `run` throws, the
+ *   driver makes the error the outcome: `deferred` until `retryAt` for a RemoteError carrying one (a server's wait
+ *   longer than the HTTP client takes), else `failed`, tried again by a rerun; an AuthError or an interruption ends
+ *   the run instead. `again` lets a final entry run once more (a room that needed an invite that has now arrived);
+ *   `plan` is what a dry run says it would do.
+ * - `converge`: a step that reads the target and writes only what is missing (a merge into a list that later items
+ *   add to), so it is not journaled and runs on every run, after a deferral too.
+ */
+export type ReplayStep =
+  | { subject: string; skip: string }
+  | { subject: string; key: string; plan?: string; again?: (entry: JournalEntry) => boolean; run: (step: StepContext) => Promise<StepOutcome> }
+  | { subject: string; plan?: string; converge: () => Promise<StepOutcome> }
+
+/** What a journaled step is given when it runs. */
+export interface StepContext {
+  /** What an earlier run recorded for this item (a `failed` entry may say that a write was cut short). */
+  earlier: JournalEntry | undefined
+  /**
+   * Records, before a write that must not be made twice (creating a room), that it is under way: a run killed during
+   * the write leaves a `failed` entry with this reason, and the next run's step finds it in `earlier` and looks for
+   * what the write made instead of making it again.
+   */
+  starting(reason: string): Promise<void>
 }
 
 /** A re-created post as later posts refer to it: its first record, its last (what replies answer), its thread root. */

@@ -1,6 +1,7 @@
 // `lifeboat replay <archive> --to <network> …`: replays an archive's follows, lists, mutes, blocks (and, per network,
-// domain blocks, likes, rooms) onto an account on another server, with a journal next to the archive so that a rerun
-// continues and never applies anything twice (docs/cli.md, docs/adapters/<network>.md).
+// domain blocks, likes, posts; Matrix's profile, rooms, direct chats and account data) onto an account on another
+// server through the one replay driver (src/replay/), with a journal next to the archive so that a rerun continues
+// and never applies anything twice (docs/cli.md, docs/adapters/<network>.md).
 import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
@@ -10,7 +11,7 @@ import { targetFactoryLoader } from '../adapters/registry.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { NETWORKS, type Network } from '../archive/format.js'
 import { ReplayJournal, journalPath } from '../replay/journal.js'
-import { replay, REPLAY_ORDER, type ReplayOptions } from '../replay/replay.js'
+import { replay, REPLAY_ORDER } from '../replay/replay.js'
 import type { PostSelection } from '../replay/posts.js'
 import { replayError, type ReplaySummary } from '../replay/report.js'
 import { UnsupportedError, UsageError } from '../errors.js'
@@ -56,7 +57,7 @@ function parseOnly(only: string | undefined, supported: readonly ReplayKind[]): 
   if (!only) return [...supported]
   const kinds = only.split(',').map((k) => k.trim()).filter(Boolean) as ReplayKind[]
   for (const kind of kinds) {
-    if (!(REPLAY_ORDER as readonly string[]).includes(kind) && !['rooms', 'direct', 'account-data', 'profile'].includes(kind)) {
+    if (!(REPLAY_ORDER as readonly string[]).includes(kind)) {
       throw new UsageError(`--only names an unknown kind "${kind}".`, { hint: `Use a comma-separated list of: ${supported.join(', ')}.` })
     }
   }
@@ -85,25 +86,26 @@ export async function run(archivePath: string, options: ReplayCommandOptions, cl
   const archive = await ArchiveReader.open(archivePath)
   try {
     const { target, server, account } = await factory.create(flags, context, cli.env)
-    // --posts alone replays posts alone; with --only, posts join the kinds it names.
-    const only = options.posts ? [...new Set([...(options.only ? parseOnly(options.only, target.capabilities.replays) : []), 'posts' as const])] : parseOnly(options.only, target.capabilities.replays)
-    const path = journalPath(archivePath, { network: options.to, server, account })
-    const journal = await ReplayJournal.open(path)
     let summary: ReplaySummary
+    let path: string
     try {
-      cli.out.info(`${options.dryRun ? 'Planning' : 'Replaying'} ${only.join(', ')} from ${archivePath} onto ${account} at ${server} (journal: ${path}).`)
-      if (target.plan && only.includes('follows')) {
-        let pending = 0
-        for await (const record of archive.records('following')) if (!journal.isDone('follows', record.account.id)) pending++
-        for (const line of target.plan({ follows: pending })) cli.out.event('plan', { line }, line)
+      // --posts alone replays posts alone; with --only, posts join the kinds it names.
+      const only = options.posts ? [...new Set([...(options.only ? parseOnly(options.only, target.capabilities.replays) : []), 'posts' as const])] : parseOnly(options.only, target.capabilities.replays)
+      path = journalPath(archivePath, { network: options.to, server, account })
+      const journal = await ReplayJournal.open(path)
+      try {
+        cli.out.info(`${options.dryRun ? 'Planning' : 'Replaying'} ${only.join(', ')} from ${archivePath} onto ${account} at ${server} (journal: ${path}).`)
+        if (target.plan && only.includes('follows')) {
+          let pending = 0
+          for await (const record of archive.records('following')) if (!journal.isDone('follows', record.account.id)) pending++
+          for (const line of target.plan({ follows: pending })) cli.out.event('plan', { line }, line)
+        }
+        summary = await replay({ archive, target, journal, only, dryRun: Boolean(options.dryRun), context, posts })
+      } finally {
+        await journal.close()
       }
-      const replayOptions: ReplayOptions = { archive, target, journal, only, dryRun: Boolean(options.dryRun), context, posts }
-      // Matrix replays rooms, direct chats and account data, which the generic driver does not model: its target
-      // takes the whole archive itself, with the same journal and report.
-      const whole = (target as Partial<{ replayArchive(o: ReplayOptions): Promise<ReplaySummary> }>).replayArchive
-      summary = whole ? await whole.call(target, replayOptions) : await replay(replayOptions)
     } finally {
-      await journal.close()
+      await target.close?.()
     }
     const problems = summary.items.filter((i) => i.status === 'failed' || i.status === 'skipped' || i.status === 'unresolved')
     const human = [summaryLine(summary), ...problems.map((p) => `  ${p.status}: ${p.kind} ${p.subject}${p.reason ? ` (${p.reason})` : ''}`)].join('\n')

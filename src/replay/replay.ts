@@ -1,17 +1,22 @@
-// The one replay driver for every network: reads an archive's social graph and applies it through a Target, item by
-// item, in the order targets need (follows before lists, since Mastodon lists only take followed accounts), with the
-// journal deciding what is already done. Per-item failures are recorded and reported, never thrown; a deferred
-// outcome (a daily cap) stops that kind cleanly and says when to continue. A subject the target cannot resolve is
-// `unresolved` (never silently skipped): the run names each one and ends with exit 3 (report.ts).
-import type { AdapterContext, Outcome, ReplayKind, ResolvedAccount, Target } from '../adapters/adapter.js'
+// The one replay driver for every network: reads an archive and applies it through a Target, item by item, in the
+// order targets need (follows before lists, since Mastodon lists only take followed accounts; for Matrix the profile
+// before the joins, rooms before direct chats, both before the tags on them), with the journal deciding what is
+// already done. Kinds the archive holds as accounts (follows, lists, mutes, blocks …) go through the Target's calls
+// of the same name; kinds a target replays as its own steps (Matrix's profile, rooms, direct, account-data:
+// `Target.steps`) come to the driver one step at a time. Per-item failures are recorded and reported, never thrown; a
+// deferred outcome (a daily cap) stops that kind cleanly and says when to continue. A subject the target cannot
+// resolve is `unresolved` (never silently skipped): the run names each one and ends with exit 3 (report.ts).
+import type { AdapterContext, Outcome, ReplayKind, ReplayStep, ResolvedAccount, StepOutcome, StepRun, Target } from '../adapters/adapter.js'
 import type { ArchiveReader } from '../archive/reader.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../archive/records.js'
-import { throwIfAborted, UnsupportedError } from '../errors.js'
-import type { ReplayJournal } from './journal.js'
+import { AuthError, BadArchiveError, RemoteError, throwIfAborted, UnsupportedError } from '../errors.js'
+import type { JournalEntry, ReplayJournal } from './journal.js'
+import { FINAL_STATUSES } from './journal.js'
 import { ReplayReport, type ReplaySummary } from './report.js'
 import { replayPosts, type PostSelection } from './posts.js'
 
-export const REPLAY_ORDER: readonly ReplayKind[] = ['follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes', 'posts']
+/** Every kind, in the order a replay runs them; a target replays the ones its capabilities name. */
+export const REPLAY_ORDER: readonly ReplayKind[] = ['profile', 'follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes', 'rooms', 'direct', 'account-data', 'posts']
 
 export interface ReplayOptions {
   archive: ArchiveReader
@@ -73,6 +78,64 @@ class Run extends ReplayReport {
     return true
   }
 
+  /**
+   * Takes a target's steps of one kind (Target.steps) one at a time: each journaled step runs unless the journal says
+   * it is done, and its outcome is recorded before the next step is asked for.
+   */
+  async steps(kind: ReplayKind, steps: AsyncIterable<ReplayStep>): Promise<void> {
+    const { journal, dryRun, context } = this.options
+    let deferred: ReplaySummary['deferred'][number] | undefined
+    for await (const step of steps) {
+      throwIfAborted(context.signal)
+      if ('skip' in step) {
+        this.note({ kind, subject: step.subject, status: 'skipped', reason: step.skip })
+        continue
+      }
+      const planned = { kind, subject: step.subject, status: 'planned' as const, ...(step.plan ? { reason: step.plan } : {}) }
+      if ('converge' in step) {
+        if (dryRun) this.note(planned)
+        else this.#noteOutcome(kind, step.subject, await this.#attempt(step.converge))
+        continue
+      }
+      if (deferred) {
+        deferred.remaining++
+        continue
+      }
+      const earlier = journal.get(kind, step.key)
+      if (earlier && FINAL_STATUSES.has(earlier.status) && !step.again?.(earlier)) {
+        this.note({ kind, subject: step.subject, status: 'done-before' })
+        continue
+      }
+      if (dryRun) {
+        this.note(planned)
+        continue
+      }
+      const outcome = await this.#attempt(() => step.run({ earlier, starting: (reason) => journal.record({ kind, key: step.key, status: 'failed', reason }) }))
+      const reason = 'reason' in outcome ? outcome.reason : undefined
+      await journal.record({ kind, key: step.key, status: outcome.status, ...(reason ? { reason } : {}), ...(outcome.targetId ? { targetId: outcome.targetId } : {}) })
+      this.#noteOutcome(kind, step.subject, outcome)
+      if (outcome.status === 'deferred') {
+        deferred = { kind, until: outcome.until, remaining: 0 }
+        this.summary.deferred.push(deferred)
+      }
+    }
+  }
+
+  #noteOutcome(kind: ReplayKind, subject: string, outcome: StepOutcome): void {
+    const reason = 'reason' in outcome ? outcome.reason : undefined
+    this.note({ kind, subject, status: outcome.status, ...(reason ? { reason } : {}) })
+  }
+
+  /** Runs one step; an error becomes its outcome unless the run must stop (interrupted, or the login is refused). */
+  async #attempt(action: () => Promise<StepOutcome>): Promise<StepOutcome> {
+    try {
+      return await action()
+    } catch (error) {
+      if (this.options.context.signal.aborted || error instanceof AuthError) throw error
+      return stepOutcome(error)
+    }
+  }
+
   /** Resolves the account, then applies `act` to it; an account that no longer exists is skipped for good. */
   async applyToAccount(kind: ReplayKind, account: AccountRef, act: (resolved: ResolvedAccount) => Promise<Outcome>): Promise<boolean> {
     return this.apply(kind, account.id, describeAccount(account), async () => {
@@ -80,6 +143,29 @@ class Run extends ReplayReport {
       if (!resolved) return UNRESOLVED
       return act(resolved)
     })
+  }
+}
+
+/**
+ * A step's error as its outcome. A server wait longer than the HTTP client accepts (its RemoteError carries
+ * `retryAt`) defers the kind until then; anything else fails the item, to be tried again by a rerun.
+ */
+function stepOutcome(error: unknown): StepOutcome {
+  const retryAt = error instanceof RemoteError ? (error.details?.retryAt as string | undefined) : undefined
+  if (retryAt) return { status: 'deferred', reason: (error as Error).message, until: retryAt }
+  return { status: 'failed', reason: (error as Error).message }
+}
+
+/** What a target's steps are given (Target.steps): the archive, the dry run, the journal's target IDs so far. */
+function stepRun(options: ReplayOptions): StepRun {
+  const { archive, dryRun, journal } = options
+  return {
+    archive,
+    dryRun,
+    targetOf(kind, key) {
+      const entry: JournalEntry | undefined = journal.get(kind, key)
+      return entry && (entry.status === 'applied' || entry.status === 'unchanged') ? entry.targetId : undefined
+    },
   }
 }
 
@@ -197,13 +283,31 @@ async function lists(run: Run, records: AsyncIterable<ListRecord>) {
   }
 }
 
+/** Refuses, before any item, an archive the target cannot replay and a kind it does not replay. */
+function checkCapabilities(archive: ArchiveReader, target: Target, only: readonly ReplayKind[]): void {
+  const { network, replays, replaysFrom } = target.capabilities
+  const from = archive.manifest.source.network
+  if (replaysFrom && !replaysFrom.includes(from)) {
+    throw new BadArchiveError(`${archive.path} is a ${from} archive; only ${replaysFrom.join(' and ')} archives replay onto ${network}.`)
+  }
+  for (const kind of only) {
+    if (!replays.includes(kind)) {
+      throw new UnsupportedError(`Replaying ${kind} onto ${network} is not supported.`, { hint: `Leave ${kind} out of --only; ${network} replays ${replays.join(', ')}.` })
+    }
+  }
+}
+
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const { archive, target, only } = options
+  checkCapabilities(archive, target, only)
   const run = new Run(options)
+  const steps = stepRun(options)
   for (const kind of REPLAY_ORDER) {
     if (!only.includes(kind)) continue
-    if (!target.capabilities.replays.includes(kind)) {
-      throw new UnsupportedError(`Replaying ${kind} onto ${target.capabilities.network} is not supported.`, { hint: `Leave ${kind} out of --only.` })
+    const own = target.steps?.[kind]
+    if (own) {
+      await run.steps(kind, own(steps))
+      continue
     }
     switch (kind) {
       case 'follows':

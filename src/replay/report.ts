@@ -1,4 +1,4 @@
-// What a replay did, item by item: the summary every replay returns (the generic driver's and Matrix's alike), and
+// What a replay did, item by item: the summary every replay returns (src/replay/replay.ts, on every network), and
 // the one place that counts an item and tells the user about it (failures and unresolved subjects always; the rest
 // with --verbose and as `item` events with --json), and that decides how a finished replay ends (replayError).
 import type { ReplayKind } from '../adapters/adapter.js'

@@ -2,15 +2,17 @@
 // rules and profile; rate limits honoured; a rerun changes nothing and never makes a second DM room.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run as exportMatrix } from '../../src/commands/export-matrix.js'
 import { replayTarget } from '../../src/adapters/matrix/index.js'
-import { isWholeArchiveTarget } from '../../src/adapters/matrix/target.js'
 import { DM_MARKER, NEEDS_INVITE } from '../../src/adapters/matrix/replay-rooms.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
-import { ReplayJournal, journalPath } from '../../src/replay/journal.js'
+import { ArchiveWriter } from '../../src/archive/writer.js'
+import { AuthError, BadArchiveError, UnsupportedError } from '../../src/errors.js'
+import { ReplayJournal, journalPath, type JournalEntry } from '../../src/replay/journal.js'
+import { replay as replayDriver } from '../../src/replay/replay.js'
 import type { ReplaySummary } from '../../src/replay/report.js'
 import type { ReplayKind, TargetFlags } from '../../src/adapters/adapter.js'
 import { startMatrixServer, type MatrixTestServer } from '../servers/matrix/server.js'
@@ -19,7 +21,6 @@ import { captureCli } from '../_util/cli.js'
 import { fastContext, sha256, writes } from './helpers.js'
 import { seedWorld, type MatrixWorld } from './world.js'
 
-/** What `lifeboat replay <archive> --to matrix` does (src/commands/replay.ts with a WholeArchiveTarget). */
 /** The rate buckets' clock, moved only by the HTTP client's waits: the joins meet the limit however busy the machine. */
 let now = Date.parse('2026-11-22T09:42:15.000Z')
 const clock = {
@@ -30,20 +31,24 @@ const clock = {
   },
 }
 
+/** What `lifeboat replay <archive> --to matrix` does (src/commands/replay.ts: the one replay driver), on the test clock. */
 async function replay(archivePath: string, user: SeededUser, options: { dryRun?: boolean; flags?: Partial<TargetFlags>; only?: ReplayKind[] } = {}): Promise<ReplaySummary & { journal: string }> {
   const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: user.accessToken } })
   const context = fastContext(cli, clock)
   const archive = await ArchiveReader.open(archivePath)
   try {
     const { target, server, account } = await replayTarget.create({ homeserver: serverUrl, user: user.userId, ...options.flags }, context, cli.env)
-    assert.ok(isWholeArchiveTarget(target))
-    const path = journalPath(archivePath, { network: 'matrix', server, account })
-    const journal = await ReplayJournal.open(path)
     try {
-      const summary = await target.replayArchive({ archive, target, journal, only: options.only ?? [...target.capabilities.replays], dryRun: Boolean(options.dryRun), context })
-      return { ...summary, journal: path }
+      const path = journalPath(archivePath, { network: 'matrix', server, account })
+      const journal = await ReplayJournal.open(path)
+      try {
+        const summary = await replayDriver({ archive, target, journal, only: options.only ?? [...target.capabilities.replays], dryRun: Boolean(options.dryRun), context })
+        return { ...summary, journal: path }
+      } finally {
+        await journal.close()
+      }
     } finally {
-      await journal.close()
+      await target.close?.()
     }
   } finally {
     archive.close()
@@ -140,6 +145,69 @@ describe('replay --to matrix', () => {
     assert.deepEqual(writes(server), [])
     assert.equal(again.failed, 0)
     assert.ok(again.items.every((i) => i.status === 'done-before' || i.status === 'unchanged' || i.status === 'skipped'), JSON.stringify(again.items.filter((i) => i.status !== 'done-before')))
+    // The driver's journal, not the steps' reads, is what makes the rerun a no-op: every journaled step is done
+    // before; only the unjournaled m.direct merge runs again (and finds nothing to add).
+    assert.deepEqual(again.items.filter((i) => i.status === 'unchanged').map((i) => `${i.kind} ${i.subject}`), ['direct m.direct'])
+    for (const kind of ['profile', 'rooms', 'direct', 'account-data']) assert.ok((again.counts[kind]?.['done-before'] ?? 0) > 0, kind)
+  })
+
+  it('journals each step under the keys earlier versions used, so their journals resume', async () => {
+    const entries = (await readFile(first.journal, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalEntry)
+    const latest = new Map(entries.map((e) => [`${e.kind} ${e.key}`, e]))
+    const { rooms } = world
+    const expected = [
+      'profile displayname',
+      'profile avatar_url',
+      ...[rooms.big, rooms.failing, rooms.media, rooms.general, rooms.quiet, rooms.announcements, rooms.games, rooms.encrypted, rooms.work, rooms.book].map((id) => `rooms ${id}`),
+      `direct ${rooms.dmBob}`,
+      `direct ${rooms.dmCarol}`,
+      'account-data m.ignored_user_list',
+      ...[rooms.general, rooms.announcements, rooms.dmBob].map((id) => `account-data m.tag\u0000${id}`),
+      'account-data push-rule\u0000content\u0000lifeboat',
+      'account-data push-rule\u0000override\u0000mute-games',
+      'account-data push-rule\u0000override\u0000.m.rule.suppress_notices',
+    ]
+    for (const key of expected) assert.ok(latest.has(key), `journaled: ${JSON.stringify(key)}`)
+    assert.equal(latest.get(`rooms ${rooms.general}`)?.targetId, rooms.general)
+    assert.equal(latest.get(`rooms ${rooms.work}`)?.status, 'skipped')
+    assert.equal(latest.get(`direct ${rooms.dmBob}`)?.targetId, directOf(alice2.userId)[world.bob.userId]![0])
+    assert.match(latest.get('profile avatar_url')?.targetId ?? '', /^mxc:\/\//)
+    // The DM's "creating" line comes before its result, as the journal of a run killed during createRoom needs.
+    const dm = entries.filter((e) => e.kind === 'direct' && e.key === rooms.dmBob).map((e) => e.status)
+    assert.deepEqual(dm, ['failed', 'applied'])
+  })
+
+  it('refuses a kind Matrix does not replay and an archive of another network before any write', async () => {
+    server.resetRequests()
+    await assert.rejects(replay(archive, alice2, { only: ['rooms', 'follows'] }), (error: Error) => error instanceof UnsupportedError && /follows/.test(error.message))
+    const other = join(dir, 'misskey.zip')
+    const writer = await ArchiveWriter.open({ path: other, source: { network: 'misskey', server: null, account: { id: 'old' } } })
+    await writer.finish()
+    await assert.rejects(replay(other, alice2), BadArchiveError)
+    assert.deepEqual(writes(server), [])
+  })
+
+  it('ends the run on a token refused mid-way (AuthError), recording nothing per item', async () => {
+    const alice4 = server.seed.user('alice4')
+    const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: alice4.accessToken } })
+    const context = fastContext(cli, clock)
+    const reader = await ArchiveReader.open(archive)
+    try {
+      const { target, server: url, account } = await replayTarget.create({ homeserver: serverUrl, user: alice4.userId }, context, cli.env)
+      // the token is logged out after the login check, before the first step
+      await fetch(`${server.url}/_matrix/client/v3/logout`, { method: 'POST', headers: { authorization: `Bearer ${alice4.accessToken}` } })
+      const path = journalPath(archive, { network: 'matrix', server: url, account })
+      const journal = await ReplayJournal.open(path)
+      try {
+        await assert.rejects(replayDriver({ archive: reader, target, journal, only: [...target.capabilities.replays], dryRun: false, context }), AuthError)
+      } finally {
+        await journal.close()
+        await target.close?.()
+      }
+      assert.equal(await readFile(path, 'utf8'), '')
+    } finally {
+      reader.close()
+    }
   })
 
   it('joins a room once its invite has arrived, and tags it', async () => {

@@ -6,6 +6,7 @@ export const MATRIX_CAPABILITIES: Capabilities = {
   network: 'matrix',
   exports: ['rooms', 'events', 'account-data', 'media'],
   replays: ['profile', 'rooms', 'direct', 'account-data'],
+  replaysFrom: ['matrix'],
   alias: false,
   move: false,
 }

@@ -1,7 +1,7 @@
 // The Matrix adapter as the commands see it (src/adapters/registry.ts): its Source (`lifeboat export matrix
 // --homeserver URL --user @me:server`) and its replay target (`lifeboat replay <archive> --to matrix --to-server URL
-// --user @me:server`). The target is a WholeArchiveTarget (target.ts): the replay command hands it the whole archive
-// instead of running the generic driver, whose kinds (follows, lists, blocks …) Matrix does not have.
+// --user @me:server`). The target (target.ts) replays Matrix's own kinds (profile, rooms, direct, account-data) as
+// steps of the one replay driver (src/replay/replay.ts).
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { AdapterContext, NetworkAdapter, SecretReader, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'

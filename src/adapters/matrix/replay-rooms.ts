@@ -9,41 +9,46 @@
 // `is_direct` and the partner invited, encrypted if the old one was. To never make a second room for one DM, the
 // room is looked for first in the target's `m.direct`, and its `m.room.create` carries the archived room ID
 // (DM_MARKER): a run that stopped between creating the room and journaling it finds the room again by that mark.
+import type { ReplayStep, StepContext, StepOutcome, StepRun } from '../adapter.js'
 import type { RoomRecord } from '../../archive/records.js'
 import type { ClientEvent } from './api.js'
 import type { MatrixClient } from './client.js'
 import { isMatrixError } from './errors.js'
 import { summarizeState } from './map.js'
-import type { MatrixOutcome, ReplayRun } from './replay-run.js'
 
 export const NEEDS_INVITE = 'needs an invite from someone in the room'
 export const DM_MARKER = 'org.lifeboat.replay_of'
 const CREATING = 'stopped while creating the DM room'
 
+/** What the new account has, read once per replay before the rooms and kept up to date by the joins. */
 export interface TargetState {
   me: string
   joined: Set<string>
   invited: Set<string>
 }
 
-export async function replayRooms(run: ReplayRun, client: MatrixClient, target: TargetState): Promise<void> {
-  for await (const room of run.options.archive.records('rooms')) {
+/** The steps of `rooms`: one join per room the old account was in (DMs aside). */
+export async function* roomSteps(run: StepRun, client: MatrixClient, target: TargetState): AsyncIterable<ReplayStep> {
+  for await (const room of run.archive.records('rooms')) {
     if (room.isDirect) continue
     const subject = room.canonicalAlias ?? room.name ?? room.id
     if (room.membership !== 'join') {
-      run.note({ kind: 'rooms', subject, status: 'skipped', reason: `the old account's membership was ${room.membership}` })
+      yield { subject, skip: `the old account's membership was ${room.membership}` }
       continue
     }
     const summary = summarizeState(room.state as ClientEvent[])
     const inviteOnly = summary.joinRule !== null && summary.joinRule !== 'public'
-    await run.apply('rooms', room.id, subject, () => joinRoom(client, target, room, summary.replacedBy), {
+    yield {
+      subject,
+      key: room.id,
+      run: () => joinRoom(client, target, room, summary.replacedBy),
       again: (entry) => entry.status === 'skipped' && entry.reason?.startsWith(NEEDS_INVITE) === true && target.invited.has(room.id),
       plan: target.joined.has(room.id) ? 'already joined' : inviteOnly && !target.invited.has(room.id) ? `${NEEDS_INVITE} (join rule ${summary.joinRule})` : `join ${room.canonicalAlias ?? `${room.id} via ${room.via.join(', ')}`}`,
-    })
+    }
   }
 }
 
-async function joinRoom(client: MatrixClient, target: TargetState, room: RoomRecord, replacedBy: string | null): Promise<MatrixOutcome> {
+async function joinRoom(client: MatrixClient, target: TargetState, room: RoomRecord, replacedBy: string | null): Promise<StepOutcome> {
   if (target.joined.has(room.id)) return { status: 'unchanged', targetId: room.id }
   if (replacedBy) return { status: 'skipped', reason: `upgraded to ${replacedBy}; that room is replayed if the old account was in it` }
   const attempts: [string, string[]][] = []
@@ -67,43 +72,44 @@ async function joinRoom(client: MatrixClient, target: TargetState, room: RoomRec
   return { status: 'unresolved', reason: `cannot be found from ${client.host}: ${lastNotFound}` }
 }
 
-/** Re-creates each DM; returns new room ID → partners, for the `m.direct` merge. */
-export async function replayDirect(run: ReplayRun, client: MatrixClient, target: TargetState, oldUser: string): Promise<Map<string, string[]>> {
+/**
+ * The steps of `direct`: each DM re-created, then the new rooms merged into the target's `m.direct` (the driver
+ * records each DM before asking for the next step, so the journal has the room every DM ended in).
+ */
+export async function* directSteps(run: StepRun, client: MatrixClient, target: TargetState, oldUser: string): AsyncIterable<ReplayStep> {
   const made = new Map<string, string[]>()
   let targetDirect: Record<string, unknown> | null | undefined
-  for await (const room of run.options.archive.records('rooms')) {
+  for await (const room of run.archive.records('rooms')) {
     if (!room.isDirect) continue
     const partners = room.directWith.filter((u) => u !== oldUser && u !== target.me)
     const subject = `DM with ${partners.join(', ') || '(nobody)'}`
     if (partners.length === 0 || room.membership !== 'join') {
-      run.note({ kind: 'direct', subject, status: 'skipped', reason: partners.length === 0 ? 'no partner to invite' : `the old account's membership was ${room.membership}` })
+      yield { subject, skip: partners.length === 0 ? 'no partner to invite' : `the old account's membership was ${room.membership}` }
       continue
     }
-    await run.apply(
-      'direct',
-      room.id,
+    yield {
       subject,
-      async () => {
+      key: room.id,
+      run: async (step) => {
         targetDirect ??= await client.accountData(target.me, 'm.direct')
-        return recreateDm(run, client, target, room, partners, targetDirect)
+        return recreateDm(step, client, target, room, partners, targetDirect)
       },
-      { plan: `create a DM room inviting ${partners.join(', ')}` },
-    )
+      plan: `create a DM room inviting ${partners.join(', ')}`,
+    }
     const roomId = run.targetOf('direct', room.id)
     if (roomId) made.set(roomId, partners)
   }
-  return made
+  if (made.size > 0) yield mergeDirect(client, target.me, made)
 }
 
-async function recreateDm(run: ReplayRun, client: MatrixClient, target: TargetState, room: RoomRecord, partners: string[], targetDirect: Record<string, unknown> | null): Promise<MatrixOutcome> {
+async function recreateDm(step: StepContext, client: MatrixClient, target: TargetState, room: RoomRecord, partners: string[], targetDirect: Record<string, unknown> | null): Promise<StepOutcome> {
   const existing = (targetDirect?.[partners[0]!] as unknown[] | undefined)?.find((id): id is string => typeof id === 'string' && target.joined.has(id))
   if (existing) return { status: 'unchanged', targetId: existing }
-  const earlier = run.journal.get('direct', room.id)
-  if (earlier?.status === 'failed') {
+  if (step.earlier?.status === 'failed') {
     const found = await findMarked(client, target, room.id)
     if (found) return { status: 'applied', targetId: found }
   }
-  await run.journal.record({ kind: 'direct', key: room.id, status: 'failed', reason: CREATING })
+  await step.starting(CREATING)
   const encrypted = summarizeState(room.state as ClientEvent[]).encrypted
   const roomId = await client.createRoom({
     preset: 'trusted_private_chat',
@@ -127,12 +133,11 @@ async function findMarked(client: MatrixClient, target: TargetState, oldRoomId: 
 }
 
 /** Adds the re-created DMs to the target's `m.direct` (merged, never dropping what is there); convergent. */
-export async function mergeDirect(run: ReplayRun, client: MatrixClient, me: string, made: Map<string, string[]>): Promise<void> {
-  if (made.size === 0) return
-  await run.converge(
-    'direct',
-    'm.direct',
-    async () => {
+function mergeDirect(client: MatrixClient, me: string, made: Map<string, string[]>): ReplayStep {
+  return {
+    subject: 'm.direct',
+    plan: `list ${made.size} DM rooms`,
+    converge: async () => {
       const current = ((await client.accountData(me, 'm.direct')) ?? {}) as Record<string, unknown>
       const next: Record<string, string[]> = {}
       for (const [user, rooms] of Object.entries(current)) next[user] = Array.isArray(rooms) ? rooms.filter((r): r is string => typeof r === 'string') : []
@@ -150,6 +155,5 @@ export async function mergeDirect(run: ReplayRun, client: MatrixClient, me: stri
       await client.putAccountData(me, 'm.direct', next)
       return { status: 'applied' }
     },
-    `list ${made.size} DM rooms`,
-  )
+  }
 }

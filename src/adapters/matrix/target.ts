@@ -1,35 +1,31 @@
-// Matrix replay target. Matrix has no follows, lists or blocks, so the generic driver's kinds do not apply; the
-// target instead replays a whole archive itself (`replayArchive`), in this order: the profile first (so the member
-// events of the joins already carry it), then rooms, then direct chats, then account data (tags need the rooms).
-// Each step reuses the journal of src/replay/journal.ts, so a rerun continues and never repeats a write.
-import type { AdapterContext, Outcome, ResolvedAccount, Target } from '../adapter.js'
+// Matrix replay target. Matrix has no follows, lists or blocks; it replays four kinds of its own as steps through the
+// one replay driver (src/replay/replay.ts, `Target.steps`), which keeps the journal, the dry run and the report: the
+// profile first (so the member events of the joins already carry it), then rooms, then direct chats and their
+// `m.direct` entry, then account data (ignored users, tags, which need the rooms, and push rules).
+import type { AdapterContext, Outcome, ReplayStep, ResolvedAccount, StepRun, Target } from '../adapter.js'
 import type { AccountRef } from '../../archive/records.js'
-import type { ReplayOptions } from '../../replay/replay.js'
-import type { ReplaySummary } from '../../replay/report.js'
 import { isMatrixError } from './errors.js'
-import { replayIgnored, replayProfile, replayPushRules, replayTags } from './replay-account.js'
-import { mergeDirect, replayDirect, replayRooms, type TargetState } from './replay-rooms.js'
-import { ReplayRun } from './replay-run.js'
+import { accountDataSteps, profileSteps } from './replay-account.js'
+import { directSteps, roomSteps, type TargetState } from './replay-rooms.js'
 import type { MatrixSession } from './session.js'
 import { MATRIX_CAPABILITIES } from './capabilities.js'
-import { BadArchiveError, UnsupportedError } from '../../errors.js'
 
-/** A Target that replays an archive as a whole instead of item by item through the generic driver. */
-export interface WholeArchiveTarget extends Target {
-  replayArchive(options: ReplayOptions): Promise<ReplaySummary>
-}
-
-export function isWholeArchiveTarget(target: Target): target is WholeArchiveTarget {
-  return typeof (target as Partial<WholeArchiveTarget>).replayArchive === 'function'
-}
-
-export class MatrixTarget implements WholeArchiveTarget {
+export class MatrixTarget implements Target {
   readonly capabilities = MATRIX_CAPABILITIES
+  /** What the new account has, read once per replay (the rooms and direct chats share it). */
+  readonly #state = new WeakMap<StepRun, Promise<TargetState>>()
 
   constructor(
     readonly context: AdapterContext,
     readonly session: MatrixSession,
   ) {}
+
+  readonly steps = {
+    profile: (run: StepRun): AsyncIterable<ReplayStep> => profileSteps(run, this.session.client, this.session.userId),
+    rooms: (run: StepRun): AsyncIterable<ReplayStep> => this.#withState(run, (state) => roomSteps(run, this.session.client, state)),
+    direct: (run: StepRun): AsyncIterable<ReplayStep> => this.#withState(run, (state) => directSteps(run, this.session.client, state, run.archive.manifest.source.account.id)),
+    'account-data': (run: StepRun): AsyncIterable<ReplayStep> => accountDataSteps(run, this.session.client, this.session.userId),
+  }
 
   async whoami(): Promise<AccountRef> {
     return { id: this.session.userId }
@@ -50,35 +46,25 @@ export class MatrixTarget implements WholeArchiveTarget {
     return { status: 'skipped', reason: 'Matrix has no follows' }
   }
 
-  async replayArchive(options: ReplayOptions): Promise<ReplaySummary> {
-    const { archive, journal, only, dryRun, context } = options
-    if (archive.manifest.source.network !== 'matrix') {
-      throw new BadArchiveError(`${archive.path} is a ${archive.manifest.source.network} archive; only Matrix archives replay onto Matrix.`)
+  async close(): Promise<void> {
+    await this.session.close()
+  }
+
+  async *#withState(run: StepRun, steps: (state: TargetState) => AsyncIterable<ReplayStep>): AsyncIterable<ReplayStep> {
+    let state = this.#state.get(run)
+    if (!state) {
+      state = this.#readState()
+      this.#state.set(run, state)
     }
-    for (const kind of only) {
-      if (!this.capabilities.replays.includes(kind)) {
-        throw new UnsupportedError(`Replaying ${kind} onto Matrix is not supported.`, { hint: `Matrix replays: ${this.capabilities.replays.join(', ')}.` })
-      }
-    }
-    const run = new ReplayRun({ archive, journal, only, dryRun, context })
+    yield* steps(await state)
+  }
+
+  /** The rooms the new account is in, and its pending invites (a room that needed one may have got it since). */
+  async #readState(): Promise<TargetState> {
     const { client, userId: me } = this.session
-    try {
-      const joined = new Set(await client.joinedRooms())
-      // Pending invites (a room that needed one may have got it since the last run) are only listed by /sync.
-      const sync = await client.sync({ presence: { types: [] }, account_data: { types: [] }, room: { timeline: { limit: 1 }, state: { types: [] }, ephemeral: { types: [] }, account_data: { types: [] } } })
-      const target: TargetState = { me, joined, invited: new Set(Object.keys(sync.rooms?.invite ?? {})) }
-      const oldUser = archive.manifest.source.account.id
-      if (run.wants('profile')) await replayProfile(run, client, me)
-      if (run.wants('rooms')) await replayRooms(run, client, target)
-      if (run.wants('direct')) await mergeDirect(run, client, me, await replayDirect(run, client, target, oldUser))
-      if (run.wants('account-data')) {
-        await replayIgnored(run, client, me)
-        await replayTags(run, client, me)
-        await replayPushRules(run, client)
-      }
-      return run.summary
-    } finally {
-      await this.session.close()
-    }
+    const joined = new Set(await client.joinedRooms())
+    // Pending invites are only listed by /sync.
+    const sync = await client.sync({ presence: { types: [] }, account_data: { types: [] }, room: { timeline: { limit: 1 }, state: { types: [] }, ephemeral: { types: [] }, account_data: { types: [] } } })
+    return { me, joined, invited: new Set(Object.keys(sync.rooms?.invite ?? {})) }
   }
 }
