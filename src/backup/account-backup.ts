@@ -27,7 +27,7 @@ export interface AccountBackupOptions extends AccountFlags {
   fullEvery?: number
 }
 
-export interface AccountBackupDeps extends SourceDeps {
+export interface AccountBackupSeams extends SourceDeps {
   /** Where the private temporary directory for the export is made (default the OS's). */
   tempDir?: string
 }
@@ -62,7 +62,7 @@ export function parseFullEvery(value: string | undefined): number | undefined {
  * without failures, stores the new objects and writes a snapshot that is complete by itself. Per-item failures are
  * in the summary (status `failed`), not thrown; the snapshot is written all the same.
  */
-export async function backupAccount(network: AccountNetwork, options: AccountBackupOptions, cli: RunContext, deps: AccountBackupDeps = {}): Promise<AccountBackupSummary> {
+export async function backupAccount(network: AccountNetwork, options: AccountBackupOptions, cli: RunContext, deps: AccountBackupSeams = {}): Promise<AccountBackupSummary> {
   const { store } = options
   let parent: AccountSnapshot | undefined
   let full = Boolean(options.full)

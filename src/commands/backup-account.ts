@@ -8,7 +8,7 @@ import { PartialFailureError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import { addEncryptOption, addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 import { addScheduleOptions, runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
-import { backupAccount, parseFullEvery, type AccountBackupDeps, type AccountBackupSummary } from '../backup/account-backup.js'
+import { backupAccount, parseFullEvery, type AccountBackupSeams, type AccountBackupSummary } from '../backup/account-backup.js'
 import type { AccountFlags } from '../backup/account-sources.js'
 import type { AccountNetwork } from '../backup/account-format.js'
 
@@ -19,13 +19,13 @@ export interface BackupAccountOptions extends AccountFlags, ScheduleFlags, Store
 }
 
 /** One backup run under the store's lock: the summary, or PartialFailureError (exit 3) after the snapshot when items failed. */
-export async function runOnce(network: AccountNetwork, options: BackupAccountOptions, cli: CliContext, deps: AccountBackupDeps = {}): Promise<AccountBackupSummary> {
+export async function runOnce(network: AccountNetwork, options: BackupAccountOptions, cli: CliContext, seams: AccountBackupSeams = {}): Promise<AccountBackupSummary> {
   const fullEvery = parseFullEvery(options.fullEvery)
   const store = await openStore(options.store, { create: true, ...storeEncryption(options, cli) })
   const lock = await store.lock()
   let summary: AccountBackupSummary
   try {
-    summary = await backupAccount(network, { ...options, store, full: options.full, fullEvery }, cli, deps)
+    summary = await backupAccount(network, { ...options, store, full: options.full, fullEvery }, cli, seams)
   } finally {
     await lock.release()
   }
@@ -43,10 +43,10 @@ export async function runOnce(network: AccountNetwork, options: BackupAccountOpt
   return summary
 }
 
-export async function run(network: AccountNetwork, options: BackupAccountOptions, cli: CliContext, deps: AccountBackupDeps = {}): Promise<AccountBackupSummary | null> {
+export async function run(network: AccountNetwork, options: BackupAccountOptions, cli: CliContext, seams: AccountBackupSeams = {}): Promise<AccountBackupSummary | null> {
   let last: AccountBackupSummary | null = null
   await runMaybeScheduled(options, cli, async () => {
-    last = await runOnce(network, options, cli, deps)
+    last = await runOnce(network, options, cli, seams)
     return { data: { ...last }, human: `Backed up ${last.handle ?? last.subject} into snapshot ${last.snapshot}.` }
   })
   return last

@@ -28,7 +28,7 @@ export interface AccountSummary {
   exitCode?: number
 }
 
-export interface BackupAllDeps {
+export interface BackupAllSeams {
   backups?: Record<Network, AccountBackup>
 }
 
@@ -59,8 +59,8 @@ function storeTarget(config: LoadedConfig, options: BackupAllOptions): StoreTarg
 }
 
 /** Backs up each account in turn; never throws for one account's failure. */
-export async function backupAccounts(accounts: AccountConfig[], store: StoreTarget, cli: RunContext, deps: BackupAllDeps = {}): Promise<AccountSummary[]> {
-  const backups = deps.backups ?? ACCOUNT_BACKUPS
+export async function backupAccounts(accounts: AccountConfig[], store: StoreTarget, cli: RunContext, seams: BackupAllSeams = {}): Promise<AccountSummary[]> {
+  const backups = seams.backups ?? ACCOUNT_BACKUPS
   const summaries: AccountSummary[] = []
   for (const account of accounts) {
     if (cli.signal.aborted) throw cli.signal.reason instanceof InterruptedError ? cli.signal.reason : new InterruptedError('Interrupted.')
@@ -97,14 +97,14 @@ async function loadOrReport(options: BackupAllOptions, cli: RunContext): Promise
   }
 }
 
-export async function run(options: BackupAllOptions, cli: RunContext, deps: BackupAllDeps = {}): Promise<AccountSummary[]> {
+export async function run(options: BackupAllOptions, cli: RunContext, seams: BackupAllSeams = {}): Promise<AccountSummary[]> {
   const config = await loadOrReport(options, cli)
   const accounts = selectAccounts(config, options.account)
   const store = storeTarget(config, options)
   let last: AccountSummary[] = []
   await runMaybeScheduled(options, cli, async () => {
     cli.out.info(`Backing up ${accounts.length} account${accounts.length === 1 ? '' : 's'} from ${config.location.path} into ${store.path}.`)
-    last = await backupAccounts(accounts, store, cli, deps)
+    last = await backupAccounts(accounts, store, cli, seams)
     const failed = last.filter((s) => s.status === 'failed')
     const lines = [`${last.length - failed.length} of ${last.length} account${last.length === 1 ? '' : 's'} backed up:`, ...last.map(summaryLine)].join('\n')
     if (failed.length > 0) {

@@ -7,7 +7,7 @@ import { withExamples } from '../cli/help.js'
 import { PartialFailureError } from '../errors.js'
 import { openStore } from '../store/store.js'
 import { backupPdsDir, resolvePdsSource } from '../store/pds-dir/backup.js'
-import { addScheduleOptions, runMaybeScheduled, type RunReport, type ScheduleFlags, type ScheduledDeps } from '../schedule/options.js'
+import { addScheduleOptions, runMaybeScheduled, type RunReport, type ScheduleFlags, type ScheduledSeams } from '../schedule/options.js'
 import { formatBytes } from '../files/format-bytes.js'
 import { addEncryptOption, addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
@@ -19,17 +19,16 @@ export interface BackupPdsDirOptions extends ScheduleFlags, StorePassphraseOptio
   force?: boolean
 }
 
-export interface BackupPdsDirDeps extends ScheduledDeps {
-  context: CliContext
+export interface BackupPdsDirSeams extends ScheduledSeams {
   blobRetryDelayMs?: number
 }
 
 /** One backup run; throws PartialFailureError (exit 3) after writing the snapshot when a copy failed its check. */
-export async function runOnce(options: BackupPdsDirOptions, deps: BackupPdsDirDeps): Promise<RunReport> {
-  const { out, signal } = deps.context
+export async function runOnce(options: BackupPdsDirOptions, cli: CliContext, seams: BackupPdsDirSeams = {}): Promise<RunReport> {
+  const { out, signal } = cli
   // A mistyped data directory must fail before a store is created for it.
   await resolvePdsSource({ dataDir: options.dataDir, ...(options.blobstore !== undefined ? { blobstore: options.blobstore } : {}), ...(options.envFile !== undefined ? { envFile: options.envFile } : {}) })
-  const store = await openStore(options.store, { create: true, ...storeEncryption(options, deps.context) })
+  const store = await openStore(options.store, { create: true, ...storeEncryption(options, cli) })
   const lock = await store.lock()
   try {
     const progress = out.progress('Backing up files')
@@ -39,7 +38,7 @@ export async function runOnce(options: BackupPdsDirOptions, deps: BackupPdsDirDe
       ...(options.envFile !== undefined ? { envFile: options.envFile } : {}),
       force: options.force ?? false,
       signal,
-      ...(deps.blobRetryDelayMs !== undefined ? { blobRetryDelayMs: deps.blobRetryDelayMs } : {}),
+      ...(seams.blobRetryDelayMs !== undefined ? { blobRetryDelayMs: seams.blobRetryDelayMs } : {}),
       onFile: (file) => {
         progress.tick()
         out.debug(`${file.reused ? 'unchanged' : file.stored ? 'stored   ' : 'present  '} ${file.root}/${file.path}`)
@@ -74,8 +73,8 @@ function count(n: number | undefined, noun: string): string {
   return `${n ?? 0} ${noun}${n === 1 ? '' : 's'}`
 }
 
-export async function run(options: BackupPdsDirOptions, deps: BackupPdsDirDeps): Promise<void> {
-  await runMaybeScheduled(options, deps.context, () => runOnce(options, deps), deps)
+export async function run(options: BackupPdsDirOptions, cli: CliContext, seams: BackupPdsDirSeams = {}): Promise<void> {
+  await runMaybeScheduled(options, cli, () => runOnce(options, cli, seams), seams)
 }
 
 export function registerSubcommand(backup: Command, context: CliContext): void {
@@ -88,7 +87,7 @@ export function registerSubcommand(backup: Command, context: CliContext): void {
     .option('--force', 'read every file again, even those unchanged since the last snapshot')
   addEncryptOption(addStoreOption(command))
   addScheduleOptions(command).action(async (dataDir: string, flags: Omit<BackupPdsDirOptions, 'dataDir'>) => {
-    await run({ ...flags, dataDir }, { context })
+    await run({ ...flags, dataDir }, context)
   })
   withExamples(
     command,

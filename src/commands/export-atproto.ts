@@ -5,7 +5,7 @@ import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/session.js'
-import { exportNetwork, exportParent, type ExportResult, type ExportTuning } from './export.js'
+import { exportNetwork, exportParent, type ExportResult, type ExportSeams } from './export.js'
 
 export interface ExportAtprotoOptions {
   output: string
@@ -16,9 +16,9 @@ export interface ExportAtprotoOptions {
   force?: boolean
 }
 
-export async function run(actor: string, options: ExportAtprotoOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
+export async function run(actor: string, options: ExportAtprotoOptions, cli: CliContext, seams: ExportSeams = {}): Promise<ExportResult> {
   const { pds, ...rest } = options
-  return exportNetwork('atproto', { ...rest, account: actor, server: pds }, cli, tuning)
+  return exportNetwork('atproto', { ...rest, account: actor, server: pds }, cli, seams)
 }
 
 export function register(program: Command, cli: CliContext): void {

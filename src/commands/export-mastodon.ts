@@ -16,13 +16,13 @@ export interface ExportMastodonOptions {
   force?: boolean
 }
 
-export interface ExportMastodonDeps {
+export interface ExportMastodonSeams {
   /** Replaces the context built from the CLI (tests route every request through a fault proxy with it). */
   context?: AdapterContext
 }
 
-export async function run(options: ExportMastodonOptions, cli: CliContext, deps: ExportMastodonDeps = {}): Promise<ExportResult> {
-  return exportNetwork('mastodon', options, cli, { context: deps.context })
+export async function run(options: ExportMastodonOptions, cli: CliContext, seams: ExportMastodonSeams = {}): Promise<ExportResult> {
+  return exportNetwork('mastodon', options, cli, { context: seams.context })
 }
 
 export function register(program: Command, cli: CliContext): void {

@@ -5,10 +5,9 @@ import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import type { AdapterContext } from '../adapters/adapter.js'
 import { DEFAULT_PASSPHRASE_ENV } from '../adapters/matrix/key-file.js'
 import { DEFAULT_TOKEN_ENV } from '../adapters/matrix/session.js'
-import { exportNetwork, exportParent, type ExportResult } from './export.js'
+import { exportNetwork, exportParent, type ExportResult, type ExportSeams } from './export.js'
 
 export interface ExportMatrixOptions {
   output: string
@@ -24,9 +23,9 @@ export interface ExportMatrixOptions {
   force?: boolean
 }
 
-export async function run(options: ExportMatrixOptions, cli: CliContext, context?: AdapterContext): Promise<ExportResult> {
+export async function run(options: ExportMatrixOptions, cli: CliContext, seams: ExportSeams = {}): Promise<ExportResult> {
   const { homeserver, user, ...rest } = options
-  return exportNetwork('matrix', { ...rest, server: homeserver, account: user }, cli, { context })
+  return exportNetwork('matrix', { ...rest, server: homeserver, account: user }, cli, seams)
 }
 
 export function register(program: Command, cli: CliContext): void {

@@ -21,15 +21,15 @@ export interface ExportMisskeyOptions {
 }
 
 /** Knobs for tests and benchmarks; the CLI uses the defaults. */
-export interface ExportMisskeyDeps {
+export interface ExportMisskeySeams {
   http?: Partial<HttpClientOptions>
   downloadConcurrency?: number
 }
 
-export async function run(options: ExportMisskeyOptions, cli: CliContext, deps: ExportMisskeyDeps = {}): Promise<ExportResult> {
+export async function run(options: ExportMisskeyOptions, cli: CliContext, seams: ExportMisskeySeams = {}): Promise<ExportResult> {
   const adapter = await networkAdapter('misskey')
-  const tuned = deps.downloadConcurrency === undefined ? adapter : { ...adapter, openSource: createSourceOpener({ downloadConcurrency: deps.downloadConcurrency }) }
-  return exportWith(tuned, options, cli, { http: deps.http })
+  const tuned = seams.downloadConcurrency === undefined ? adapter : { ...adapter, openSource: createSourceOpener({ downloadConcurrency: seams.downloadConcurrency }) }
+  return exportWith(tuned, options, cli, { http: seams.http })
 }
 
 export function register(program: Command, cli: CliContext): void {

@@ -57,24 +57,24 @@ export async function runExport(source: Source, options: ExportCommandOptions, c
 }
 
 /** Test and benchmark knobs: a whole context instead of the CLI's, or options for the CLI's HTTP client. */
-export interface ExportTuning {
+export interface ExportSeams {
   context?: AdapterContext
   http?: Partial<HttpClientOptions>
 }
 
 /** `lifeboat export <network>`: opens the network's Source from the registry with the command's flags and exports it. */
-export async function exportNetwork(network: Network, options: NetworkExportOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
+export async function exportNetwork(network: Network, options: NetworkExportOptions, cli: CliContext, seams: ExportSeams = {}): Promise<ExportResult> {
   requireOutput(options.output)
-  return exportWith(await networkAdapter(network), options, cli, tuning)
+  return exportWith(await networkAdapter(network), options, cli, seams)
 }
 
 export type NetworkExportOptions = SourceFlags & { output: string; force?: boolean }
 
 /** The same with an adapter in hand (one built with test knobs). */
-export async function exportWith(adapter: NetworkAdapter, options: NetworkExportOptions, cli: CliContext, tuning: ExportTuning = {}): Promise<ExportResult> {
+export async function exportWith(adapter: NetworkAdapter, options: NetworkExportOptions, cli: CliContext, seams: ExportSeams = {}): Promise<ExportResult> {
   const openSource = adapter.openSource
   if (!openSource) throw new UnsupportedError(`Lifeboat cannot export ${adapter.capabilities.network} accounts from a server.`)
-  const context = tuning.context ?? adapterContext(cli, { ...adapter.sourceHttp, ...tuning.http })
+  const context = seams.context ?? adapterContext(cli, { ...adapter.sourceHttp, ...seams.http })
   return exportOpened(() => openSource(options, context, cli.env), options, cli)
 }
 

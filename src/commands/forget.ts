@@ -21,8 +21,7 @@ export interface ForgetOptions extends RetentionPolicy, StorePassphraseOptions {
   ids?: string[]
 }
 
-export interface ForgetDeps {
-  context: CliContext
+export interface ForgetSeams {
   now?: () => Date
 }
 
@@ -49,14 +48,14 @@ function parseWithinOption(text: string): string {
   return text
 }
 
-export async function run(options: ForgetOptions, deps: ForgetDeps): Promise<ForgetResult> {
-  const { out, signal } = deps.context
-  const now = deps.now ?? (() => new Date())
+export async function run(options: ForgetOptions, cli: CliContext, seams: ForgetSeams = {}): Promise<ForgetResult> {
+  const { out, signal } = cli
+  const now = seams.now ?? (() => new Date())
   const dryRun = options.dryRun ?? false
   const policy: RetentionPolicy = {}
   for (const key of ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const) if (options[key] !== undefined) policy[key] = options[key]
   if (options.within !== undefined) policy.within = options.within
-  const store = await openStore(options.store, storeEncryption(options, deps.context))
+  const store = await openStore(options.store, storeEncryption(options, cli))
   const lock = await store.lock()
   try {
     const filter = { ...(options.kind ? { kind: options.kind } : {}), ...(options.subject ? { subject: options.subject } : {}) }
@@ -167,7 +166,7 @@ export function register(program: Command, context: CliContext): void {
       prune: flags.prune ?? false,
       dryRun: flags.dryRun ?? false,
     }
-    await run(options, { context })
+    await run(options, context)
   })
   withExamples(
     command,

@@ -32,7 +32,7 @@ export interface MigrateAtprotoOptions {
   rotationKey?: string
 }
 
-export interface MigrateDeps {
+export interface MigrateSeams {
   onStep?: (step: MigrationStep, state: MigrationState) => void | Promise<void>
   activateDelaysMs?: number[]
   cwd?: string
@@ -43,7 +43,7 @@ function statusLines(report: MigrationReport): string[] {
   return remaining.map((s) => `  to do: ${s.step}: ${s.title}`)
 }
 
-export async function run(actor: string, options: MigrateAtprotoOptions, cli: CliContext, deps: MigrateDeps = {}): Promise<MigrationReport> {
+export async function run(actor: string, options: MigrateAtprotoOptions, cli: CliContext, seams: MigrateSeams = {}): Promise<MigrationReport> {
   parseActor(actor)
   const plc = assertSecureUrl(options.plc ?? DEFAULT_PLC, '--plc').origin
   const rotationKey = options.rotationKey ? parseRotationKey(options.rotationKey) : undefined
@@ -67,7 +67,7 @@ export async function run(actor: string, options: MigrateAtprotoOptions, cli: Cl
     email: options.email,
     inviteCode: options.inviteCode,
     statePath: options.state,
-    stateDir: deps.cwd,
+    stateDir: seams.cwd,
     plc,
     password,
     newPassword,
@@ -83,8 +83,8 @@ export async function run(actor: string, options: MigrateAtprotoOptions, cli: Cl
       if (!ask) return undefined
       return readSecret({ label: 'PLC token from the email (e.g. ABCDE-FGHIJ)', envName: tokenEnv, explicit: false, env: cli.env, required: false })
     },
-    onStep: deps.onStep,
-    activateDelaysMs: deps.activateDelaysMs,
+    onStep: seams.onStep,
+    activateDelaysMs: seams.activateDelaysMs,
   }
   const report = await migrateAccount(context, input)
   const data = { ok: report.finished || report.dryRun || report.waitingFor === 'yes', ...report }

@@ -21,8 +21,7 @@ export interface ScheduleSystemdOptions {
   bin?: string
 }
 
-export interface ScheduleSystemdDeps {
-  context: CliContext
+export interface ScheduleSystemdSeams {
   /** The default executable, e.g. [process.execPath, <path of bin/lifeboat.js>]. */
   executable?: string[]
 }
@@ -41,12 +40,12 @@ function currentExecutable(): string[] {
   }
 }
 
-export async function run(options: ScheduleSystemdOptions, deps: ScheduleSystemdDeps): Promise<SystemdUnits> {
-  const { out } = deps.context
-  const checked = await checkScheduledCommand(options.args, deps.context)
+export async function run(options: ScheduleSystemdOptions, cli: CliContext, seams: ScheduleSystemdSeams = {}): Promise<SystemdUnits> {
+  const { out } = cli
+  const checked = await checkScheduledCommand(options.args, cli)
   const units = renderSystemdUnits({
     name: options.name,
-    executable: options.bin ? [options.bin] : (deps.executable ?? currentExecutable()),
+    executable: options.bin ? [options.bin] : (seams.executable ?? currentExecutable()),
     args: options.args,
     envFile: options.envFile,
     cron: options.cron,
@@ -91,7 +90,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--writable <dir...>', 'another path the service may write (ProtectSystem=strict leaves the rest read-only)')
     .option('--bin <path>', 'the lifeboat executable to run (default: this node and this lifeboat script)')
     .action(async (args: string[], flags: Omit<ScheduleSystemdOptions, 'args'>) => {
-      await run({ ...flags, args }, { context })
+      await run({ ...flags, args }, context)
     })
   withExamples(
     command,

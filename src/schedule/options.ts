@@ -37,7 +37,7 @@ export interface RunReport {
   human: string
 }
 
-export interface ScheduledDeps {
+export interface ScheduledSeams {
   clock?: Clock
   maxRuns?: number
 }
@@ -48,7 +48,7 @@ export interface ScheduledDeps {
  * A `once` that prints its own result returns nothing. Waits and failed
  * runs are reported through context.out. Returns the loop summary, or null for a single run.
  */
-export async function runMaybeScheduled(flags: ScheduleFlags, context: CliContext, once: () => Promise<RunReport | void>, deps: ScheduledDeps = {}): Promise<LoopSummary | null> {
+export async function runMaybeScheduled(flags: ScheduleFlags, context: CliContext, once: () => Promise<RunReport | void>, deps: ScheduledSeams = {}): Promise<LoopSummary | null> {
   const schedule = scheduleFromFlags(flags)
   if (!schedule) {
     const report = await once()

@@ -163,7 +163,7 @@ test('the same backup, verify-store, restore, forget and prune with the store in
     )
 
     // forget --keep-last 1 --prune: the full snapshot goes; the diff still needs its pack, which prune keeps.
-    const forgot = await forget({ store, last: 1, prune: true }, { context: captureCli().cli })
+    const forgot = await forget({ store, last: 1, prune: true }, captureCli().cli)
     assert.equal(forgot.removed.length, 1)
     const after = await s.verify()
     assert.deepEqual(after.problems, [])

@@ -137,7 +137,7 @@ const matrix: ConformanceCase = {
     return {
       origin: server.url,
       env: { LIFEBOAT_MATRIX_TOKEN: alice.accessToken },
-      exportTo: (output, cli, options = {}) => exportMatrix({ homeserver: options.server ?? server.url, user: alice.userId, output, since: options.since }, cli, fast(cli)),
+      exportTo: (output, cli, options = {}) => exportMatrix({ homeserver: options.server ?? server.url, user: alice.userId, output, since: options.since }, cli, { context: fast(cli) }),
       expected: { counts: { rooms: 3, media: 2 }, media: [sha256(png), sha256(avatar)] },
       since: { kind: 'events', add: async () => void seed.message(general, bob.userId, 'a new message') },
       replay: {

@@ -21,7 +21,7 @@ import { seedWorld, type MatrixWorld } from './world.js'
 
 async function exportWith(server: MatrixTestServer, world: MatrixWorld, options: Partial<ExportMatrixOptions> & { output: string }, env: Record<string, string> = { LIFEBOAT_MATRIX_TOKEN: world.alice.accessToken }) {
   const { cli } = captureCli({ env })
-  return exportMatrix({ homeserver: server.url, user: world.alice.userId, ...options }, cli, fastContext(cli)).catch((error: Error) => {
+  return exportMatrix({ homeserver: server.url, user: world.alice.userId, ...options }, cli, { context: fastContext(cli) }).catch((error: Error) => {
     if (error.name !== 'PartialFailureError') throw error
     return null
   })
@@ -172,7 +172,7 @@ describe('export matrix from something else', () => {
     try {
       const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: 'x' } })
       const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}`
-      await assert.rejects(exportMatrix({ homeserver: url, user: '@me:example.org', output: join(tmpdir(), 'never.zip') }, cli, fastContext(cli)), UnsupportedError)
+      await assert.rejects(exportMatrix({ homeserver: url, user: '@me:example.org', output: join(tmpdir(), 'never.zip') }, cli, { context: fastContext(cli) }), UnsupportedError)
       assert.deepEqual(paths, ['/_matrix/client/versions', '/.well-known/matrix/client'])
     } finally {
       web.closeAllConnections()

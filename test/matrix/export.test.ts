@@ -36,7 +36,7 @@ describe('export matrix', () => {
     await writeFile(join(dir, 'keys.txt'), world.megolm.keyFile)
     archive = join(dir, 'alice.zip')
     const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: world.alice.accessToken, KEYS_PW: world.megolm.passphrase } })
-    failure = await exportMatrix(options({ keys: join(dir, 'keys.txt'), passphraseEnv: 'KEYS_PW' }), cli, fastContext(cli)).then(
+    failure = await exportMatrix(options({ keys: join(dir, 'keys.txt'), passphraseEnv: 'KEYS_PW' }), cli, { context: fastContext(cli) }).then(
       () => null,
       (error: unknown) => error,
     )

@@ -28,7 +28,7 @@ describe('export matrix through faults', () => {
   async function exportThrough(proxy: FaultProxy, name: string): Promise<string> {
     const output = join(dir, name)
     const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: world.alice.accessToken, KEYS_PW: world.megolm.passphrase } })
-    await exportMatrix({ homeserver: proxy.url, user: world.alice.userId, output, keys: join(dir, 'keys.txt'), passphraseEnv: 'KEYS_PW' }, cli, fastContext(cli)).catch((error: Error) => {
+    await exportMatrix({ homeserver: proxy.url, user: world.alice.userId, output, keys: join(dir, 'keys.txt'), passphraseEnv: 'KEYS_PW' }, cli, { context: fastContext(cli) }).catch((error: Error) => {
       // The world has one failing room and one missing file: a partial failure (exit 3) is the expected ending.
       if (error.name !== 'PartialFailureError') throw error
     })

@@ -78,7 +78,7 @@ describe('replay --to matrix', () => {
     dir = await mkdtemp(join(tmpdir(), 'lifeboat-matrix-replay-'))
     archive = join(dir, 'alice.zip')
     const { cli } = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: world.alice.accessToken } })
-    await exportMatrix({ homeserver: server.url, user: world.alice.userId, output: archive }, cli, fastContext(cli)).catch(() => undefined)
+    await exportMatrix({ homeserver: server.url, user: world.alice.userId, output: archive }, cli, { context: fastContext(cli) }).catch(() => undefined)
     alice2 = server.seed.user('alice2')
   })
   after(async () => {

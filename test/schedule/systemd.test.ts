@@ -19,7 +19,7 @@ test('the units run the same command, read an EnvironmentFile, and carry the sch
   const cli = captureCli({ env: { LIFEBOAT_ATPROTO_PASSWORD: secret } })
   const units = await scheduleSystemd(
     { args: ARGS, name: 'lifeboat-backup', envFile: '/etc/lifeboat/lifeboat.env', cron: '0 3 * * *' },
-    { context: cli.cli, executable: ['/usr/bin/node', '/opt/lifeboat/bin/lifeboat.js'] },
+    cli.cli, { executable: ['/usr/bin/node', '/opt/lifeboat/bin/lifeboat.js'] },
   )
   const printed = cli.stdout()
   assert.match(units.service, /^ExecStart=\/usr\/bin\/node \/opt\/lifeboat\/bin\/lifeboat\.js backup pds-dir \/pds --store \/var\/backups\/lifeboat$/m)
@@ -99,20 +99,21 @@ test('systemd-analyze accepts the generated units', { skip: !hasSystemdAnalyze &
 })
 
 test('the scheduled command is parsed with the real command tree first', async () => {
-  const deps = { context: captureCli().cli, executable: ['/usr/bin/lifeboat'] }
+  const cli = captureCli().cli
+  const seams = { executable: ['/usr/bin/lifeboat'] }
   const base = { name: 'lifeboat-backup', envFile: '/etc/lifeboat/lifeboat.env', cron: '0 3 * * *' }
   for (const args of [
     ['bakcup', 'atproto', 'x'],
     ['backup', 'atproto', 'x', '--stroe', '/b'],
     ['backup', 'atprot'],
   ]) {
-    await assert.rejects(scheduleSystemd({ ...base, args }, deps), (e: unknown) => e instanceof UsageError && /not a valid Lifeboat command|names no Lifeboat command/.test(e.message), args.join(' '))
+    await assert.rejects(scheduleSystemd({ ...base, args }, cli, seams), (e: unknown) => e instanceof UsageError && /not a valid Lifeboat command|names no Lifeboat command/.test(e.message), args.join(' '))
   }
   // The same file every night: the second run would fail on the first run's archive.
-  await assert.rejects(scheduleSystemd({ ...base, args: ['export', 'atproto', 'alice.example.com', '-o', '/srv/same.zip'] }, deps), /Refusing to schedule `export atproto -o \/srv\/same\.zip`/)
-  await assert.rejects(scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 'relative/store'] }, deps), /relative path/)
+  await assert.rejects(scheduleSystemd({ ...base, args: ['export', 'atproto', 'alice.example.com', '-o', '/srv/same.zip'] }, cli, seams), /Refusing to schedule `export atproto -o \/srv\/same\.zip`/)
+  await assert.rejects(scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 'relative/store'] }, cli, seams), /relative path/)
   // An S3 store is no local path: nothing to make writable (staging goes to the unit's private /tmp).
-  const s3 = await scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 's3://bucket/pds'] }, deps)
+  const s3 = await scheduleSystemd({ ...base, args: ['backup', 'pds-dir', '/pds', '--store', 's3://bucket/pds'] }, cli, seams)
   assert.doesNotMatch(s3.service, /^ReadWritePaths=/m)
 })
 
@@ -120,7 +121,7 @@ test('units are hardened and run as a dedicated user; cron carries the zone and 
   const cli = captureCli()
   const units = await scheduleSystemd(
     { args: ARGS, name: 'lifeboat-backup', envFile: '/etc/lifeboat/lifeboat.env', cron: '0 3 * * *', cronTz: 'UTC', writable: ['/srv/extra'] },
-    { context: cli.cli, executable: ['/usr/bin/lifeboat'] },
+    cli.cli, { executable: ['/usr/bin/lifeboat'] },
   )
   for (const line of ['User=lifeboat', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/backups/lifeboat /srv/extra', 'PrivateTmp=yes']) {
     assert.ok(units.service.split('\n').includes(line), line)

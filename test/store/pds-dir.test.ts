@@ -129,7 +129,7 @@ test('pds-dir: a backup taken while the PDS writes is consistent, complete, and 
     before = writer.committed()
     const linesBefore = writer.lines()
     const cli = captureCli()
-    const report = await backup({ dataDir: pds.dataDir, store: storeDir }, { context: cli.cli })
+    const report = await backup({ dataDir: pds.dataDir, store: storeDir }, cli.cli)
     await writer.waitForLines(linesBefore + 20)
     assert.ok(writer.lines() > linesBefore, 'the writer kept committing during the backup')
     snapshotId = report.data.snapshot as string
@@ -187,8 +187,8 @@ test('pds-dir: a backup taken while the PDS writes is consistent, complete, and 
 test('pds-dir: an unchanged directory costs no new objects; --env-file adds pds.env; the relay-seq fix', async () => {
   const pds = await fakePds()
   const storeDir = join(pds.root, 'store')
-  const first = await backup({ dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env') }, { context: captureCli().cli })
-  const second = await backup({ dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env') }, { context: captureCli().cli })
+  const first = await backup({ dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env') }, captureCli().cli)
+  const second = await backup({ dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env') }, captureCli().cli)
   const s1 = first.data.stats as Record<string, number>
   const s2 = second.data.stats as Record<string, number>
   assert.equal(s1.files, 11)
@@ -200,7 +200,7 @@ test('pds-dir: an unchanged directory costs no new objects; --env-file adds pds.
   const db = new Database(join(pds.dataDir, 'actors', 'cd', BOB, 'store.sqlite'))
   db.prepare('INSERT INTO rows (payload) VALUES (?)').run('new post')
   db.close()
-  const third = await backup({ dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env') }, { context: captureCli().cli })
+  const third = await backup({ dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env') }, captureCli().cli)
   const s3 = third.data.stats as Record<string, number>
   assert.equal(s3.newObjects, 1)
   assert.equal(s3.reused, s3.files - 1)
@@ -229,7 +229,7 @@ test('pds-dir: a blob that does not match its CID, or a damaged database, is sto
   await chmod(join(pds.dataDir, 'blocks', ALICE, bad), 0o644)
   const cli = captureCli()
   await assert.rejects(
-    backup({ dataDir: pds.dataDir, store: storeDir }, { context: cli.cli, blobRetryDelayMs: 5 }),
+    backup({ dataDir: pds.dataDir, store: storeDir }, cli.cli, { blobRetryDelayMs: 5 }),
     (e: unknown) => e instanceof PartialFailureError && e.exitCode === 3 && /1 copy failed/.test(e.message),
   )
   const store = await openStore(storeDir)
@@ -243,8 +243,8 @@ test('pds-dir: a blob that does not match its CID, or a damaged database, is sto
 test('pds-dir: a directory that is not a PDS data directory is refused before anything is written', async () => {
   const root = await mkdtemp(join(tmpdir(), 'lifeboat-pds-'))
   await mkdir(join(root, 'empty'))
-  await assert.rejects(backup({ dataDir: join(root, 'empty'), store: join(root, 'store') }, { context: captureCli().cli }), UsageError)
-  await assert.rejects(backup({ dataDir: join(root, 'absent'), store: join(root, 'store') }, { context: captureCli().cli }), (e: unknown) => (e as { exitCode?: number }).exitCode === 10)
+  await assert.rejects(backup({ dataDir: join(root, 'empty'), store: join(root, 'store') }, captureCli().cli), UsageError)
+  await assert.rejects(backup({ dataDir: join(root, 'absent'), store: join(root, 'store') }, captureCli().cli), (e: unknown) => (e as { exitCode?: number }).exitCode === 10)
   await assert.rejects(stat(join(root, 'store')), 'no store is created for a mistyped directory')
 })
 
@@ -252,7 +252,7 @@ test('pds-dir: --every runs the backup on a schedule until told to stop', async 
   const pds = await fakePds()
   const storeDir = join(pds.root, 'store')
   const cli = captureCli({ json: true })
-  await backupCommand({ dataDir: pds.dataDir, store: storeDir, every: '10ms' }, { context: cli.cli, maxRuns: 2 })
+  await backupCommand({ dataDir: pds.dataDir, store: storeDir, every: '10ms' }, cli.cli, { maxRuns: 2 })
   const snapshots = await (await openStore(storeDir)).listSnapshots({ kind: 'pds-dir' })
   assert.equal(snapshots.length, 2)
   assert.equal(snapshots[1]!.stats.newObjects, 0)
@@ -266,8 +266,8 @@ test('pds-dir into an encrypted store: secrets, keys and blobs are not on disk i
   const storeDir = join(pds.root, 'encrypted')
   const env = { LIFEBOAT_STORE_PASSPHRASE: 'pds operator passphrase' }
   const options = { dataDir: pds.dataDir, store: storeDir, envFile: join(pds.dataDir, 'pds.env'), encrypt: true }
-  const first = await backup(options, { context: captureCli({ env }).cli })
-  const second = await backup(options, { context: captureCli({ env }).cli })
+  const first = await backup(options, captureCli({ env }).cli)
+  const second = await backup(options, captureCli({ env }).cli)
   assert.equal((second.data.stats as Record<string, number>).newObjects, 0, 'unchanged files are found under their keyed names')
 
   const files = (await readdir(storeDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))

@@ -63,7 +63,7 @@ describe('viewer over archives from every network', { skip: SKIP_BROWSER }, () =
     archives.push(join(dir, 'matrix.zip'))
     const cli = captureCli({ env: { LIFEBOAT_MATRIX_TOKEN: world.alice.accessToken } }).cli
     // One room of this world fails on purpose; the archive is still written with the rest.
-    await exportMatrix({ homeserver: matrix.url, user: world.alice.userId, output: archives[3]! }, cli, fastContext(cli)).catch(() => undefined)
+    await exportMatrix({ homeserver: matrix.url, user: world.alice.userId, output: archives[3]! }, cli, { context: fastContext(cli) }).catch(() => undefined)
 
     site = join(dir, 'site')
     const run = await runCommand({}, (c) => view(archives, { output: site }, c))
