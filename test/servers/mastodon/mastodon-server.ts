@@ -8,6 +8,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { toClock, type Clock } from '../shared/clock.js'
 import { ApiError, bearer, errors, type Ctx, type Reply, type ServerState } from './context.js'
 import { registerPlaceholders } from './media.js'
 import { readParams, type Params } from './params.js'
@@ -41,6 +42,8 @@ export interface MastodonTestServer {
   /** Requests whose route pattern equals `route` (all requests when absent). */
   count(route?: string): number
   resetRequestLog(): void
+  /** The clock the server reads. */
+  readonly clock: Clock
   /** Clears every request budget and the follow cap. */
   resetRateLimits(): void
   /** Follows counted against the cap in the current window. */
@@ -66,7 +69,8 @@ const PAGING_KEYS = ['page', 'min_id', 'max_id', 'since_id']
 
 export async function startMastodonServer(options: MastodonServerOptions = {}): Promise<MastodonTestServer> {
   const flavor = options.flavor ?? 'mastodon'
-  const now = options.now ?? Date.now
+  const clock = toClock(options.clock ?? options.now)
+  const now = (): number => clock.now()
   const log: RequestLogEntry[] = []
   let state: ServerState | undefined
   const server = createServer((req, res) => {
@@ -94,8 +98,8 @@ export async function startMastodonServer(options: MastodonServerOptions = {}): 
     url,
     domain,
     now,
-    rack: limits.enabled ? new RackAttack(limits, now) : null,
-    followLimiter: limits.enabled ? new FollowLimiter(limits.follows, now) : null,
+    rack: limits.enabled ? new RackAttack(limits, clock) : null,
+    followLimiter: limits.enabled ? new FollowLimiter(limits.follows, clock) : null,
     directory: options.directory ?? null,
   }
   const live = state
@@ -107,6 +111,7 @@ export async function startMastodonServer(options: MastodonServerOptions = {}): 
     domain,
     flavor,
     seed,
+    clock,
     requests: log,
     counters: () => {
       const out: Record<string, number> = {}

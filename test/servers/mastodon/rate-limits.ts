@@ -9,7 +9,12 @@
 // follow request that would be number limit+1 in the window raises `Mastodon::RateLimitExceededError`, which
 // `Api::ErrorHandling` renders as 429 `{"error":"Too many requests"}`; the follow endpoint's response carries the
 // family's X-RateLimit-* headers (`override_rate_limit_headers :follow, family: :follows`).
+//
+// Both count in `fixed-window` buckets of the shared model (../shared/rate-limit.ts) on the server's clock; this file
+// keeps the Mastodon side: which throttles apply to a request, and how a budget is expressed in X-RateLimit-*.
 
+import { toClock, type ClockInput } from '../shared/clock.js'
+import { RateLimitModel, type FixedWindow, type Verdict } from '../shared/rate-limit.js'
 import type { RateLimitOptions, Throttle } from './types.js'
 
 export interface ThrottleData {
@@ -17,6 +22,8 @@ export interface ThrottleData {
   limit: number
   periodSeconds: number
   count: number
+  /** The model's verdict on this request for this throttle. */
+  verdict: Verdict
 }
 
 export interface ThrottleSubject {
@@ -55,12 +62,10 @@ export function resolveLimits(options: RateLimitOptions | undefined): Required<O
 
 export class RackAttack {
   private readonly rules: ThrottleRule[]
-  private readonly counts = new Map<string, number>()
+  private readonly model: RateLimitModel
 
-  constructor(
-    limits: ReturnType<typeof resolveLimits>,
-    private readonly now: () => number,
-  ) {
+  constructor(limits: ReturnType<typeof resolveLimits>, clock?: ClockInput) {
+    this.model = new RateLimitModel(toClock(clock))
     const api = (s: ThrottleSubject) => s.path.startsWith('/api')
     this.rules = [
       { name: 'throttle_authenticated_api', throttle: limits.perUser, discriminator: (s) => (api(s) && s.userId !== null ? String(s.userId) : null) },
@@ -73,18 +78,15 @@ export class RackAttack {
 
   /** Counts the request; returns the throttle data seen and the throttle that rejected it, if any. */
   check(subject: ThrottleSubject): { data: ThrottleData[]; throttled: ThrottleData | null } {
-    const nowSeconds = Math.floor(this.now() / 1000)
+    const now = this.model.clock.now()
     const data: ThrottleData[] = []
     for (const rule of this.rules) {
       const discriminator = rule.discriminator(subject)
       if (discriminator === null) continue
-      const window = Math.floor(nowSeconds / rule.throttle.periodSeconds)
-      const key = `${rule.name}:${window}:${discriminator}`
-      const count = (this.counts.get(key) ?? 0) + 1
-      this.counts.set(key, count)
-      const entry = { name: rule.name, limit: rule.throttle.limit, periodSeconds: rule.throttle.periodSeconds, count }
+      const verdict = this.model.hit(rule.name, discriminator, window(rule.throttle), now)
+      const entry = { name: rule.name, limit: rule.throttle.limit, periodSeconds: rule.throttle.periodSeconds, count: verdict.used, verdict }
       data.push(entry)
-      if (count > rule.throttle.limit) return { data, throttled: entry }
+      if (!verdict.allowed) return { data, throttled: entry }
     }
     return { data, throttled: null }
   }
@@ -96,69 +98,71 @@ export class RackAttack {
     return {
       'X-RateLimit-Limit': String(most.limit),
       'X-RateLimit-Remaining': String(Math.max(0, most.limit - most.count)),
-      'X-RateLimit-Reset': resetAt(this.now(), most.periodSeconds),
+      'X-RateLimit-Reset': resetHeader(most.verdict),
     }
   }
 
   /** The 429 headers of `throttled_responder`: Remaining is always 0. */
   throttledHeaders(hit: ThrottleData): RateLimitHeaders {
-    return { 'X-RateLimit-Limit': String(hit.limit), 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': resetAt(this.now(), hit.periodSeconds) }
+    return { 'X-RateLimit-Limit': String(hit.limit), 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': resetHeader(hit.verdict) }
   }
 
   reset(): void {
-    this.counts.clear()
+    this.model.clear()
   }
 }
 
+const FOLLOWS = 'follows'
+
 export class FollowLimiter {
-  private readonly counts = new Map<string, number>()
+  private readonly model: RateLimitModel
+  private readonly policy: FixedWindow
 
   constructor(
     private readonly throttle: Throttle,
-    private readonly now: () => number,
-  ) {}
+    clock?: ClockInput,
+  ) {
+    this.model = new RateLimitModel(toClock(clock))
+    this.policy = window(throttle)
+  }
 
   /** `record!`: false (and no count) when the account already used the whole window. */
   record(accountId: bigint): boolean {
-    const key = this.key(accountId)
-    const count = this.counts.get(key) ?? 0
-    if (count >= this.throttle.limit) return false
-    this.counts.set(key, count + 1)
-    return true
+    return this.model.take(FOLLOWS, String(accountId), this.policy).allowed
   }
 
   /** `rollback!`, for a follow that failed after being counted. */
   rollback(accountId: bigint): void {
-    const key = this.key(accountId)
-    this.counts.set(key, Math.max(0, (this.counts.get(key) ?? 0) - 1))
+    this.model.rollback(FOLLOWS, String(accountId), this.policy)
   }
 
   headers(accountId: bigint): RateLimitHeaders {
-    const used = this.counts.get(this.key(accountId)) ?? 0
+    const verdict = this.model.peek(FOLLOWS, String(accountId), this.policy)
     return {
       'X-RateLimit-Limit': String(this.throttle.limit),
-      'X-RateLimit-Remaining': String(this.throttle.limit - used),
-      'X-RateLimit-Reset': resetAt(this.now(), this.throttle.periodSeconds),
+      'X-RateLimit-Remaining': String(this.throttle.limit - verdict.used),
+      'X-RateLimit-Reset': resetHeader(verdict),
     }
   }
 
   used(accountId: bigint): number {
-    return this.counts.get(this.key(accountId)) ?? 0
+    return this.model.peek(FOLLOWS, String(accountId), this.policy).used
   }
 
   reset(): void {
-    this.counts.clear()
-  }
-
-  private key(accountId: bigint): string {
-    const window = Math.floor(Math.floor(this.now() / 1000) / this.throttle.periodSeconds)
-    return `${accountId}:${window}`
+    this.model.clear()
   }
 }
 
-/** `(now + (period - now.to_i % period)).iso8601(6)`: keeps now's fraction, six fractional digits. */
-export function resetAt(nowMs: number, periodSeconds: number): string {
-  const nowSeconds = Math.floor(nowMs / 1000)
-  const at = nowMs + (periodSeconds - (nowSeconds % periodSeconds)) * 1000
-  return new Date(at).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+/** Epoch-aligned windows of `periodSeconds`, as `Time.now.to_i / period` aligns them. */
+function window(throttle: Throttle): FixedWindow {
+  return { kind: 'fixed-window', limit: throttle.limit, windowMs: throttle.periodSeconds * 1000 }
+}
+
+/**
+ * `(now + (period - now.to_i % period)).iso8601(6)`: the window's end plus now's sub-second fraction, six fractional
+ * digits.
+ */
+export function resetHeader(verdict: Verdict): string {
+  return new Date(verdict.resetMs + (verdict.now % 1000)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 }

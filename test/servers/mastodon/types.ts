@@ -2,6 +2,7 @@
 // Field names of the seed inputs follow the Mastodon REST entities (mdocs: entities/Account.md,
 // entities/Status.md) so that a test reads like the API it exercises.
 
+import type { ClockInput } from '../shared/clock.js'
 import type { FediDirectory } from './directory.js'
 
 export type Flavor = 'mastodon' | 'gotosocial' | 'akkoma' | 'sharkey'
@@ -40,7 +41,13 @@ export interface MastodonServerOptions {
   domain?: string
   title?: string
   rateLimits?: RateLimitOptions
-  /** Clock in ms since the epoch; inject one to move time forward without sleeping. */
+  /**
+   * The server's clock (rate-limit windows, `created_at`, poll expiry, the request log): a Clock (e.g.
+   * ../shared/clock.ts ManualClock) or `() => epochMs`; inject one to move time forward without sleeping. Default
+   * wall time.
+   */
+  clock?: ClockInput
+  /** The same as `clock` (the older name); `clock` wins when both are given. */
   now?: () => number
   /** Shared directory of test instances, used by search `resolve=true`, alias and move. */
   directory?: FediDirectory

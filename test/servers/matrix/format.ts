@@ -14,6 +14,8 @@ export interface FormatOptions {
    */
   legacy: boolean
   viewer?: Session
+  /** The server's clock (epoch ms), for `unsigned.age`. */
+  now: () => number
 }
 
 /** Content keys kept by redaction (spec: "Redactions", room versions 1-10 algorithm). */
@@ -45,7 +47,7 @@ export function formatEntry(room: Room, entry: TimelineEntry, opts: FormatOption
     unsigned.redacted_because = formatPlain(room, redaction, { ...opts, legacy: false })
     if (opts.legacy) unsigned.redacted_by = redaction.event_id
   }
-  unsigned.age = Math.max(0, Date.now() - e.origin_server_ts)
+  unsigned.age = Math.max(0, opts.now() - e.origin_server_ts)
   if (entry.txn && opts.viewer && entry.txn.userId === opts.viewer.userId && entry.txn.deviceId === opts.viewer.deviceId) {
     unsigned.transaction_id = entry.txn.txnId
   }
@@ -54,7 +56,7 @@ export function formatEntry(room: Room, entry: TimelineEntry, opts: FormatOption
 
 /** Formats an event that is not looked up through the timeline (state lists, redaction bundles). */
 export function formatPlain(room: Room, e: StoredEvent, opts: FormatOptions): Record<string, unknown> {
-  const unsigned: Record<string, unknown> = { ...(e.unsigned ?? {}), age: Math.max(0, Date.now() - e.origin_server_ts) }
+  const unsigned: Record<string, unknown> = { ...(e.unsigned ?? {}), age: Math.max(0, opts.now() - e.origin_server_ts) }
   return build(room, e, e.content, unsigned, opts)
 }
 

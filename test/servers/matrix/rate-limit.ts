@@ -1,8 +1,12 @@
 /**
  * Token buckets in the manner of Synapse's `rc_*` settings (element-hq/synapse
  * `synapse/api/ratelimiting.py`, `docs/usage/configuration/config_documentation.md` "Ratelimiting"):
- * `burst` actions may happen at once, then one more every `1 / perSecond` seconds.
+ * `burst` actions may happen at once, then one more every `1 / perSecond` seconds. The buckets are `token-bucket`
+ * buckets of the shared model (../shared/rate-limit.ts) on the server's clock; this file keeps the Synapse side: the
+ * `rc_*` actions and how a 429 says when to retry.
  */
+import { toClock, type ClockInput } from '../shared/clock.js'
+import { RateLimitModel, type TokenBucket } from '../shared/rate-limit.js'
 import { MatrixError } from './errors.js'
 
 export interface RateLimit {
@@ -22,52 +26,43 @@ export type RateLimitName = 'login' | 'loginFailed' | 'join' | 'invite' | 'invit
  */
 export type RetryAfterStyle = 'header' | 'body' | 'both'
 
-interface Bucket {
-  tokens: number
-  at: number
-}
-
 export class RateLimiter {
-  private readonly limits = new Map<RateLimitName, RateLimit>()
-  private readonly buckets = new Map<string, Bucket>()
+  private readonly limits = new Map<RateLimitName, TokenBucket>()
+  private readonly model: RateLimitModel
   style: RetryAfterStyle
 
-  /** `now` is the buckets' clock (epoch ms): tests pass one they move themselves, so refills never depend on load. */
-  constructor(
-    limits: Partial<Record<RateLimitName, RateLimit>>,
-    style: RetryAfterStyle,
-    private readonly now: () => number = Date.now,
-  ) {
-    for (const [name, limit] of Object.entries(limits)) if (limit) this.limits.set(name as RateLimitName, limit)
+  /** `clock` is the buckets' clock (epoch ms): tests pass one they move themselves, so refills never depend on load. */
+  constructor(limits: Partial<Record<RateLimitName, RateLimit>>, style: RetryAfterStyle, clock?: ClockInput) {
+    this.model = new RateLimitModel(toClock(clock))
+    for (const [name, limit] of Object.entries(limits)) if (limit) this.limits.set(name as RateLimitName, bucket(limit))
     this.style = style
   }
 
   set(name: RateLimitName, limit: RateLimit | null): void {
-    if (limit) this.limits.set(name, limit)
+    if (limit) this.limits.set(name, bucket(limit))
     else this.limits.delete(name)
-    for (const key of [...this.buckets.keys()]) if (key.startsWith(`${name}\0`)) this.buckets.delete(key)
+    this.model.clear(name)
   }
 
   /** Milliseconds until one action is allowed for `key`, or 0 when it is allowed now. Consumes nothing. */
-  peek(name: RateLimitName, key: string, now = this.now()): number {
+  peek(name: RateLimitName, key: string, now = this.model.clock.now()): number {
     const limit = this.limits.get(name)
     if (!limit) return 0
-    const bucket = this.refill(name, key, limit, now)
-    return bucket.tokens >= 1 ? 0 : Math.ceil(((1 - bucket.tokens) / limit.perSecond) * 1000)
+    return this.model.peek(name, key, limit, now).retryAfterMs
   }
 
   /** Takes one action for `key`, or throws the 429 `M_LIMIT_EXCEEDED` this server is configured to send. */
-  take(name: RateLimitName, key: string, now = this.now()): void {
-    const wait = this.peek(name, key, now)
-    if (wait > 0) throw this.error(wait)
+  take(name: RateLimitName, key: string, now = this.model.clock.now()): void {
     const limit = this.limits.get(name)
-    if (limit) this.refill(name, key, limit, now).tokens -= 1
+    if (!limit) return
+    const verdict = this.model.take(name, key, limit, now)
+    if (!verdict.allowed) throw this.error(verdict.retryAfterMs)
   }
 
   /** Records an action without checking (Synapse's `can_do_action(..., update=True)` after a failure). */
-  record(name: RateLimitName, key: string, now = this.now()): void {
+  record(name: RateLimitName, key: string, now = this.model.clock.now()): void {
     const limit = this.limits.get(name)
-    if (limit) this.refill(name, key, limit, now).tokens -= 1
+    if (limit) this.model.hit(name, key, limit, now)
   }
 
   error(retryAfterMs: number): MatrixError {
@@ -78,18 +73,10 @@ export class RateLimiter {
     if (this.style !== 'body') headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)))
     return new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too Many Requests', extra, headers)
   }
+}
 
-  private refill(name: RateLimitName, key: string, limit: RateLimit, now: number): Bucket {
-    const id = `${name}\0${key}`
-    let bucket = this.buckets.get(id)
-    if (!bucket) {
-      bucket = { tokens: limit.burst, at: now }
-      this.buckets.set(id, bucket)
-    }
-    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond)
-    bucket.at = now
-    return bucket
-  }
+function bucket(limit: RateLimit): TokenBucket {
+  return { kind: 'token-bucket', burst: limit.burst, perSecond: limit.perSecond }
 }
 
 /**

@@ -41,7 +41,7 @@ export function registerMessageRoutes(router: Router, state: ServerState): void 
 }
 
 function opts(state: ServerState, ctx: Ctx): FormatOptions {
-  return { withRoomId: true, legacy: state.synapse, viewer: ctx.session }
+  return { withRoomId: true, legacy: state.synapse, viewer: ctx.session, now: () => state.time.now() }
 }
 
 /**

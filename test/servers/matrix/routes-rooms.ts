@@ -13,7 +13,7 @@ import { parseRoomToken } from './tokens.js'
 import { readableRoom, type VisibleRange } from './visibility.js'
 
 export function registerRoomRoutes(router: Router, state: ServerState): void {
-  const fmt = (ctx: Ctx): FormatOptions => ({ withRoomId: true, legacy: state.synapse, viewer: ctx.session })
+  const fmt = (ctx: Ctx): FormatOptions => ({ withRoomId: true, legacy: state.synapse, viewer: ctx.session, now: () => state.time.now() })
 
   // spec: `GET /rooms/{roomId}/state` (fixtures 116-119); a user who left gets the state at their leave.
   router.add('GET', CLIENT, '/rooms/:roomId/state', (ctx) => {

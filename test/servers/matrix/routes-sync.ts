@@ -55,7 +55,7 @@ function buildSync(state: ServerState, ctx: Ctx, user: User, filter: SyncFilter,
     filter,
     since,
     ignored: state.ignoredBy(user.userId),
-    format: { withRoomId: false, legacy: false, viewer: ctx.session },
+    format: { withRoomId: false, legacy: false, viewer: ctx.session, now: () => state.time.now() },
   }
   const changed = (stream: number): boolean => since === undefined || stream > since
   const accountData: Record<string, unknown>[] = []

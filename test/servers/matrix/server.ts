@@ -151,7 +151,7 @@ async function handle(state: ServerState, router: Router, req: IncomingMessage, 
   const q = raw.indexOf('?')
   const path = q < 0 ? raw : raw.slice(0, q)
   const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1))
-  const entry: RequestLogEntry = { method, path, query: q < 0 ? '' : raw.slice(q + 1), status: 0, at: Date.now() }
+  const entry: RequestLogEntry = { method, path, query: q < 0 ? '' : raw.slice(q + 1), status: 0, at: state.time.now() }
   log.push(entry)
   let reply: Reply
   try {

@@ -2,6 +2,7 @@
  * The homeserver's whole in-memory store and the one place events are created.
  */
 import { randomBytes } from 'node:crypto'
+import { toClock, type Clock, type ClockInput } from '../shared/clock.js'
 import { forbidden } from './errors.js'
 import { defaultPushRules, type PushRuleset } from './push-rules.js'
 import { RateLimiter, type RateLimit, type RateLimitName, type RetryAfterStyle } from './rate-limit.js'
@@ -22,8 +23,16 @@ export interface MatrixServerOptions {
   rateLimits?: Partial<Record<RateLimitName, RateLimit>>
   /** Default: `both` for spec, `body` for synapse167. */
   retryAfter?: RetryAfterStyle
-  /** Clock of the rate buckets (epoch ms); default wall time. Tests inject one they advance themselves. */
-  rateClock?: () => number
+  /**
+   * The server's clock: event `origin_server_ts` and `unsigned.age`, the request log, the rate buckets. A Clock (e.g.
+   * ../shared/clock.ts ManualClock) or `() => epochMs`; default wall time.
+   */
+  clock?: ClockInput
+  /**
+   * A clock for the rate buckets alone (epoch ms), instead of `clock`: tests inject one they advance themselves while
+   * timestamps stay on `clock`.
+   */
+  rateClock?: ClockInput
   /**
    * Whether media uploaded through `POST /upload` counts as uploaded after the unauthenticated-media freeze
    * (legacy `/_matrix/media/v3/download` then answers 404). Default true for spec, false for synapse167.
@@ -100,6 +109,8 @@ export class ServerState {
   readonly maxSyncWaitMs: number
   readonly maxUploadBytes: number
   readonly limiter: RateLimiter
+  /** The injected clock; `clock()` is the event clock built on it. */
+  readonly time: Clock
   readonly users = new Map<string, User>()
   readonly sessions = new Map<string, Session>()
   readonly loginTokens = new Map<string, string>()
@@ -120,7 +131,8 @@ export class ServerState {
     this.maxSyncWaitMs = options.maxSyncWaitMs ?? 30_000
     this.maxUploadBytes = options.maxUploadBytes ?? 50 * 1024 * 1024
     const style = options.retryAfter ?? (this.compat === 'spec' ? 'both' : 'body')
-    this.limiter = new RateLimiter(options.rateLimits ?? {}, style, options.rateClock)
+    this.time = toClock(options.clock)
+    this.limiter = new RateLimiter(options.rateLimits ?? {}, style, options.rateClock ?? this.time)
   }
 
   get synapse(): boolean {
@@ -228,9 +240,9 @@ export class ServerState {
     return event
   }
 
-  /** The server clock: wall time, but never behind an event already issued (generated runs may be ahead). */
+  /** The event clock: the injected clock, but never behind an event already issued (generated runs may be ahead). */
   clock(): number {
-    return Math.max(Date.now(), this.lastTs + 1)
+    return Math.max(this.time.now(), this.lastTs + 1)
   }
 
   /** Appends a lazily generated run of non-state events (see Timeline.appendGenerated). */

@@ -9,6 +9,10 @@
 //   leaves the window; that is why two consecutive 429s in the recording differ by a few ms;
 // - Retry-After = whole seconds until reset, rounded up (3599 / 3600 / 86400 recorded).
 // `minInterval` (e.g. notes/create) is a second log with max 1, checked first.
+// The logs are `sliding-log` buckets of the shared model (../shared/rate-limit.ts) on the server's clock; this file keeps
+// the Misskey side: limits, factor and scale, and how a refusal is expressed (info, Retry-After).
+import { toClock, type ClockInput } from '../shared/clock.js'
+import { RateLimitModel } from '../shared/rate-limit.js'
 
 export interface RateLimit {
   /** Window length in ms (upstream `ms('1hour')` etc.). */
@@ -42,12 +46,14 @@ export interface RateLimitInfo {
 export type RateLimitResult = { ok: true } | { ok: false; info: RateLimitInfo; retryAfterSeconds: number }
 
 export class RateLimiter {
-  private readonly logs = new Map<string, number[]>()
+  private readonly model: RateLimitModel
 
   constructor(
     private readonly options: RateLimitOptions,
-    private readonly now: () => number,
-  ) {}
+    clock?: ClockInput,
+  ) {
+    this.model = new RateLimitModel(toClock(clock))
+  }
 
   /** The limit that applies to `endpoint` after overrides, or undefined. */
   effectiveLimit(endpoint: string, upstream: RateLimit | undefined): RateLimit | undefined {
@@ -65,31 +71,27 @@ export class RateLimiter {
     if (factor <= 0) return { ok: true }
     const scale = this.options.timeScale ?? 1
     if (limit.minInterval != null) {
-      const r = this.slide(`${actor}:${endpoint}:min`, limit.minInterval * factor * scale, 1)
+      const r = this.slide(`${endpoint}:min`, actor, limit.minInterval * factor * scale, 1)
       if (!r.ok) return r
     }
     if (limit.duration != null && limit.max != null) {
-      return this.slide(`${actor}:${endpoint}`, limit.duration * factor * scale, limit.max / factor)
+      return this.slide(endpoint, actor, limit.duration * factor * scale, limit.max / factor)
     }
     return { ok: true }
   }
 
   /** Forgets every log (e.g. between benchmark phases). */
   reset(): void {
-    this.logs.clear()
+    this.model.clear()
   }
 
-  private slide(key: string, duration: number, max: number): RateLimitResult {
-    const now = this.now()
-    const log = (this.logs.get(key) ?? []).filter((t) => t > now - duration)
-    const count = log.length
-    log.push(now)
-    this.logs.set(key, log)
-    if (count < max) return { ok: true }
-    const nth = log[log.length - Math.ceil(max)] ?? log[0]!
-    const resetMs = Math.floor(nth + duration)
-    const info = { remaining: 0, reset: Math.floor(resetMs / 1000), resetMs, total: max }
-    return { ok: false, info, retryAfterSeconds: Math.max(1, Math.ceil((resetMs - now) / 1000)) }
+  private slide(family: string, actor: string, duration: number, max: number): RateLimitResult {
+    const v = this.model.hit(family, actor, { kind: 'sliding-log', limit: max, windowMs: duration })
+    if (v.allowed) return { ok: true }
+    // The model's reset is when a further call fits: when the max-th newest logged call leaves the window.
+    const resetMs = Math.floor(v.resetMs)
+    const info = { remaining: v.remaining, reset: Math.floor(resetMs / 1000), resetMs, total: max }
+    return { ok: false, info, retryAfterSeconds: Math.max(1, Math.ceil((resetMs - v.now) / 1000)) }
   }
 }
 

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { toClock, type Clock, type ClockInput } from '../shared/clock.js'
 import { callEndpoint } from './api-call.js'
 import type { MisskeyDirectory } from './directory.js'
 import { createFederation } from './directory.js'
@@ -53,8 +54,11 @@ export interface MisskeyServerOptions {
   directory?: MisskeyDirectory
   /** Rate limiting; default: upstream limits with factor 1. `{ enabled: false }` turns it off. */
   rateLimits?: RateLimitOptions
-  /** Time source (epoch ms) for ids, createdAt and rate-limit windows; a benchmark may pass a compressed clock. */
-  clock?: () => number
+  /**
+   * Time source for ids, createdAt, expiries and rate-limit windows: a Clock (e.g. ../shared/clock.ts ManualClock) or
+   * `() => epochMs`. Default wall time; a benchmark may pass a compressed clock.
+   */
+  clock?: ClockInput
   /** Delay before an i/export-* file appears. Default 50 ms (recorded: ~500 ms). */
   exportDelayMs?: number
   /** Runs before the server answers its first request. */
@@ -84,13 +88,16 @@ export interface MisskeyTestServer {
   /** Requests per endpoint (API name or path) and the number of 429 answers. */
   counters(): { total: number; byEndpoint: Record<string, number>; rateLimited: number }
   rateLimiter: RateLimiter
+  /** The clock the server reads. */
+  clock: Clock
   close(): Promise<void>
 }
 
 export async function startMisskeyServer(options: MisskeyServerOptions = {}): Promise<MisskeyTestServer> {
-  const now = options.clock ?? Date.now
+  const clock = toClock(options.clock)
+  const now = (): number => clock.now()
   const state = new MisskeyState(createIdGenerator(), now)
-  const limiter = new RateLimiter(options.rateLimits ?? {}, now)
+  const limiter = new RateLimiter(options.rateLimits ?? {}, clock)
   const timers = new Set<NodeJS.Timeout>()
   const log: RequestLogEntry[] = []
   let inst: Instance | undefined
@@ -136,6 +143,7 @@ export async function startMisskeyServer(options: MisskeyServerOptions = {}): Pr
     instance: inst,
     log,
     rateLimiter: limiter,
+    clock,
     counters() {
       const byEndpoint: Record<string, number> = {}
       for (const e of log) byEndpoint[e.endpoint ?? e.path] = (byEndpoint[e.endpoint ?? e.path] ?? 0) + 1
