@@ -62,15 +62,45 @@ test('the follow cap reads only the daily family\'s headers', () => {
   assert.equal(cap.exhaustedUntil(), undefined)
 })
 
-test('CSVs of every Mastodon era: header-less and two-column follow lists, mutes by header, unknown files refused', () => {
+test('CSVs of every Mastodon era: header-less and two-column follow lists, mutes by header, unknown files refused', async () => {
   const refOf = (acct: string) => ({ id: `acct:${acct}`, handle: acct })
   const into = emptyCsvRecords()
-  readCsvFile('following_accounts.csv', 'a@x.test\n\n@b@y.test\n', refOf, into)
-  readCsvFile('following_accounts (1).csv', 'Account address,Show boosts\nc@z.test,false\n', refOf, into)
+  await readCsvFile('following_accounts.csv', 'a@x.test\n\n@b@y.test\n', refOf, into)
+  await readCsvFile('following_accounts (1).csv', '\uFEFFAccount address,Show boosts\r\nc@z.test,false\r\n', refOf, into)
   assert.deepEqual(into.following.map((f) => [f.account.handle, f.showReposts, f.notify]), [['a@x.test', null, null], ['b@y.test', null, null], ['c@z.test', false, null]])
-  readCsvFile('export.csv', 'Account address,Hide notifications\nm@x.test,false\n', refOf, into)
+  await readCsvFile('export.csv', 'Account address,Hide notifications\nm@x.test,false\n', refOf, into)
   assert.deepEqual(into.mutes.map((m) => [m.account.handle, m.hideNotifications]), [['m@x.test', false]])
-  assert.throws(() => readCsvFile('imports.txt', 'user@example.com\n', refOf, into), (e: Error & { exitCode?: number }) => e.exitCode === 2)
+  await assert.rejects(readCsvFile('imports.txt', 'user@example.com\n', refOf, into), (e: Error & { exitCode?: number }) => e.exitCode === 2)
+  await assert.rejects(readCsvFile('imports.txt', '', refOf, into), (e: Error & { exitCode?: number }) => e.exitCode === 2)
+  assert.equal(await readCsvFile('blocked_accounts.csv', '', refOf, into), 'blocks')
+})
+
+test('quoted CSV fields keep their commas, quotes and line breaks; rows end at \\n, \\r\\n or \\r', async () => {
+  const refOf = (acct: string) => ({ id: `acct:${acct}`, handle: acct })
+  const into = emptyCsvRecords()
+  await readCsvFile('lists.csv', 'plain,a@x.test\r"with, comma",b@x.test\r\n"say ""hi""",c@x.test\n"two\nlines",d@x.test\n\n   \n', refOf, into)
+  assert.deepEqual(into.lists.map((l) => [l.name, l.members.map((m) => m.handle)]), [['plain', ['a@x.test']], ['with, comma', ['b@x.test']], ['say "hi"', ['c@x.test']], ['two\nlines', ['d@x.test']]])
+  await readCsvFile('following_accounts.csv', 'Account address,Show boosts,Notify on new posts,Languages\nu@x.test,true,false,"fr, de"\n', refOf, into)
+  assert.deepEqual(into.following[0]!.languages, ['fr', 'de'])
+})
+
+test('a malformed CSV is one BadArchiveError line naming the file (exit 12), not a guess', async () => {
+  const refOf = (acct: string) => ({ id: `acct:${acct}`, handle: acct })
+  const cases: [string, RegExp][] = [
+    ['"The List,a@x.test\nOther,b@x.test\n', /^lists\.csv is not valid CSV: a quoted field is never closed\.$/],
+    ['The List,a@x.test\nOther,"b@x.test"c\n', /^lists\.csv is not valid CSV: a quote stands inside a field on line 2\.$/],
+    ['The "List",a@x.test\n', /^lists\.csv is not valid CSV: a quote stands inside a field on line 1\.$/],
+  ]
+  for (const [text, message] of cases) {
+    const into = emptyCsvRecords()
+    await assert.rejects(readCsvFile('lists.csv', text, refOf, into), (e: Error & { exitCode?: number; hint?: string }) => {
+      assert.equal(e.name, 'BadArchiveError')
+      assert.equal(e.exitCode, 12)
+      assert.match(e.message, message)
+      assert.ok(e.hint)
+      return true
+    })
+  }
 })
 
 const tarBlock = (name: string, size: number, type = '0') => {
