@@ -1,6 +1,7 @@
 // The compat/ files of docs/archive-format.md §6: Mastodon's CSV export formats byte for byte (checked against
 // the bodies Mastodon's own specs expect, ../shared/fixtures/mastodon/csv/mastodon-spec-expected-exports) and the
 // Misskey importers' formats. Pure functions from records to text; only accounts with a `user@host` handle appear.
+import { stringify, type Options as CsvStringifyOptions } from 'csv-stringify/sync'
 import type { AccountRef, DomainBlockRecord, ListRecord, RelationRecord, SubjectRecord } from './records.js'
 
 /** `user@host` for ActivityPub accounts, null for DIDs and Matrix IDs. */
@@ -9,13 +10,13 @@ export function acct(account: AccountRef): string | null {
   return handle && /^[^@\s]+@[^@\s]+$/.test(handle) ? handle : null
 }
 
-/** RFC 4180 quoting, as Ruby's CSV writes: only when a field needs it. */
-function field(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
+/** RFC 4180 as Ruby's CSV writes it: every row ends in \n, and a field is quoted (its quotes doubled) only when it holds
+ * a comma, a quote or a line break. csv-stringify quotes for the comma, the quote and its record delimiter by itself;
+ * `quoted_match` adds a lone \r, which it would otherwise leave bare. */
+const CSV_STRINGIFY_OPTIONS: CsvStringifyOptions = { record_delimiter: 'unix', quoted_match: /\r/ }
 
 function lines(rows: string[][]): string {
-  return rows.map((row) => row.map(field).join(',') + '\n').join('')
+  return stringify(rows, CSV_STRINGIFY_OPTIONS)
 }
 
 /** following_accounts.csv: `Account address,Show boosts,Notify on new posts,Languages`. */

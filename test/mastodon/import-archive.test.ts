@@ -13,7 +13,7 @@ import { verifyArchive } from '../../src/archive/verify.js'
 import { openExportArchive } from '../../src/adapters/mastodon/export-archive.js'
 import { arrayItems } from '../../src/adapters/mastodon/json-items.js'
 import { tarball } from '../../fixtures/mastodon/tar.js'
-import { captureCli } from '../_util/cli.js'
+import { captureCli, runCli } from '../_util/cli.js'
 import { sha256 } from './_world.js'
 
 const ZIP = 'fixtures/mastodon/archive-20241205104500-5b0f9a6c2e8d4f1a9c3b7e6d0a2f4c8e.zip'
@@ -195,4 +195,23 @@ test('the outbox is streamed item by item, duplicate orderedItems keys (4.2.10) 
   const chunks = [...Array(bytes.length).keys()].map((i) => bytes.subarray(i, i + 1))
   const items = await collect(arrayItems(chunks, 'orderedItems', 'outbox.json'))
   assert.deepEqual(items, [{ a: 'x,]}"{' }, { b: [1, { c: 2 }] }, 's', 3])
+})
+
+test('the CLI reports a malformed --csv file and a cut-off tar.gz in two lines, exit 12, no stack trace (needs dist/)', async () => {
+  const bad = join(dir, 'lists.csv')
+  await writeFile(bad, 'The List,a@x.test\n"Unclosed,b@x.test\n')
+  const csvRun = await runCli(['import', 'mastodon-archive', ZIP, '--csv', bad, '-o', join(dir, 'bad-csv.zip')])
+  assert.equal(csvRun.code, 12, csvRun.stderr)
+  const failureLines = (stderr: string) => stderr.trimEnd().split('\n').filter((l) => !l.startsWith('Importing '))
+  assert.deepEqual(failureLines(csvRun.stderr).map((l) => l.split(':')[0]), ['error', 'hint'], csvRun.stderr)
+  assert.match(csvRun.stderr, /lists\.csv is not valid CSV: a quoted field is never closed/)
+
+  const cut = join(dir, 'cut.tar.gz')
+  const whole = await readFile(TAR)
+  await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)))
+  const tarRun = await runCli(['import', 'mastodon-archive', cut, '-o', join(dir, 'cut.zip')])
+  assert.equal(tarRun.code, 12, tarRun.stderr)
+  assert.deepEqual(failureLines(tarRun.stderr).map((l) => l.split(':')[0]), ['error', 'hint'], tarRun.stderr)
+  assert.match(tarRun.stderr, /cut\.tar\.gz is not a readable tar\.gz archive \(unexpected end of file\)/)
+  assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('cut.zip')), [], 'nothing is left of the output or its scratch folder')
 })

@@ -4,7 +4,8 @@
 // likes.json → likes, bookmarks.json (+ bookmarks.csv) → bookmarks, and the CSVs → following (with settings), lists,
 // blocks, mutes and domain blocks. The archive holds no followers, edit history, or media of boosted posts; a
 // `key.pem` (2.3–2.4 archives hold the account's private key) is never copied.
-import { readFile, stat } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import type { ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
@@ -179,7 +180,7 @@ async function importCsvs(job: ImportJob, mentions: Map<string, string>, bookmar
     const info = await stat(file).catch(() => null)
     if (!info?.isFile()) throw new UsageError(`${file} is not a file.`, { hint: 'Name the CSV files Mastodon exported.' })
     if (info.size > MAX_CSV_BYTES) throw new UsageError(`${file} is larger than ${MAX_CSV_BYTES} bytes, more than Mastodon itself exports.`)
-    kinds.add(readCsvFile(file, await readFile(file, 'utf8'), refOf, records))
+    kinds.add(await readCsvFile(file, createReadStream(file, { encoding: 'utf8' }), refOf, records))
   }
   for (const record of records.following) await writer.write('following', record)
   for (const record of records.blocks) await writer.write('blocks', record)

@@ -3,16 +3,18 @@
 // used as keys, never as paths on disk: a tar.gz is unpacked into numbered files inside a private directory, and a
 // zip is read in place. Names that could not come from Mastodon (`..` segments, NUL, backslashes), links and
 // special files are left out and reported; tar-era absolute names (local storage wrote
-// `/home/mastodon/live/public/system/media_attachments/…`) are kept, minus their leading slashes.
+// `/home/mastodon/live/public/system/media_attachments/…`) are kept, minus their leading slashes. The tar.gz is read
+// as a stream by `tar-stream` (ustar prefixes, which Ruby's `Gem::Package::TarWriter` writes for names over 100
+// bytes, and the PAX paths and GNU long names of archives repacked with other tools), never held in memory whole.
 import { createReadStream } from 'node:fs'
 import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
+import { extract as tarExtract } from 'tar-stream'
 import { BadArchiveError, throwIfAborted } from '../../errors.js'
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../files/atomic-file.js'
 import { S_IFREG, ZipReader, type ZipEntry } from '../../files/zip-reader.js'
-import { tarEntries } from './tar-reader.js'
 
 export interface ExportArchive {
   kind: 'zip' | 'tar.gz'
@@ -94,6 +96,17 @@ async function openZip(path: string): Promise<ExportArchive> {
   }
 }
 
+/** tar-stream's failures (plain Errors) as the one line a user can act on. */
+function tarError(path: string, cause: unknown): BadArchiveError {
+  const message = (cause as Error).message ?? String(cause)
+  const hint = 'The download may be incomplete; get the archive again.'
+  if (/^Unexpected end of data/.test(message)) return new BadArchiveError(`${path}: the tar archive ends in the middle of an entry.`, { cause, hint })
+  if (/^Invalid tar header/.test(message)) {
+    return new BadArchiveError(`${path} is not a tar archive, or it is damaged (a header checksum does not match).`, { cause, hint: 'Give the .tar.gz file Mastodon produced, unchanged.' })
+  }
+  return new BadArchiveError(`${path} is not a readable tar.gz archive (${message}).`, { cause, hint })
+}
+
 /** Unpacks the regular files into `<scratchDir>/<n>` (0600, in a 0700 directory) in one pass. */
 async function openTarGz(path: string, options: { scratchDir: string; signal?: AbortSignal }): Promise<ExportArchive> {
   const dir = options.scratchDir
@@ -102,29 +115,53 @@ async function openTarGz(path: string, options: { scratchDir: string; signal?: A
   await ensurePrivateDir(dir)
   const files = new Map<string, { file: string; size: number }>()
   const refused: string[] = []
+  const source = createReadStream(path)
+  const gunzip = createGunzip()
+  // Headers of formats older than ustar (v7) are read too, as before; a bad checksum is still an error.
+  // (an option tar-stream's own typings leave out).
+  const extract = tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0])
+  // The reason the tar stream failed: an entry being read sees only that it was destroyed.
+  const failure = new Promise<unknown>((resolve) => {
+    extract.on('error', resolve)
+    extract.on('close', () => resolve(undefined))
+  })
+  source.on('error', (error) => extract.destroy(error))
+  gunzip.on('error', (error) => extract.destroy(error))
+  source.pipe(gunzip).pipe(extract)
   try {
     let n = 0
-    for await (const entry of tarEntries(createReadStream(path).pipe(createGunzip()))) {
+    for await (const entry of extract) {
       throwIfAborted(options.signal)
-      const name = normalizeName(entry.name)
-      const problem = unusableName(name) ?? (files.has(name) ? 'is a duplicate' : null)
+      const { header } = entry
+      const name = normalizeName(header.name)
+      if (header.type === 'directory') {
+        entry.resume()
+        continue
+      }
+      const problem = unusableName(name) ?? (header.type !== 'file' && header.type !== 'contiguous-file' ? 'is a link or special file' : files.has(name) ? 'is a duplicate' : null)
       if (problem) {
         refused.push(`${name}: ${problem}`)
+        entry.resume()
         continue
       }
       const file = join(dir, String(n++))
       const handle = await open(file, 'wx', PRIVATE_FILE_MODE)
       try {
-        for await (const chunk of entry.body) await handle.write(chunk)
+        for await (const chunk of entry) await handle.write(chunk as Buffer)
       } finally {
         await handle.close()
       }
-      files.set(name, { file, size: entry.size })
+      files.set(name, { file, size: header.size })
     }
   } catch (cause) {
     await rm(dir, { recursive: true, force: true })
     if (cause instanceof BadArchiveError || (cause as { name?: string }).name === 'InterruptedError') throw cause
-    throw new BadArchiveError(`${path} is not a readable tar.gz archive (${(cause as Error).message}).`, { cause, hint: 'The download may be incomplete; get the archive again.' })
+    extract.destroy()
+    throw tarError(path, (await failure) ?? cause)
+  } finally {
+    extract.destroy()
+    gunzip.destroy()
+    source.destroy()
   }
   return {
     kind: 'tar.gz',
