@@ -14,6 +14,7 @@ import type { MediaRef, PostRecord } from '../archive/records.js'
 import { mediaMember } from '../archive/format.js'
 import { throwIfAborted } from '../errors.js'
 import type { ReplayOptions } from './replay.js'
+import { endsTheRun } from './ends-run.js'
 import type { ReplayReport } from './report.js'
 
 export interface PostSelection {
@@ -176,7 +177,7 @@ export async function replayPosts(options: ReplayOptions, report: ReplayReport):
         try {
           outcome = await posts.create(post, links)
         } catch (error) {
-          if (context.signal.aborted) throw error
+          if (endsTheRun(error, context.signal)) throw error
           outcome = { status: 'failed' as const, reason: (error as Error).message }
         }
       }

@@ -9,11 +9,12 @@
 import type { AdapterContext, Outcome, ReplayKind, ReplayStep, ResolvedAccount, StepOutcome, StepRun, Target } from '../adapters/adapter.js'
 import type { ArchiveReader } from '../archive/reader.js'
 import type { AccountRef, ListRecord, RelationRecord } from '../archive/records.js'
-import { AuthError, BadArchiveError, RemoteError, throwIfAborted, UnsupportedError } from '../errors.js'
+import { BadArchiveError, RemoteError, throwIfAborted, UnsupportedError } from '../errors.js'
 import type { JournalEntry, ReplayJournal } from './journal.js'
 import { FINAL_STATUSES } from './journal.js'
 import { ReplayReport, type ReplaySummary } from './report.js'
 import { replayPosts, type PostSelection } from './posts.js'
+import { endsTheRun } from './ends-run.js'
 
 /** Every kind, in the order a replay runs them; a target replays the ones its capabilities name. */
 export const REPLAY_ORDER: readonly ReplayKind[] = ['profile', 'follows', 'lists', 'mutes', 'blocks', 'domain-blocks', 'likes', 'rooms', 'direct', 'account-data', 'posts']
@@ -66,7 +67,7 @@ class Run extends ReplayReport {
     try {
       outcome = await action()
     } catch (error) {
-      if (context.signal.aborted) throw error
+      if (endsTheRun(error, context.signal)) throw error
       outcome = { status: 'failed', reason: (error as Error).message }
     }
     await journal.record({ kind, key, status: outcome.status, ...('reason' in outcome ? { reason: outcome.reason } : {}) })
@@ -131,7 +132,7 @@ class Run extends ReplayReport {
     try {
       return await action()
     } catch (error) {
-      if (this.options.context.signal.aborted || error instanceof AuthError) throw error
+      if (endsTheRun(error, this.options.context.signal)) throw error
       return stepOutcome(error)
     }
   }
@@ -196,7 +197,7 @@ async function batchedRelations(run: Run, kind: 'follows' | 'blocks', records: A
     try {
       outcomes = await target.applyBatch!(kind, items)
     } catch (error) {
-      if (context.signal.aborted) throw error
+      if (endsTheRun(error, context.signal)) throw error
       outcomes = items.map(() => ({ status: 'failed' as const, reason: (error as Error).message }))
     }
     for (const [i, item] of items.entries()) {
@@ -225,7 +226,7 @@ async function batchedRelations(run: Run, kind: 'follows' | 'blocks', records: A
     try {
       resolved = await run.resolve(record.account)
     } catch (error) {
-      if (context.signal.aborted) throw error
+      if (endsTheRun(error, context.signal)) throw error
       await journal.record({ kind, key: record.account.id, status: 'failed', reason: (error as Error).message })
       run.note({ kind, subject: describeAccount(record.account), status: 'failed', reason: (error as Error).message })
       continue
@@ -242,7 +243,7 @@ async function batchedRelations(run: Run, kind: 'follows' | 'blocks', records: A
 }
 
 async function lists(run: Run, records: AsyncIterable<ListRecord>) {
-  const { target, journal, dryRun } = run.options
+  const { target, journal, dryRun, context } = run.options
   for await (const list of records) {
     if (list.members.length === 0) {
       // An empty list is still a list the user made: create it once (the journal keys it by name alone).
@@ -259,6 +260,7 @@ async function lists(run: Run, records: AsyncIterable<ListRecord>) {
     const resolved: ResolvedAccount[] = []
     for (const member of pending) {
       const r = await run.resolve(member).catch((error: Error) => {
+        if (endsTheRun(error, context.signal)) throw error
         run.note({ kind: 'lists', subject: `${list.name}: ${describeAccount(member)}`, status: 'failed', reason: error.message })
         return undefined
       })
@@ -272,6 +274,7 @@ async function lists(run: Run, records: AsyncIterable<ListRecord>) {
     try {
       outcomes = await target.list!(list, resolved)
     } catch (error) {
+      if (endsTheRun(error, context.signal)) throw error
       outcomes = resolved.map(() => ({ status: 'failed' as const, reason: (error as Error).message }))
     }
     for (const [i, member] of resolved.entries()) {

@@ -14,6 +14,7 @@ import type { Outcome, ResolvedAccount, Target } from '../../src/adapters/adapte
 import type { ListRecord } from '../../src/archive/records.js'
 import { captureCli } from '../_util/cli.js'
 import { createHttpClient } from '../../src/net/http-client.js'
+import { AuthError } from '../../src/errors.js'
 
 class MemoryTarget implements Target {
   readonly capabilities = { network: 'mastodon' as const, exports: [], replays: ['follows', 'lists', 'mutes', 'blocks'] as const, alias: false, move: false }
@@ -102,4 +103,33 @@ test('a daily cap defers the rest of the kind cleanly, and the next run finishes
   const second = await run(path, target)
   assert.equal(second.deferred.length, 0)
   assert.equal(target.follows.size, 3)
+})
+
+test('a token refused mid-run ends the run with one AuthError: the items before it are journaled, none after it is tried, a rerun continues', async () => {
+  const path = await archiveWith(await mkdtemp(join(tmpdir(), 'lifeboat-replay-')))
+  // The server stops accepting the token after two follows, as when it is revoked while a replay runs.
+  class RevokedTarget extends MemoryTarget {
+    revoked = false
+    attempts = 0
+    override async follow(account: ResolvedAccount): Promise<Outcome> {
+      this.attempts++
+      if (this.revoked) throw new AuthError('new.example refused the access token (401).')
+      const outcome = await super.follow(account)
+      if (this.writes === 2) this.revoked = true
+      return outcome
+    }
+    override async list(list: ListRecord, members: ResolvedAccount[]): Promise<Outcome[]> {
+      if (this.revoked) throw new AuthError('new.example refused the access token (401).')
+      return super.list(list, members)
+    }
+  }
+  const target = new RevokedTarget()
+  await assert.rejects(run(path, target), (error: unknown) => error instanceof AuthError && error.exitCode === 4)
+  assert.equal(target.attempts, 3, 'the follow after the refusal is the last one tried')
+  assert.equal(target.lists.size, 0, 'lists are not tried with a refused token')
+  target.revoked = false
+  const rerun = await run(path, target)
+  assert.equal(rerun.counts.follows?.['done-before'], 2, 'the two follows made before the refusal are not made again')
+  assert.deepEqual([...target.follows].sort(), ['https://x.example/users/a', 'https://x.example/users/b', 'https://x.example/users/d'])
+  assert.equal(rerun.failed, 0)
 })
