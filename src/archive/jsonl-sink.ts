@@ -1,5 +1,7 @@
 // Appends JSON records one per line to a file, hashing and counting as it goes. Awaiting write() applies
 // backpressure, so a producer can never outrun the disk and memory stays flat however many records there are.
+// flush() makes every line written so far readable from the file, so the records can be read back while the sink
+// stays open (ArchiveWriter.staged).
 // Each record is checked against its kind's schema before it is written: a record that breaks the format is a bug
 // of the code producing it, caught here rather than by a reader later.
 import { createHash, type Hash } from 'node:crypto'
@@ -40,6 +42,11 @@ export class JsonlSink<T> {
     return this.#count
   }
 
+  /** Bytes of the lines written so far (all of them in the file once flush() has resolved). */
+  get size(): number {
+    return this.#size
+  }
+
   async write(record: T): Promise<void> {
     if (this.#closed) throw new Error(`write after close: ${this.path}`)
     if (this.#error) throw this.#error
@@ -51,6 +58,18 @@ export class JsonlSink<T> {
     this.#crc = crc32(line, this.#crc)
     this.#count++
     if (!this.#stream.write(line)) await Promise.race([once(this.#stream, 'drain'), this.#failed])
+  }
+
+  /** Resolves once every line written so far is in the file; rejects with the stream's error if a write failed. */
+  async flush(): Promise<void> {
+    if (this.#closed) {
+      await this.#closed
+      return
+    }
+    if (this.#error) throw this.#error
+    // A Writable runs writes in order and calls a write's callback once it is done: an empty write's callback
+    // therefore comes after every earlier line has reached the file.
+    await Promise.race([this.#failed, new Promise<void>((resolve, reject) => this.#stream.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())))])
   }
 
   /** Flushes and closes; idempotent. Rejects with the stream's error if any write failed. */

@@ -22,6 +22,7 @@ import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
   MANIFEST_NAME,
+  MAX_RECORD_LINE_BYTES,
   PROFILE_NAME,
   RECORD_KINDS,
   isCompressedMime,
@@ -31,6 +32,7 @@ import {
   type RecordKind,
 } from './format.js'
 import { JsonlSink } from './jsonl-sink.js'
+import { splitLines } from './lines.js'
 import { toolVersion } from '../version.js'
 import type { Manifest, MediaRecord, ProfileRecord, RecordsByKind } from './records.js'
 import { ArchiveReader } from './reader.js'
@@ -254,6 +256,25 @@ export class ArchiveWriter {
   async write<K extends RecordKind>(kind: K, record: RecordsByKind[K]): Promise<void> {
     throwIfAborted(this.options.signal)
     await this.#writing(() => this.sink(kind).write(record))
+  }
+
+  /**
+   * The records of `kind` written so far, read back from staging one line at a time, so that files derived from them
+   * (compat/, docs/archive-format.md §6) are made from what the archive holds without anyone keeping the records in
+   * memory. Lines end at `\n` only (JSON.stringify leaves U+2028 and U+2029 raw in strings). Records written while
+   * this is being read are not included; a kind never written or declared has none. Usable until finish().
+   */
+  async *staged<K extends RecordKind>(kind: K): AsyncGenerator<RecordsByKind[K]> {
+    if (this.#finished) throw new Error('the archive writer is finished')
+    const sink = this.#sinks.get(kind)
+    if (!sink) return
+    await this.#writing(() => sink.flush())
+    const size = sink.size
+    if (size === 0) return
+    const handle = await open(sink.path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    // The stream owns the handle and closes it when it ends or when the caller stops iterating early.
+    const stream = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: 256 * 1024 })
+    for await (const line of splitLines(stream, MAX_RECORD_LINE_BYTES)) yield JSON.parse(line.text) as RecordsByKind[K]
   }
 
   async writeAll<K extends RecordKind>(kind: K, records: AsyncIterable<RecordsByKind[K]> | Iterable<RecordsByKind[K]>): Promise<number> {

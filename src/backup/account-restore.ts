@@ -3,13 +3,14 @@
 // through the ArchiveWriter, which validates every record, verifies the zip and renames it into place.
 import { RECORD_KINDS, kindMember, type RecordKind } from '../archive/format.js'
 import { parseRecordLine, recordLines } from '../archive/reader.js'
-import type { EventRecord, Manifest, MediaRecord, RecordsByKind, RoomRecord, SubjectRecord } from '../archive/records.js'
+import type { EventRecord, Manifest, MediaRecord, RecordsByKind, RoomRecord } from '../archive/records.js'
 import { validators } from '../archive/validate.js'
 import { ArchiveWriter } from '../archive/writer.js'
 import { isEncryptedPayload } from '../adapters/matrix/decryptor.js'
 import type { ClientEvent } from '../adapters/matrix/api.js'
 import { throwIfAborted } from '../errors.js'
 import { bookmarksCsv } from '../archive/compat.js'
+import { utf8 } from '../archive/compat-files.js'
 import type { Snapshot } from '../store/format.js'
 import type { BackupStore } from '../store/store.js'
 import { DERIVED_FILES, FORWARD_KINDS, recordKey, type AccountArchiveData, type Segment } from './account-format.js'
@@ -43,8 +44,6 @@ export async function restoreAccountArchive(store: BackupStore, snapshot: Snapsh
     }
     const rooms = new Map<string, RoomTally>()
     const derived = DERIVED_FILES[data.network] ?? {}
-    const derivedKinds = new Set(Object.values(derived))
-    const kept = new Map<RecordKind, unknown[]>()
     // events before rooms (their counts are counted again from the merged events), media last
     const order = [...RECORD_KINDS.filter((k) => k === 'events'), ...RECORD_KINDS.filter((k) => k !== 'events' && k !== 'media'), 'media' as const]
     for (const kind of order) {
@@ -74,7 +73,6 @@ export async function restoreAccountArchive(store: BackupStore, snapshot: Snapsh
 
     async function emit<K extends RecordKind>(kind: K, record: RecordsByKind[K]): Promise<void> {
       if (kind === 'events') tally(rooms, record as EventRecord)
-      if (derivedKinds.has(kind)) (kept.get(kind) ?? kept.set(kind, []).get(kind)!).push(record)
       if (kind === 'rooms') return writer.write('rooms', recount(record as RoomRecord, rooms))
       if (kind !== 'media') return writer.write(kind, record)
       const media = record as MediaRecord
@@ -86,7 +84,8 @@ export async function restoreAccountArchive(store: BackupStore, snapshot: Snapsh
 
     for (const file of data.files) {
       const from = derived[file.member]
-      if (from === 'bookmarks') await writer.addFile(file.member, bookmarksCsv((kept.get(from) ?? []) as SubjectRecord[]))
+      // Made again from the merged records, read back from staging (every kind is written by now).
+      if (from === 'bookmarks') await writer.addFile(file.member, utf8(bookmarksCsv(writer.staged(from))))
       else await writer.addFile(file.member, await store.openObject(file.object))
     }
     writer.note(`restored from snapshot ${snapshot.id} of a Lifeboat backup store (${data.full ? 'a full export' : `a full export and ${data.sinceFullRuns} incremental runs`})`)

@@ -8,7 +8,7 @@ import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { PartialFailureError, UsageError } from '../errors.js'
-import { acct, followingCsv } from '../archive/compat.js'
+import { acct, compatText, followingCsv } from '../archive/compat.js'
 import type { RelationRecord } from '../archive/records.js'
 
 export const BRIDGY_FED_DOMAIN = 'bsky.brid.gy'
@@ -45,7 +45,7 @@ export async function run(archive: string, options: FollowsOptions, cli: CliCont
   } else if (format === 'json') {
     cli.out.data(JSON.stringify(listed, null, 2) + '\n')
   } else if (format === 'csv') {
-    writeCsv(follows, options, cli)
+    await writeCsv(follows, options, cli)
   } else {
     cli.out.data(follows.map((f) => `${shown(f.account)}${f.account.handle ? `\t${shown({ id: f.account.id })}` : ''}\n`).join(''))
     const bare = follows.filter((f) => !f.account.handle).length
@@ -54,7 +54,7 @@ export async function run(archive: string, options: FollowsOptions, cli: CliCont
   return follows
 }
 
-function writeCsv(follows: RelationRecord[], options: FollowsOptions, cli: CliContext): void {
+async function writeCsv(follows: RelationRecord[], options: FollowsOptions, cli: CliContext): Promise<void> {
   const rows: RelationRecord[] = []
   const bridged: RelationRecord[] = []
   const unwritable: RelationRecord[] = []
@@ -63,7 +63,7 @@ function writeCsv(follows: RelationRecord[], options: FollowsOptions, cli: CliCo
     else if (options.bridgyFed && bridgyFedAddress(follow.account)) bridged.push({ ...follow, account: { ...follow.account, handle: bridgyFedAddress(follow.account)! } })
     else unwritable.push(follow)
   }
-  cli.out.data(followingCsv([...rows, ...bridged]))
+  cli.out.data(await compatText(followingCsv([...rows, ...bridged])))
   if (bridged.length > 0) cli.out.info(`${bridged.length} AT Protocol accounts written as Bridgy Fed addresses (${BRIDGY_FED_DOMAIN}); following them works only for accounts that opted into the bridge.`)
   if (unwritable.length === 0) return
   const offer = unwritable.filter((f) => bridgyFedAddress(f.account)).length

@@ -10,11 +10,11 @@ import type { Readable } from 'node:stream'
 import type { ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
+import { writeCompatFiles, type CompatKind } from '../../archive/compat-files.js'
 import type { AccountRef, MediaRecord, MediaRef, SubjectRecord } from '../../archive/records.js'
 import { BadArchiveError, throwIfAborted, UsageError } from '../../errors.js'
 import type { Output } from '../../output.js'
 import type { Actor } from './api.js'
-import { writeCompatFiles } from './compat-files.js'
 import { emptyCsvRecords, readCsvFile, type CsvKind } from './csv-import.js'
 import type { ExportArchive } from './export-archive.js'
 import { arrayItems } from './json-items.js'
@@ -158,7 +158,11 @@ export async function importMastodonArchive(job: ImportJob): Promise<{ failures:
     for await (const uri of arrayItems<unknown>(await archive.open(name), 'orderedItems', name)) {
       if (typeof uri !== 'string') continue
       const record: SubjectRecord = { subject: uri, url: null, createdAt: null }
-      if (kind === 'bookmarks') bookmarks.add(uri)
+      if (kind === 'bookmarks') {
+        // Each status once (bookmarks.csv rows are skipped the same way): compat/bookmarks.csv is made from these records.
+        if (bookmarks.has(uri)) continue
+        bookmarks.add(uri)
+      }
       await writer.write(kind, record)
     }
   }
@@ -192,14 +196,10 @@ async function importCsvs(job: ImportJob, mentions: Map<string, string>, bookmar
     bookmarked.add(record.subject)
     await writer.write('bookmarks', record)
   }
-  const declared: [CsvKind, Parameters<ArchiveWriter['declare']>[0]][] = [['following', 'following'], ['blocks', 'blocks'], ['mutes', 'mutes'], ['domain-blocks', 'domain-blocks'], ['lists', 'lists'], ['bookmarks', 'bookmarks']]
+  const declared: [CsvKind, CompatKind][] = [['following', 'following'], ['blocks', 'blocks'], ['mutes', 'mutes'], ['domain-blocks', 'domain-blocks'], ['lists', 'lists'], ['bookmarks', 'bookmarks']]
   for (const [kind, member] of declared) if (kinds.has(kind)) writer.declare(member)
-  await writeCompatFiles(writer, {
-    following: kinds.has('following') ? records.following : undefined,
-    blocks: kinds.has('blocks') ? records.blocks : undefined,
-    mutes: kinds.has('mutes') ? records.mutes : undefined,
-    lists: kinds.has('lists') ? records.lists : undefined,
-    domainBlocks: kinds.has('domain-blocks') ? records.domainBlocks : undefined,
-    bookmarks: [...bookmarked].map((subject) => ({ subject })),
-  })
+  // The files of each CSV given, from the records just written; compat/bookmarks.csv always (the archive's
+  // bookmarks.json is its other source).
+  const compat = declared.filter(([kind]) => kinds.has(kind) && kind !== 'bookmarks').map(([, member]) => member)
+  await writeCompatFiles(writer, [...compat, 'bookmarks'])
 }

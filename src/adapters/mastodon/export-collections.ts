@@ -11,7 +11,6 @@
 import type { ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember, type RecordKind } from '../../archive/format.js'
-import type { DomainBlockRecord, ListRecord, RelationRecord, SubjectRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
 import type { Account, CredentialAccount, FeaturedTag, Filter, FilterV1, List, MutedAccount, Relationship, Status, Tag } from './api.js'
 import type { MastodonClient } from './client.js'
@@ -38,18 +37,7 @@ export interface CollectionsJob {
   flavor: Flavor
 }
 
-/** What the compat CSVs are written from. */
-export interface GraphRecords {
-  following: RelationRecord[]
-  blocks: RelationRecord[]
-  mutes: RelationRecord[]
-  lists: ListRecord[]
-  domainBlocks: DomainBlockRecord[]
-  bookmarks: SubjectRecord[]
-}
-
 export interface CollectionsResult {
-  graph: GraphRecords
   cursor: HistoryCursor
   /** Optional endpoints the server does not implement (named as in the archive notes): not failures. */
   unimplemented: string[]
@@ -65,7 +53,6 @@ export function prevCursor(link: string | undefined): string | undefined {
 export async function exportCollections(job: CollectionsJob): Promise<CollectionsResult> {
   const { client, writer, me } = job
   const self = encodeURIComponent(me.id)
-  const graph: GraphRecords = { following: [], blocks: [], mutes: [], lists: [], domainBlocks: [], bookmarks: [] }
   const cursor: HistoryCursor = {}
   const unimplemented: string[] = []
   const step = async (kind: RecordKind, path: string, run: () => Promise<void>): Promise<void> => {
@@ -86,55 +73,33 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
   await step('following', 'following', async () => {
     for await (const page of uniquePages<Account>(client, `/api/v1/accounts/${self}/following`, { params: { limit: 80 } })) {
       const relationships = await relationshipsOf(client, page.items)
-      for (const account of page.items) {
-        const record = followingRecord(account, relationships.get(account.id), job.localDomain)
-        graph.following.push(record)
-        await writer.write('following', record)
-      }
+      for (const account of page.items) await writer.write('following', followingRecord(account, relationships.get(account.id), job.localDomain))
     }
   })
   await step('followers', 'followers', async () => {
     for await (const account of uniqueItems<Account>(client, `/api/v1/accounts/${self}/followers`, { params: { limit: 80 } })) await writer.write('followers', plainRelation(account, job.localDomain))
   })
   await step('blocks', 'blocks', async () => {
-    for await (const account of uniqueItems<Account>(client, '/api/v1/blocks', { params: { limit: 80 } })) {
-      const record = plainRelation(account, job.localDomain)
-      graph.blocks.push(record)
-      await writer.write('blocks', record)
-    }
+    for await (const account of uniqueItems<Account>(client, '/api/v1/blocks', { params: { limit: 80 } })) await writer.write('blocks', plainRelation(account, job.localDomain))
   })
   await step('mutes', 'mutes', async () => {
     for await (const page of uniquePages<MutedAccount>(client, '/api/v1/mutes', { params: { limit: 80 } })) {
       const relationships = await relationshipsOf(client, page.items)
-      for (const account of page.items) {
-        const record = muteRecord(account, relationships.get(account.id), job.localDomain)
-        graph.mutes.push(record)
-        await writer.write('mutes', record)
-      }
+      for (const account of page.items) await writer.write('mutes', muteRecord(account, relationships.get(account.id), job.localDomain))
     }
   })
   await step('domain-blocks', 'domain blocks', async () => {
-    for await (const domain of uniqueItems<string>(client, '/api/v1/domain_blocks', { params: { limit: 200 } })) {
-      const record = { domain }
-      graph.domainBlocks.push(record)
-      await writer.write('domain-blocks', record)
-    }
+    for await (const domain of uniqueItems<string>(client, '/api/v1/domain_blocks', { params: { limit: 200 } })) await writer.write('domain-blocks', { domain })
   })
   await step('lists', 'lists', async () => {
     for (const list of await client.get<List[]>('/api/v1/lists')) {
       const members: Account[] = []
       for await (const account of uniqueItems<Account>(client, `/api/v1/lists/${encodeURIComponent(list.id)}/accounts`, { params: { limit: 80 } })) members.push(account)
-      const record = listRecord(list, members, job.localDomain)
-      graph.lists.push(record)
-      await writer.write('lists', record)
+      await writer.write('lists', listRecord(list, members, job.localDomain))
     }
   })
   await step('bookmarks', 'bookmarks', async () => {
-    cursor.bookmarks = await walkHistory(client, '/api/v1/bookmarks', job.since?.bookmarks, async (status) => {
-      const record = subjectRecord(status)
-      graph.bookmarks.push(record)
-      await writer.write('bookmarks', record)
-    })
+    cursor.bookmarks = await walkHistory(client, '/api/v1/bookmarks', job.since?.bookmarks, (status) => writer.write('bookmarks', subjectRecord(status)))
   })
   await step('likes', 'favourites', async () => {
     cursor.favourites = await walkHistory(client, '/api/v1/favourites', job.since?.favourites, (status) => writer.write('likes', subjectRecord(status)))
@@ -149,7 +114,7 @@ export async function exportCollections(job: CollectionsJob): Promise<Collection
     for (const filter of await readFilters(client)) await writer.write('filters', filterRecord(filter))
   })
   if (await followedTags(job)) unimplemented.push('followed tags')
-  return { graph, cursor, unimplemented }
+  return { cursor, unimplemented }
 }
 
 /** Relationship of the exporting account to each of `accounts`, by account id. */

@@ -5,10 +5,10 @@ import type { AdapterContext, ExportOptions, ExportReport, ItemFailure, Source }
 import { MASTODON_CAPABILITIES } from './capabilities.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import { nativeMember } from '../../archive/format.js'
+import { COMPAT_KINDS, writeCompatFiles } from '../../archive/compat-files.js'
 import type { AccountRef, MediaRecord, MediaRef } from '../../archive/records.js'
 import type { Actor, CredentialAccount } from './api.js'
 import type { MastodonClient } from './client.js'
-import { writeCompatFiles } from './compat-files.js'
 import { exportCollections } from './export-collections.js'
 import { exportStatuses } from './export-statuses.js'
 import { detectServer, type ServerInfo } from './flavor.js'
@@ -73,7 +73,8 @@ export class MastodonSource implements Source {
     }
     await media.idle()
     writer.declare('media')
-    await writeCompatFiles(writer, collections.graph)
+    // Every compat file, each from the records of its kind written above (one the server lacks gets its header only).
+    await writeCompatFiles(writer, COMPAT_KINDS)
     const cursor: MastodonCursor = {
       server: this.client.server,
       accountId: me.id,

@@ -5,9 +5,8 @@
 // README "Pagination" (cursors are relation/favorite ids; clips/notes pages by note id), users_lists_list__*.json.
 import type { AdapterContext, ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
-import type { AccountRef, ListRecord, RelationRecord } from '../../archive/records.js'
-import { compatMember } from '../../archive/format.js'
-import { blockedCsv, followingCsv, listsCsv, misskeyAcctList, misskeyListsCsv, mutedCsv } from '../../archive/compat.js'
+import type { AccountRef, RelationRecord } from '../../archive/records.js'
+import { writeCompatFiles } from '../../archive/compat-files.js'
 import type { AccountDirectory } from './accounts.js'
 import type { MisskeyCursor } from './api.js'
 import { MisskeyApiError, toLifeboatError } from './errors.js'
@@ -16,12 +15,6 @@ import { collect, laterId, paged, type Cursor } from './paging.js'
 import type { MisskeySession } from './session.js'
 
 const PAGE = 100
-
-/** Records kept for the compat CSVs, without their native payloads. */
-function slim(record: RelationRecord): RelationRecord {
-  const { native: _native, ...rest } = record
-  return rest
-}
 
 /** Errors that make the whole export pointless (the token): thrown; anything else fails only that collection. */
 function isFatal(error: unknown): boolean {
@@ -48,19 +41,21 @@ export class CollectionsExporter {
   }
 
   async run(since: Pick<MisskeyCursor, 'favorites' | 'reactions'> = {}): Promise<CollectionsResult> {
-    const following = await this.#step('following', () => this.#following())
+    await this.#step('following', () => this.#following())
     await this.#step('followers', () => this.#followers())
-    const blocks = await this.#step('blocks', () => this.#relations('blocks', (c) => this.#client.call('blocking/list', { limit: PAGE, ...c }), (b) => b.blockee, (b) => ({ blockeeId: b.blockeeId }), () => ({})))
-    const mutes = await this.#step('mutes', () => this.#relations('mutes', (c) => this.#client.call('mute/list', { limit: PAGE, ...c }), (m) => m.mutee, (m) => ({ muteeId: m.muteeId }), (m) => ({ expiresAt: m.expiresAt ?? null })))
+    await this.#step('blocks', () => this.#relations('blocks', (c) => this.#client.call('blocking/list', { limit: PAGE, ...c }), (b) => b.blockee, (b) => ({ blockeeId: b.blockeeId }), () => ({})))
+    await this.#step('mutes', () => this.#relations('mutes', (c) => this.#client.call('mute/list', { limit: PAGE, ...c }), (m) => m.mutee, (m) => ({ muteeId: m.muteeId }), (m) => ({ expiresAt: m.expiresAt ?? null })))
     await this.#step('renote-mutes', () => this.#relations('renote-mutes', (c) => this.#client.call('renote-mute/list', { limit: PAGE, ...c }), (m) => m.mutee, (m) => ({ muteeId: m.muteeId }), () => ({})))
-    const lists = await this.#step('lists', () => this.#lists())
+    await this.#step('lists', () => this.#lists())
     await this.#step('antennas', async () => {
       for (const antenna of await this.#client.call('antennas/list', {})) await this.writer.write('antennas', mapAntenna(antenna))
     })
     await this.#step('clips', () => this.#clips())
     const favorites = await this.#step('bookmarks', () => this.#favorites(since.favorites))
     const reactions = await this.#step('likes', () => this.#reactions(since.reactions))
-    await this.#compat(following ?? [], blocks ?? [], mutes ?? [], lists ?? [])
+    // Mastodon's CSVs (which Misskey's importers accept too) and Misskey's own import formats, from the records of
+    // each kind written above: a collection that failed part way has the rows of the records it got.
+    await writeCompatFiles(this.writer, ['following', 'blocks', 'mutes', 'lists'])
     return { failures: this.failures, cursor: { favorites: laterId(since.favorites, favorites), reactions: laterId(since.reactions, reactions) } }
   }
 
@@ -77,8 +72,7 @@ export class CollectionsExporter {
     }
   }
 
-  async #following(): Promise<RelationRecord[]> {
-    const kept: RelationRecord[] = []
+  async #following(): Promise<void> {
     const userId = this.session.me.id
     for await (const page of paged((c) => this.#client.call('users/following', { userId, limit: PAGE, ...c }), { signal: this.context.signal })) {
       for (const f of page) {
@@ -88,10 +82,8 @@ export class CollectionsExporter {
           withReplies: (f.followee as { withReplies?: boolean }).withReplies ?? null,
         })
         await this.writer.write('following', record)
-        kept.push(slim(record))
       }
     }
-    return kept
   }
 
   async #followers(): Promise<void> {
@@ -109,29 +101,19 @@ export class CollectionsExporter {
     user: (item: T) => Parameters<AccountDirectory['remember']>[0],
     native: (item: T) => Record<string, unknown>,
     extra: (item: T) => Partial<RelationRecord>,
-  ): Promise<RelationRecord[]> {
-    const kept: RelationRecord[] = []
+  ): Promise<void> {
     for await (const page of paged(fetchPage, { signal: this.context.signal })) {
-      for (const item of page) {
-        const record = mapRelation(this.directory.remember(user(item)), item, extra(item), native(item))
-        await this.writer.write(kind, record)
-        kept.push(slim(record))
-      }
+      for (const item of page) await this.writer.write(kind, mapRelation(this.directory.remember(user(item)), item, extra(item), native(item)))
     }
-    return kept
   }
 
-  async #lists(): Promise<ListRecord[]> {
-    const kept: ListRecord[] = []
+  async #lists(): Promise<void> {
     for (const list of await this.#client.call('users/lists/list', {})) {
       const ids = list.userIds ?? []
       const accounts = await this.directory.resolve(ids)
       const members = ids.map((id) => accounts.get(id)).filter((a): a is AccountRef => a !== undefined)
-      const record = mapList(list, members)
-      await this.writer.write('lists', record)
-      kept.push({ id: record.id, name: record.name, members })
+      await this.writer.write('lists', mapList(list, members))
     }
-    return kept
   }
 
   async #clips(): Promise<void> {
@@ -164,20 +146,5 @@ export class CollectionsExporter {
       }
     }
     return newest
-  }
-
-  /** Mastodon's CSVs (which Misskey's importers accept too) and Misskey's own import formats. */
-  async #compat(following: RelationRecord[], blocks: RelationRecord[], mutes: RelationRecord[], lists: ListRecord[]): Promise<void> {
-    const files: [string, string][] = [
-      ['following_accounts.csv', followingCsv(following)],
-      ['blocked_accounts.csv', blockedCsv(blocks)],
-      ['muted_accounts.csv', mutedCsv(mutes)],
-      ['lists.csv', listsCsv(lists)],
-      ['misskey/following.csv', misskeyAcctList(following)],
-      ['misskey/blocking.csv', misskeyAcctList(blocks)],
-      ['misskey/mute.csv', misskeyAcctList(mutes)],
-      ['misskey/user-lists.csv', misskeyListsCsv(lists)],
-    ]
-    for (const [name, body] of files) await this.writer.addFile(compatMember(name), body)
   }
 }
