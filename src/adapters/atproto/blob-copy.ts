@@ -3,6 +3,7 @@
 // records reference and it lacks, and the same list after the uploads is the result, never a count of uploads.
 // Every blob's bytes are checked against its CID before upload: bytes that do not match are a per-item failure named
 // by CID and are never sent. Uploads run `concurrency` at a time; the host queue of the HTTP client bounds them too.
+// The passes end when a list has nothing left to try; that list, read after the last upload, is the result.
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import PQueue from 'p-queue'
@@ -53,10 +54,16 @@ export async function copyMissingBlobs(context: AdapterContext, target: AtprotoC
   const failures = new Map<string, { kind: MissingKind; reason: string }>()
   let uploaded = 0
   let n = 0
+  // The target's latest list, when nothing has been uploaded since it was read: then it is also the result.
+  let left: { cid: string; recordUri: string }[] | undefined
   for (let round = 0; round < (options.rounds ?? 3); round++) {
+    const listed = await target.listMissingBlobs()
     // Blobs the source lacks or holds corrupt are not tried again: another pass cannot change that.
-    const todo = (await target.listMissingBlobs()).filter((b) => !['corrupt', 'absent'].includes(failures.get(b.cid)?.kind ?? ''))
-    if (todo.length === 0) break
+    const todo = listed.filter((b) => !['corrupt', 'absent'].includes(failures.get(b.cid)?.kind ?? ''))
+    if (todo.length === 0) {
+      left = listed
+      break
+    }
     const progress = context.out.progress('blobs', todo.length)
     const queue = new PQueue({ concurrency: options.concurrency ?? DEFAULT_BLOB_CONCURRENCY })
     let fatal: unknown
@@ -104,7 +111,7 @@ export async function copyMissingBlobs(context: AdapterContext, target: AtprotoC
     throwIfAborted(context.signal)
     progress.done()
   }
-  const left = await target.listMissingBlobs()
+  left ??= await target.listMissingBlobs()
   return {
     uploaded,
     missing: left.map((b) => ({ ...b, ...(failures.get(b.cid) ?? { kind: 'pending' as const, reason: `uploaded, but ${target.host} still lists it as missing` }) })),
