@@ -25,7 +25,7 @@ import type { Snapshot } from '../store/format.js'
 import { ArchiveReader } from '../archive/reader.js'
 import { mediaMember, nativeMember } from '../archive/format.js'
 import type { MediaRecord } from '../archive/records.js'
-import { BadArchiveError, PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
+import { BadArchiveError, PartialFailureError, UnsupportedError, UsageError, throwIfAborted } from '../errors.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 import { STORE_PASSPHRASE_HELP, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 
@@ -40,13 +40,18 @@ export interface RestoreOptions extends StorePassphraseOptions {
 
 type Input = Omit<RestoreInput, 'work'> & { label: string; close?: () => void }
 
-async function fromSnapshot(store: BackupStore, options: RestoreOptions, work: string): Promise<Input> {
+async function fromSnapshot(store: BackupStore, options: RestoreOptions, work: string, signal: AbortSignal): Promise<Input> {
   const snapshot = (await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })) as Snapshot<AtprotoSnapshotData>
   const carPath = join(work, 'repo.car')
+  signal.throwIfAborted()
   await store.withLocalObjects(snapshot.data.packs, async (paths) => {
     const blocks = new CarBlockStore()
     try {
-      for (const path of paths) await blocks.addFile(path)
+      for (const path of paths) {
+        signal.throwIfAborted()
+        await blocks.addFile(path)
+      }
+      signal.throwIfAborted()
       await writeRepoCar(blocks, CID.parse(snapshot.data.commit), carPath)
     } finally {
       await blocks.close()
@@ -66,20 +71,31 @@ async function fromSnapshot(store: BackupStore, options: RestoreOptions, work: s
   return { carPath, blobs, preferences, label: `snapshot ${snapshot.id} of ${snapshot.subject.handle ?? snapshot.subject.id}` }
 }
 
-async function extract(reader: ArchiveReader, member: string, path: string): Promise<void> {
-  await pipeline(await reader.openMember(member), createWriteStream(path, { mode: 0o600 }))
+async function extract(reader: ArchiveReader, member: string, path: string, signal?: AbortSignal): Promise<void> {
+  await pipeline(await reader.openMember(member), createWriteStream(path, { mode: 0o600 }), { signal })
 }
 
-async function fromArchive(options: RestoreOptions, work: string): Promise<Input> {
+async function fromArchive(options: RestoreOptions, work: string, signal: AbortSignal): Promise<Input> {
   const reader = await ArchiveReader.open(options.archive!)
-  if (reader.manifest.source.network !== 'atproto' || !reader.has(nativeMember('atproto', 'repo.car'))) {
+  try {
+    return await readArchive(reader, options, work, signal)
+  } catch (error) {
     reader.close()
+    throw error
+  }
+}
+
+async function readArchive(reader: ArchiveReader, options: RestoreOptions, work: string, signal: AbortSignal): Promise<Input> {
+  if (reader.manifest.source.network !== 'atproto' || !reader.has(nativeMember('atproto', 'repo.car'))) {
     throw new UnsupportedError(`${options.archive} is not an AT Protocol archive with a repo CAR.`, { hint: 'Restore takes archives written by `lifeboat export atproto`.' })
   }
   const carPath = join(work, 'repo.car')
-  await extract(reader, nativeMember('atproto', 'repo.car'), carPath)
+  await extract(reader, nativeMember('atproto', 'repo.car'), carPath, signal)
   const media = new Map<string, MediaRecord>()
-  for await (const record of reader.records('media')) if (record.source.cid) media.set(record.source.cid, record)
+  for await (const record of reader.records('media')) {
+    signal.throwIfAborted()
+    if (record.source.cid) media.set(record.source.cid, record)
+  }
   const blobs: BlobSource = {
     name: `archive ${options.archive}`,
     async open(cid, scratch) {
@@ -133,17 +149,31 @@ async function restoreInto(options: RestoreOptions, store: BackupStore | null, c
   const password = await readSecret({ label: `password of the account on ${new URL(pds).host}`, envName: options.passwordEnv ?? 'LIFEBOAT_ATPROTO_PASSWORD', explicit: Boolean(options.passwordEnv), env: cli.env, required: true })
   const context = adapterContext(cli)
   const identifier = 'did' in target ? target.did : target.handle
-  const session = await PdsSession.open(context, pds, identifier, password, 'did' in target ? target.did : undefined)
-  const client = new AtprotoClient(context, pds, session)
   // Working files (a whole repo CAR, blobs) go beside a local store or the archive, never to /tmp: /tmp is often RAM
   // on small servers, and these files hold the account's data (a remote store's staging directory is private, 0700).
   // mkdtemp creates the directory owner-only (0700).
   const work = await mkdtemp(store ? join(await store.backend.stagingDir(), 'restore-') : `${options.archive}.restore-`)
   let input: Input | undefined
   try {
-    input = store ? await fromSnapshot(store, options, work) : await fromArchive(options, work)
-    cli.out.info(`Restoring ${input.label} into ${session.did} on ${client.host}.`)
-    const result = await restoreAccount(context, client, { ...input, work })
+    // The login and the reading of the backup (the repo CAR written out, the blob index) run side by side: neither
+    // needs the other, and the import needs both. A refused login stops the reading and is the error reported, as
+    // when the login came first; both settle before anything is thrown, so the working directory is removed last.
+    const reading = new AbortController()
+    const [login, read] = await Promise.allSettled([
+      PdsSession.open(context, pds, identifier, password, 'did' in target ? target.did : undefined).catch((error: unknown) => {
+        reading.abort(error)
+        throw error
+      }),
+      store ? fromSnapshot(store, options, work, AbortSignal.any([reading.signal, context.signal])) : fromArchive(options, work, AbortSignal.any([reading.signal, context.signal])),
+    ])
+    if (read.status === 'fulfilled') input = read.value
+    if (login.status === 'rejected') throw login.reason
+    throwIfAborted(context.signal)
+    if (read.status === 'rejected') throw read.reason
+    const session = login.value
+    const client = new AtprotoClient(context, pds, session)
+    cli.out.info(`Restoring ${read.value.label} into ${session.did} on ${client.host}.`)
+    const result = await restoreAccount(context, client, { ...read.value, work })
     const s = result.status
     for (const blob of result.missing) cli.out.event('item-failed', { kind: 'blob', item: blob.cid, reason: blob.reason })
     cli.out.result(

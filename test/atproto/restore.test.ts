@@ -1,12 +1,15 @@
 // Restore and the refreshing session against a real PDS (@atproto/dev-env), through the built CLI.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
 import { createAccount, seedSampleWorld, type SampleWorld } from '../../src/demo/sample-account.js'
 import { runOnce as backup } from '../../src/commands/backup-atproto.js'
+import { run as restore } from '../../src/commands/restore-atproto.js'
+import { run as exportAtproto } from '../../src/commands/export-atproto.js'
+import { AuthError } from '../../src/errors.js'
 import { openStore } from '../../src/store/store.js'
 import type { AtprotoSnapshotData } from '../../src/adapters/atproto/backup.js'
 import type { Snapshot } from '../../src/store/format.js'
@@ -71,6 +74,28 @@ test('restore checks every blob against its CID: a damaged object is named, neve
     await writeFile(path, original)
     await proxy.close()
   }
+})
+
+// The login and the reading of the backup run side by side (restore-atproto.ts): a refused login is still the error,
+// nothing reaches the account, and the working directory beside the archive is gone when the run ends.
+test('a refused login is the error while the archive is read beside it; nothing is imported, no working files are left', async () => {
+  const archives = await mkdtemp(join(tmpdir(), 'lifeboat-restore-login-'))
+  const archive = join(archives, 'alice.zip')
+  await exportAtproto(world.alice.did, { output: archive, pds: network.pds.url }, captureCli().cli)
+  const target = await createAccount(network.pds.url, 'refused')
+  await assert.rejects(
+    restore({ archive, toPds: network.pds.url, did: target.did, passwordEnv: 'TPW' }, captureCli({ env: { TPW: 'not-the-password' } }).cli),
+    (e: unknown) => e instanceof AuthError && /refused the login/.test(e.message),
+  )
+  assert.deepEqual(await readdir(archives), ['alice.zip'], 'the working directory is removed')
+  const status = await target.agent.com.atproto.server.checkAccountStatus()
+  assert.equal(status.data.indexedRecords, 0)
+
+  // The right password: the same archive restores, and the working directory goes again.
+  const restored = await restore({ archive, toPds: network.pds.url, did: target.did, passwordEnv: 'TPW' }, captureCli({ env: { TPW: target.password } }).cli)
+  assert.equal(restored.missing.length, 0)
+  assert.equal(restored.status.importedBlobs, restored.status.expectedBlobs)
+  assert.deepEqual(await readdir(archives), ['alice.zip'])
 })
 
 // The PDS runs in this process and the CLI in a child: moving the PDS's clock on in the middle of a run makes every

@@ -2,7 +2,9 @@
 // The target decides what is needed and what is done: its com.atproto.repo.listMissingBlobs names the blobs its
 // records reference and it lacks, and the same list after the uploads is the result, never a count of uploads.
 // Every blob's bytes are checked against its CID before upload: bytes that do not match are a per-item failure named
-// by CID and are never sent. Uploads run `concurrency` at a time; the host queue of the HTTP client bounds them too.
+// by CID and are never sent. Reads and uploads run `concurrency` at a time each, side by side; the host queues of the
+// HTTP client bound them too.
+// The passes end when a list has nothing left to try; that list, read after the last upload, is the result.
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import PQueue from 'p-queue'
@@ -41,7 +43,7 @@ export interface BlobCopyResult {
 export interface BlobCopyOptions {
   /** A private working directory for scratch files. */
   work: string
-  /** Uploads in flight at once (default 6). */
+  /** Uploads in flight at once, and reads from the source beside them (default 6 each). */
   concurrency?: number
   /** Passes over the target's missing list; a pass with nothing left to try ends early (default 3). */
   rounds?: number
@@ -53,27 +55,52 @@ export async function copyMissingBlobs(context: AdapterContext, target: AtprotoC
   const failures = new Map<string, { kind: MissingKind; reason: string }>()
   let uploaded = 0
   let n = 0
+  // The target's latest list, when nothing has been uploaded since it was read: then it is also the result.
+  let left: { cid: string; recordUri: string }[] | undefined
   for (let round = 0; round < (options.rounds ?? 3); round++) {
+    const listed = await target.listMissingBlobs()
     // Blobs the source lacks or holds corrupt are not tried again: another pass cannot change that.
-    const todo = (await target.listMissingBlobs()).filter((b) => !['corrupt', 'absent'].includes(failures.get(b.cid)?.kind ?? ''))
-    if (todo.length === 0) break
+    const todo = listed.filter((b) => !['corrupt', 'absent'].includes(failures.get(b.cid)?.kind ?? ''))
+    if (todo.length === 0) {
+      left = listed
+      break
+    }
     const progress = context.out.progress('blobs', todo.length)
-    const queue = new PQueue({ concurrency: options.concurrency ?? DEFAULT_BLOB_CONCURRENCY })
+    // Reading a blob (a download from the old PDS, an archive member, a store object) with its CID check, and its
+    // upload, run in lanes of their own, `concurrency` each, so neither side waits for the other; a blob holds a
+    // scratch file from its read to the end of its upload, so at most 2 × `concurrency` are on disk at once.
+    const concurrency = options.concurrency ?? DEFAULT_BLOB_CONCURRENCY
+    const queue = new PQueue({ concurrency: 2 * concurrency })
+    const reads = new PQueue({ concurrency })
+    const uploads = new PQueue({ concurrency })
     let fatal: unknown
+    const stopped = () => context.signal.aborted || fatal !== undefined
     for (const blob of todo) {
       queue.add(async () => {
-        if (context.signal.aborted || fatal) return
+        if (stopped()) return
         const scratch = join(options.work, `blob-${n++}`)
         try {
-          const found = await source.open(blob.cid, scratch)
-          if (!found) {
+          const found = await reads.add(async () => {
+            if (stopped()) return 'stopped' as const
+            const opened = await source.open(blob.cid, scratch)
+            if (!opened) return 'absent' as const
+            return (await fileMatchesCid(blob.cid, opened.path)) ? opened : ('corrupt' as const)
+          })
+          if (found === 'stopped') return
+          if (found === 'absent') {
             failures.set(blob.cid, { kind: 'absent', reason: `not in ${source.name}` })
-          } else if (!(await fileMatchesCid(blob.cid, found.path))) {
+          } else if (found === 'corrupt') {
             failures.set(blob.cid, { kind: 'corrupt', reason: `the bytes in ${source.name} do not match the CID; not uploaded` })
           } else {
-            await target.uploadBlob(found.path, found.mime)
-            uploaded++
-            failures.delete(blob.cid)
+            const sent = await uploads.add(async () => {
+              if (stopped()) return false
+              await target.uploadBlob(found.path, found.mime)
+              return true
+            })
+            if (sent) {
+              uploaded++
+              failures.delete(blob.cid)
+            }
             return
           }
           context.out.warn(`blob ${blob.cid} (used by ${blob.recordUri}): ${failures.get(blob.cid)!.reason}`)
@@ -104,7 +131,7 @@ export async function copyMissingBlobs(context: AdapterContext, target: AtprotoC
     throwIfAborted(context.signal)
     progress.done()
   }
-  const left = await target.listMissingBlobs()
+  left ??= await target.listMissingBlobs()
   return {
     uploaded,
     missing: left.map((b) => ({ ...b, ...(failures.get(b.cid) ?? { kind: 'pending' as const, reason: `uploaded, but ${target.host} still lists it as missing` }) })),

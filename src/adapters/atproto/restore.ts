@@ -1,6 +1,6 @@
 // Restores an AT Protocol account onto a PDS from a backup-store snapshot or an archive (atproto.com guide
 // "Account Migration", data phase): repo.importRepo with a complete CAR, then the blobs the PDS lists as missing
-// (blob-copy.ts: each checked against its CID, uploaded concurrently), then the preferences, then
+// (blob-copy.ts: each checked against its CID, uploaded concurrently) with the preferences beside them, then
 // server.checkAccountStatus. Success is the PDS's own listMissingBlobs coming back empty. Every step is idempotent on
 // the PDS side (a repeated import is a no-op diff; only missing blobs are uploaded), so a rerun simply continues.
 import type { AdapterContext } from '../adapter.js'
@@ -30,9 +30,17 @@ export async function restoreAccount(context: AdapterContext, target: AtprotoCli
   const { out } = context
   out.info(`Importing the repository into ${target.session?.did ?? 'the account'} on ${target.host} …`)
   await target.importRepo(input.carPath)
-  const blobs = await copyMissingBlobs(context, target, input.blobs, { work: input.work, concurrency: input.blobConcurrency })
+  // The blobs only after the import: a blob uploaded before the record that uses it is indexed stays temporary on the
+  // PDS (never served, yet not listed as missing either). The preferences do not depend on either and go beside them.
+  const [copied, preferred] = await Promise.allSettled([
+    copyMissingBlobs(context, target, input.blobs, { work: input.work, concurrency: input.blobConcurrency }),
+    input.preferences ? target.putPreferences(input.preferences) : Promise.resolve(),
+  ])
+  // Both settle before anything is thrown: nothing is left running against the PDS or in the working directory.
+  if (copied.status === 'rejected') throw copied.reason
+  if (preferred.status === 'rejected') throw preferred.reason
+  const blobs = copied.value
   out.info(`Uploaded ${blobs.uploaded} blob${blobs.uploaded === 1 ? '' : 's'}.`)
-  if (input.preferences) await target.putPreferences(input.preferences)
   const status = await target.checkAccountStatus()
   return { status, uploadedBlobs: blobs.uploaded, missing: blobs.missing }
 }
