@@ -1,5 +1,6 @@
 // ArchiveReader: the only code that opens Lifeboat archives. The format version is checked before anything else,
 // and no byte is handed out from a member that breaks the safety rules of docs/archive-format.md §8.
+import { createHash } from 'node:crypto'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { BadArchiveError, NotFoundError } from '../errors.js'
 import { ZipReader, S_IFDIR, S_IFREG, type ZipEntry } from '../files/zip-reader.js'
@@ -30,7 +31,39 @@ export interface OpenArchiveOptions {
   strict?: boolean
 }
 
-/** Refuses to pass more than `limit` bytes: the guard against members that inflate beyond their declared size. */
+/**
+ * Passes a member's bytes on while checking them against the manifest: more than the declared size is refused as soon
+ * as it shows (the guard against members that inflate), and at the end a short member or one whose sha256 is not the
+ * manifest's is an error, so a reader of the whole stream never takes damaged or substituted bytes as sound. The error
+ * comes with the last chunk: a consumer that acts on the bytes before the end (a restore handing a CAR to a PDS)
+ * must wait for the stream to finish without error first.
+ */
+class MemberCheck extends Transform {
+  #seen = 0
+  readonly #hash = createHash('sha256')
+  constructor(
+    readonly declared: { size: number; sha256?: string },
+    readonly member: string,
+    readonly archive: string,
+  ) {
+    super()
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#seen += chunk.length
+    if (this.#seen > this.declared.size) return callback(new BadArchiveError(`${this.member} in ${this.archive} inflates beyond its declared ${this.declared.size} bytes.`, { hint: DAMAGED_HINT }))
+    this.#hash.update(chunk)
+    callback(null, chunk)
+  }
+  override _flush(callback: TransformCallback): void {
+    if (this.#seen !== this.declared.size) return callback(new BadArchiveError(`${this.member} in ${this.archive} has ${this.#seen} bytes, the manifest says ${this.declared.size}.`, { hint: DAMAGED_HINT }))
+    if (this.declared.sha256 !== undefined && this.#hash.digest('hex') !== this.declared.sha256) {
+      return callback(new BadArchiveError(`${this.member} in ${this.archive} is damaged: its sha256 is not the one the manifest records.`, { hint: DAMAGED_HINT }))
+    }
+    callback()
+  }
+}
+
+/** Refuses to pass more than `limit` bytes (the manifest, which has no hash of its own). */
 class ByteLimit extends Transform {
   #seen = 0
   constructor(
@@ -45,6 +78,8 @@ class ByteLimit extends Transform {
     else callback(null, chunk)
   }
 }
+
+const DAMAGED_HINT = 'The archive is damaged or was altered; run `lifeboat verify` on it, or use another copy.'
 
 /**
  * Parses one line of `<kind>.jsonl` and checks it against the kind's schema; a bad line is exit 12 naming the member
@@ -175,16 +210,21 @@ export class ArchiveReader {
     return this.members.has(member)
   }
 
-  /** A stream of the member's bytes, cut off with an error beyond the declared size. */
-  async openMember(member: string): Promise<Readable> {
+  /**
+   * A stream of the member's bytes, checked against the manifest (MemberCheck): it fails beyond the declared size at
+   * once, and at its end when the size or the sha256 differ. `check: false` (verify, which hashes and reports every
+   * problem itself) keeps only the size limit.
+   */
+  async openMember(member: string, options: { check?: boolean } = {}): Promise<Readable> {
     const info = this.members.get(member)
     if (!info) throw new BadArchiveError(`${this.path} has no usable member ${member}.`)
     const stream = await this.zip.openEntry(info.entry.entry).catch((error: Error) => {
       throw new BadArchiveError(`${member} in ${this.path} is damaged: ${error.message}.`, { hint: 'Use another copy of the archive.', cause: error })
     })
-    const limited = new ByteLimit(info.size, member)
-    stream.on('error', (error) => limited.destroy(new BadArchiveError(`${member} is damaged: ${error.message}`, { cause: error })))
-    return stream.pipe(limited)
+    const declared = this.manifest.members[member]
+    const checked = (options.check ?? true) && declared ? new MemberCheck(declared, member, this.path) : new ByteLimit(info.size, member)
+    stream.on('error', (error) => checked.destroy(new BadArchiveError(`${member} is damaged: ${error.message}`, { cause: error })))
+    return stream.pipe(checked)
   }
 
   /** Parses a JSON member (profile.json, native/…/*.json) of at most MAX_JSON_MEMBER_BYTES. */

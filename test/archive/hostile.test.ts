@@ -4,6 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -54,6 +55,29 @@ test('verify names the member and line of a record that is not JSON, or not its 
   assertOneClearFailure(await runCli(['verify', wrongShape]), ExitCode.badArchive, /problem: following\.jsonl line 2/)
   assertOneClearFailure(await runCli(['follows', notJson]), ExitCode.badArchive, /error: following\.jsonl line 2 in .* is not valid JSON/)
   assertOneClearFailure(await runCli(['follows', wrongShape]), ExitCode.badArchive, /error: following\.jsonl line 2 in .* is not a following record/)
+})
+
+test('a member whose bytes are not the ones the manifest hashed is refused by every reader, not only by verify (exit 12)', async () => {
+  // The same size and a valid zip CRC-32, so only the sha256 in the manifest tells: a substituted member.
+  const honest = line(alice)
+  const substituted = honest.replace('bob@', 'eve@')
+  const bytes = handMadeArchive({ members: { 'following.jsonl': substituted, 'profile.json': '{}' }, manifest: { members: {
+    'following.jsonl': { sha256: createHash('sha256').update(honest).digest('hex'), size: Buffer.byteLength(honest) },
+    'profile.json': { sha256: createHash('sha256').update('{}').digest('hex'), size: 2 },
+  } } })
+  const path = await writeArchive('substituted.zip', bytes)
+  const reader = await ArchiveReader.open(path)
+  try {
+    await assert.rejects(async () => {
+      for await (const record of reader.records('following')) void record
+    }, (error: unknown) => error instanceof BadArchiveError && /following\.jsonl in .* is damaged: its sha256 is not the one the manifest records/.test(error.message))
+    assert.deepEqual(await reader.readJson('profile.json'), {}, 'a sound member of the same archive still reads')
+  } finally {
+    reader.close()
+  }
+  const report = await verifyArchive(path)
+  assert.ok(report.problems.some((p) => /following\.jsonl is damaged: its sha256 is/.test(p)), JSON.stringify(report.problems))
+  assertOneClearFailure(await runCli(['follows', path]), ExitCode.badArchive, /error: following\.jsonl in .* is damaged/)
 })
 
 test('an archive written by ArchiveWriter passes the schemas; a writer refuses a record that would not', async () => {
