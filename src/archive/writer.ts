@@ -297,6 +297,12 @@ export class ArchiveWriter {
     return this.#staged.has(key)
   }
 
+  /** The staged media under this source key (by this run or an interrupted earlier one), without recording it. */
+  stagedMedia(key: string): { sha256: string; size: number; mime?: string } | undefined {
+    const staged = this.#staged.get(key)
+    return staged && { sha256: staged.sha256, size: staged.size, ...(staged.mime !== undefined ? { mime: staged.mime } : {}) }
+  }
+
   /** If media with this source key is already staged, records it and returns its record; else undefined. */
   async reuseMedia(options: Omit<AddMediaOptions, 'expectSha256'>): Promise<MediaRecord | undefined> {
     if (!this.#staged.has(options.key)) return undefined

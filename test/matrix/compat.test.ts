@@ -72,7 +72,7 @@ describe('export matrix from Synapse 1.67', () => {
       server.resetRequests()
       const mxcs = [...server.state.media.values()].slice(0, 3).map((m) => `mxc://${server.serverName}/${m.mediaId}`)
       const outcomes = []
-      for (const mxc of mxcs) outcomes.push(await fetcher.fetch({ mxc }, null))
+      for (const mxc of mxcs) outcomes.push(await fetcher.record({ mxc }, null))
       assert.ok(outcomes.every((o) => 'sha256' in o), JSON.stringify(outcomes))
       assert.equal(server.countRequests({ path: /^\/_matrix\/client\/v1\/media\//, status: 400, errcode: 'M_UNRECOGNIZED' }) >= 1, true)
       assert.equal(server.countRequests({ path: /^\/_matrix\/client\/v1\/media\// }), 1, 'once known missing, the authenticated endpoint is not asked again')

@@ -3,6 +3,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { run as exportMatrix } from '../../src/commands/export-matrix.js'
@@ -67,8 +69,8 @@ describe('export matrix through faults', () => {
     // Error texts name the proxy's host; only whether a room failed is compared.
     const rooms = async (path: string) => (await records(path, 'rooms')).map((r) => ({ ...r, error: r.error === null ? null : 'failed' }))
     assert.deepEqual(ageless(await rooms(b)), ageless(await rooms(a)))
-    const media = async (path: string) => (await records(path, 'media')).sort((x, y) => x.source.mxc!.localeCompare(y.source.mxc!))
-    assert.deepEqual(await media(b), await media(a))
+    // In the same order too: records are written in the export's fixed order, not as downloads finish.
+    assert.deepEqual(await records(b, 'media'), await records(a, 'media'))
     const members = async (path: string) => {
       const reader = await ArchiveReader.open(path)
       const out = { profile: await reader.readJson('profile.json'), cursor: await reader.readJson('native/matrix/cursor.json'), counts: reader.manifest.counts }
@@ -77,5 +79,39 @@ describe('export matrix through faults', () => {
     }
     assert.deepEqual(await members(b), await members(a))
     assert.equal((await records(a, 'events')).length > 3000, true)
+  })
+
+  it('writes media records in the same order when the profile avatar downloads last', async () => {
+    // A proxy that answers the avatar's download only once another medium has been served: the avatar (fetched first,
+    // beside the rooms) finishes after room media, which must not move its record.
+    const avatarMxc = server.state.users.get(world.alice.userId)!.avatar_url!
+    const avatarId = avatarMxc.split('/').pop()!
+    let served!: () => void
+    const another = new Promise<void>((resolve) => (served = resolve))
+    const slow = http.createServer((req, res) => {
+      const isMedia = /\/media\/(v3\/)?download\//.test(req.url ?? '')
+      const go = () => {
+        const upstream = http.request(new URL(req.url!, server.url), { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+          if (isMedia && !req.url!.includes(avatarId)) answer.on('end', served)
+        })
+        if (req.readableEnded) upstream.end()
+        else req.pipe(upstream)
+      }
+      if (isMedia && req.url!.includes(avatarId)) void another.then(go)
+      else go()
+    })
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`
+      const a = await exportThrough(clean, 'clean-2.zip')
+      const b = await exportThrough({ url } as FaultProxy, 'avatar-last.zip')
+      const media = await records(b, 'media')
+      assert.ok(media.some((m) => m.source.mxc === avatarMxc), `the avatar ${avatarMxc} was exported: ${JSON.stringify(media.map((m) => m.source.mxc))} clean: ${JSON.stringify((await records(a, 'media')).map((m) => m.source.mxc))}`)
+      assert.deepEqual(media, await records(a, 'media'))
+    } finally {
+      await new Promise((resolve) => slow.close(resolve))
+    }
   })
 })

@@ -4,6 +4,11 @@
 // `M_UNRECOGNIZED` per the spec, 400 `M_UNRECOGNIZED` from Synapse before 1.11 (fixture matrix/synapse-1.67.0/136).
 // Once the authenticated endpoint is known to be missing, the rest of the run goes straight to the legacy one.
 // Servers froze unauthenticated media in 2024: media newer than that is only served with a token.
+//
+// Downloads finish in any order, so they only stage the bytes (ArchiveWriter.stageMedia); a medium's media.jsonl
+// record is written by `record`, which the export calls in a fixed order (the profile's avatar, then room by room:
+// the room's avatar, then its events oldest first). An export through a slow or rate-limited network therefore writes
+// the same archive as a clean one.
 import PQueue from 'p-queue'
 import type { AdapterContext, ItemFailure } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
@@ -38,34 +43,44 @@ export class MediaFetcher {
     this.#queue = new PQueue({ concurrency: options.concurrency ?? 4 })
   }
 
-  /** Queues a download (once per mxc for the whole run) and returns its eventual outcome; never rejects. */
-  fetch(ref: MediaRef, attachedTo: string | null): Promise<MediaOutcome> {
+  /** Queues a download that stages the bytes (once per mxc for the whole run) and returns its eventual outcome; never
+   * rejects. Writes no record: see `record`. */
+  fetch(ref: MediaRef): Promise<MediaOutcome> {
     let outcome = this.#seen.get(ref.mxc)
     if (!outcome) {
-      outcome = this.#queue.add(() => this.#download(ref, attachedTo)) as Promise<MediaOutcome>
+      outcome = this.#queue.add(() => this.#download(ref)) as Promise<MediaOutcome>
       this.#seen.set(ref.mxc, outcome)
     }
     return outcome
+  }
+
+  /**
+   * Fetches (or waits for) the medium and writes its media.jsonl record, attached to `attachedTo`; the first call for
+   * an mxc writes the record, later ones return the outcome. Callers call it in the archive's fixed order.
+   */
+  async record(ref: MediaRef, attachedTo: string | null): Promise<MediaOutcome> {
+    const outcome = await this.fetch(ref)
+    if (!('sha256' in outcome)) return outcome
+    const meta: Omit<MediaRecord, 'sha256' | 'size'> = {
+      mime: ref.mime ?? outcome.mime,
+      name: ref.name ?? null,
+      alt: ref.alt ?? null,
+      source: { mxc: ref.mxc },
+      attachedTo: attachedTo ? [attachedTo] : [],
+    }
+    const recorded = await this.writer.recordMedia({ key: ref.mxc, meta })
+    return { sha256: recorded.sha256, mime: recorded.mime }
   }
 
   async idle(): Promise<void> {
     await this.#queue.onIdle()
   }
 
-  async #download(ref: MediaRef, attachedTo: string | null): Promise<MediaOutcome> {
-    const meta: Omit<MediaRecord, 'sha256' | 'size'> = {
-      mime: ref.mime,
-      name: ref.name ?? null,
-      alt: ref.alt ?? null,
-      source: { mxc: ref.mxc },
-      attachedTo: attachedTo ? [attachedTo] : [],
-    }
+  async #download(ref: MediaRef): Promise<MediaOutcome> {
     try {
       if (this.context.signal.aborted) return { error: 'interrupted' }
-      const reused = await this.writer.reuseMedia({ key: ref.mxc, meta })
-      if (reused) return { sha256: reused.sha256, mime: reused.mime }
-      const stored = await this.#get(ref, meta)
-      return { sha256: stored.sha256, mime: stored.mime }
+      const staged = this.writer.stagedMedia(ref.mxc) ?? (await this.#get(ref))
+      return { sha256: staged.sha256, mime: ref.mime ?? staged.mime }
     } catch (error) {
       const reason = (error as Error).message
       if (!this.context.signal.aborted) {
@@ -76,28 +91,31 @@ export class MediaFetcher {
     }
   }
 
-  async #get(ref: MediaRef, meta: Omit<MediaRecord, 'sha256' | 'size'>): Promise<MediaRecord> {
+  async #get(ref: MediaRef): Promise<{ sha256: string; mime?: string }> {
     const parsed = parseMxc(ref.mxc)!
     const tail = `${enc(parsed.server)}/${enc(parsed.mediaId)}`
     if (this.#authenticated) {
       try {
-        return await this.#from(`/_matrix/client/v1/media/download/${tail}`, { allow_redirect: true }, ref, meta)
+        return await this.#from(`/_matrix/client/v1/media/download/${tail}`, { allow_redirect: true }, ref)
       } catch (error) {
         if (!isUnrecognized(error)) throw error
         this.#authenticated = false
         this.context.out.debug(`${this.client.host} has no authenticated media endpoint; using the legacy media API`)
       }
     }
-    return this.#from(`/_matrix/media/v3/download/${tail}`, { allow_remote: true }, ref, meta)
+    return this.#from(`/_matrix/media/v3/download/${tail}`, { allow_remote: true }, ref)
   }
 
-  #from(path: string, query: Record<string, boolean>, ref: MediaRef, meta: Omit<MediaRecord, 'sha256' | 'size'>): Promise<MediaRecord> {
+  #from(path: string, query: Record<string, boolean>, ref: MediaRef): Promise<{ sha256: string; mime?: string }> {
     return this.client.http.request(this.client.url(path, query), { headers: this.client.headers() }, async (res) => {
       if (!res.ok || !res.body) throw matrixError(`GET ${path}`, this.client.host, res.status, parseErrorBody(await res.text()))
       const type = res.headers.get('content-type') ?? undefined
       const body = res.body as unknown as AsyncIterable<Uint8Array>
-      if (ref.encrypted) return this.writer.addMedia(decryptAttachment(body, ref.encrypted), { key: ref.mxc, meta })
-      return this.writer.addMedia(body, { key: ref.mxc, meta: { ...meta, mime: meta.mime ?? type } })
+      const mime = ref.mime ?? type
+      const staged = ref.encrypted
+        ? await this.writer.stageMedia(decryptAttachment(body, ref.encrypted), { key: ref.mxc, meta: { mime: ref.mime } })
+        : await this.writer.stageMedia(body, { key: ref.mxc, meta: { mime } })
+      return { sha256: staged.sha256, mime: ref.encrypted ? ref.mime : mime }
     })
   }
 }

@@ -12,6 +12,7 @@ import type { MatrixClient } from './client.js'
 import type { Decryptor } from './decryptor.js'
 import { roomRecord, tagsOf } from './map.js'
 import type { MediaFetcher } from './media-fetcher.js'
+import type { MediaRef } from './media-refs.js'
 import { collectTimeline, writeTimeline, type CollectedTimeline, type TimelineDeps } from './room-timeline.js'
 
 export interface SelectedRoom {
@@ -56,10 +57,7 @@ export class RoomExporter {
     let state: ClientEvent[] = []
     try {
       state = await this.deps.client.roomState(room.roomId)
-      for (const event of state) {
-        const url = event.type === 'm.room.avatar' ? event.content?.url : undefined
-        if (typeof url === 'string' && url.startsWith('mxc://')) void this.deps.media.fetch({ mxc: url, name: 'room avatar' }, event.event_id)
-      }
+      for (const { ref } of roomAvatars(state)) void this.deps.media.fetch(ref)
       const timeline = await collectTimeline(this.#timeline, room.roomId, spoolPath, this.deps.since[room.roomId])
       return { state, timeline, error: null }
     } catch (error) {
@@ -79,6 +77,8 @@ export class RoomExporter {
       return roomRecord({ ...base, membership: 'invite', state: room.inviteState ?? [], counts: { events: 0, undecryptable: 0, media: 0 }, error: null })
     }
     const membership = room.membership === 'unknown' ? membershipIn(collected.state, this.deps.userId) : room.membership
+    // Recorded here, in the room's turn, so media.jsonl has the same order however the downloads finished.
+    for (const { ref, eventId } of roomAvatars(collected.state)) await this.deps.media.record(ref, eventId)
     if (!collected.timeline) {
       const previous = this.deps.since[room.roomId]
       if (previous) cursor[room.roomId] = previous
@@ -89,6 +89,14 @@ export class RoomExporter {
     if (newestToken) cursor[room.roomId] = newestToken
     return roomRecord({ ...base, membership, state: collected.state, counts, error: null })
   }
+}
+
+/** The room avatars (m.room.avatar) a room's state names. */
+function roomAvatars(state: ClientEvent[]): { ref: MediaRef; eventId: string }[] {
+  return state.flatMap((event) => {
+    const url = event.type === 'm.room.avatar' ? event.content?.url : undefined
+    return typeof url === 'string' && url.startsWith('mxc://') ? [{ ref: { mxc: url, name: 'room avatar' }, eventId: event.event_id }] : []
+  })
 }
 
 function membershipIn(state: ClientEvent[], userId: string): string {

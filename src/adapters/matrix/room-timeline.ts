@@ -77,7 +77,7 @@ export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolP
       previous = new Set((current.chunk ?? []).map((event) => event.event_id))
       for (const event of chunk) {
         const decrypted = deps.decryptor && isEncryptedPayload(event) ? await deps.decryptor.decrypt(event, roomId) : null
-        for (const ref of mediaRefs(event, decrypted)) void deps.media.fetch(ref, event.event_id)
+        for (const ref of mediaRefs(event, decrypted)) void deps.media.fetch(ref)
         await spool.append({ event, decrypted })
       }
       if (++pages % 20 === 0) context.out.info(`room ${roomId}: ${spool.count} events so far …`)
@@ -101,7 +101,7 @@ export async function writeTimeline(deps: TimelineDeps, roomId: string, collecte
       throwIfAborted(deps.context.signal)
       const media: EventRecord['media'] = []
       for (const ref of mediaRefs(event, decrypted)) {
-        const outcome = await deps.media.fetch(ref, event.event_id)
+        const outcome = await deps.media.record(ref, event.event_id)
         if ('sha256' in outcome) {
           media.push({ sha256: outcome.sha256, mxc: ref.mxc })
           stored.add(ref.mxc)

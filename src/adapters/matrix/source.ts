@@ -85,8 +85,9 @@ export class MatrixSource implements Source {
       out.info(`Listing the rooms and account data of ${session.userId} on ${session.client.host} …`)
       const sync = await session.client.sync(syncFilter(this.options.includeLeft || Array.isArray(this.options.rooms)))
       const direct = await this.#writeAccountData(writer, sync, failures)
-      const profile = this.#profile(writer, media)
-      // Awaited after the rooms; until then a failure must not count as unhandled.
+      // The profile and its avatar are fetched beside the rooms and written after them (the avatar's media record
+      // last), so media.jsonl has the same order however the downloads finish.
+      const profile = this.#profile(media)
       profile.catch(() => undefined)
       const rooms = await this.#select(sync, failures)
       const cursor: MatrixCursor = { rooms: {} }
@@ -117,7 +118,9 @@ export class MatrixSource implements Source {
       }
       await turn
       progress.done()
-      await profile
+      const { data, avatarMxc } = await profile
+      const avatar = avatarMxc ? await media.record({ mxc: avatarMxc, name: 'avatar' }, null) : null
+      await writer.setProfile(profileRecord(session.userId, data, avatar && 'sha256' in avatar ? { sha256: avatar.sha256, mime: avatar.mime } : null))
       await media.idle()
       throwIfAborted(this.context.signal)
       failures.push(...media.failures)
@@ -161,22 +164,21 @@ export class MatrixSource implements Source {
     return directIndex(mDirect)
   }
 
-  async #profile(writer: ArchiveWriter, media: MediaFetcher): Promise<void> {
+  /** The profile, and its avatar's download started (staged; recorded by the caller, after the rooms). */
+  async #profile(media: MediaFetcher): Promise<{ data: object; avatarMxc: string | null }> {
     const { client, userId } = this.options.session
-    let profile = {}
+    let data = {}
     try {
-      profile = await client.profile(userId)
+      data = await client.profile(userId)
     } catch (error) {
       if (!isMatrixError(error, 404)) throw error
     }
-    const mxc = (profile as { avatar_url?: unknown }).avatar_url
-    let avatar: { sha256: string; mime?: string } | null = null
-    if (typeof mxc === 'string' && mxc.startsWith('mxc://')) {
-      const outcome = await media.fetch({ mxc, name: 'avatar' }, null)
-      if ('sha256' in outcome) avatar = { sha256: outcome.sha256, mime: outcome.mime }
-    }
-    await writer.setProfile(profileRecord(userId, profile, avatar))
+    const mxc = (data as { avatar_url?: unknown }).avatar_url
+    if (typeof mxc !== 'string' || !mxc.startsWith('mxc://')) return { data, avatarMxc: null }
+    void media.fetch({ mxc, name: 'avatar' })
+    return { data, avatarMxc: mxc }
   }
+
 
   async #select(sync: SyncResponse, failures: ItemFailure[]): Promise<SelectedRoom[]> {
     const joined = Object.entries(sync.rooms?.join ?? {}).map(([roomId, s]) => ({ roomId, membership: 'join', sync: s }))
