@@ -8,7 +8,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { toClock, type Clock } from '../shared/clock.js'
+import { toClock, type Clock } from '../common/clock.js'
 import { ApiError, bearer, errors, type Ctx, type Reply, type ServerState } from './context.js'
 import { registerPlaceholders } from './media.js'
 import { readParams, type Params } from './params.js'

@@ -10,11 +10,11 @@
 // `Api::ErrorHandling` renders as 429 `{"error":"Too many requests"}`; the follow endpoint's response carries the
 // family's X-RateLimit-* headers (`override_rate_limit_headers :follow, family: :follows`).
 //
-// Both count in `fixed-window` buckets of the shared model (../shared/rate-limit.ts) on the server's clock; this file
+// Both count in `fixed-window` buckets of the shared model (../common/rate-limit.ts) on the server's clock; this file
 // keeps the Mastodon side: which throttles apply to a request, and how a budget is expressed in X-RateLimit-*.
 
-import { toClock, type ClockInput } from '../shared/clock.js'
-import { RateLimitModel, type FixedWindow, type Verdict } from '../shared/rate-limit.js'
+import { toClock, type ClockInput } from '../common/clock.js'
+import { RateLimitModel, type FixedWindow, type Verdict } from '../common/rate-limit.js'
 import type { RateLimitOptions, Throttle } from './types.js'
 
 export interface ThrottleData {

@@ -2,7 +2,7 @@
 // Field names of the seed inputs follow the Mastodon REST entities (mdocs: entities/Account.md,
 // entities/Status.md) so that a test reads like the API it exercises.
 
-import type { ClockInput } from '../shared/clock.js'
+import type { ClockInput } from '../common/clock.js'
 import type { FediDirectory } from './directory.js'
 
 export type Flavor = 'mastodon' | 'gotosocial' | 'akkoma' | 'sharkey'
@@ -43,7 +43,7 @@ export interface MastodonServerOptions {
   rateLimits?: RateLimitOptions
   /**
    * The server's clock (rate-limit windows, `created_at`, poll expiry, the request log): a Clock (e.g.
-   * ../shared/clock.ts ManualClock) or `() => epochMs`; inject one to move time forward without sleeping. Default
+   * ../common/clock.ts ManualClock) or `() => epochMs`; inject one to move time forward without sleeping. Default
    * wall time.
    */
   clock?: ClockInput

@@ -2,11 +2,11 @@
  * Token buckets in the manner of Synapse's `rc_*` settings (element-hq/synapse
  * `synapse/api/ratelimiting.py`, `docs/usage/configuration/config_documentation.md` "Ratelimiting"):
  * `burst` actions may happen at once, then one more every `1 / perSecond` seconds. The buckets are `token-bucket`
- * buckets of the shared model (../shared/rate-limit.ts) on the server's clock; this file keeps the Synapse side: the
+ * buckets of the shared model (../common/rate-limit.ts) on the server's clock; this file keeps the Synapse side: the
  * `rc_*` actions and how a 429 says when to retry.
  */
-import { toClock, type ClockInput } from '../shared/clock.js'
-import { RateLimitModel, type TokenBucket } from '../shared/rate-limit.js'
+import { toClock, type ClockInput } from '../common/clock.js'
+import { RateLimitModel, type TokenBucket } from '../common/rate-limit.js'
 import { MatrixError } from './errors.js'
 
 export interface RateLimit {

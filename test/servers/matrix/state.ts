@@ -2,7 +2,7 @@
  * The homeserver's whole in-memory store and the one place events are created.
  */
 import { randomBytes } from 'node:crypto'
-import { toClock, type Clock, type ClockInput } from '../shared/clock.js'
+import { toClock, type Clock, type ClockInput } from '../common/clock.js'
 import { forbidden } from './errors.js'
 import { defaultPushRules, type PushRuleset } from './push-rules.js'
 import { RateLimiter, type RateLimit, type RateLimitName, type RetryAfterStyle } from './rate-limit.js'
@@ -25,7 +25,7 @@ export interface MatrixServerOptions {
   retryAfter?: RetryAfterStyle
   /**
    * The server's clock: event `origin_server_ts` and `unsigned.age`, the request log, the rate buckets. A Clock (e.g.
-   * ../shared/clock.ts ManualClock) or `() => epochMs`; default wall time.
+   * ../common/clock.ts ManualClock) or `() => epochMs`; default wall time.
    */
   clock?: ClockInput
   /**

@@ -9,10 +9,10 @@
 //   leaves the window; that is why two consecutive 429s in the recording differ by a few ms;
 // - Retry-After = whole seconds until reset, rounded up (3599 / 3600 / 86400 recorded).
 // `minInterval` (e.g. notes/create) is a second log with max 1, checked first.
-// The logs are `sliding-log` buckets of the shared model (../shared/rate-limit.ts) on the server's clock; this file keeps
+// The logs are `sliding-log` buckets of the shared model (../common/rate-limit.ts) on the server's clock; this file keeps
 // the Misskey side: limits, factor and scale, and how a refusal is expressed (info, Retry-After).
-import { toClock, type ClockInput } from '../shared/clock.js'
-import { RateLimitModel } from '../shared/rate-limit.js'
+import { toClock, type ClockInput } from '../common/clock.js'
+import { RateLimitModel } from '../common/rate-limit.js'
 
 export interface RateLimit {
   /** Window length in ms (upstream `ms('1hour')` etc.). */

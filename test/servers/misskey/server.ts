@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { toClock, type Clock, type ClockInput } from '../shared/clock.js'
+import { toClock, type Clock, type ClockInput } from '../common/clock.js'
 import { callEndpoint } from './api-call.js'
 import type { MisskeyDirectory } from './directory.js'
 import { createFederation } from './directory.js'
@@ -55,7 +55,7 @@ export interface MisskeyServerOptions {
   /** Rate limiting; default: upstream limits with factor 1. `{ enabled: false }` turns it off. */
   rateLimits?: RateLimitOptions
   /**
-   * Time source for ids, createdAt, expiries and rate-limit windows: a Clock (e.g. ../shared/clock.ts ManualClock) or
+   * Time source for ids, createdAt, expiries and rate-limit windows: a Clock (e.g. ../common/clock.ts ManualClock) or
    * `() => epochMs`. Default wall time; a benchmark may pass a compressed clock.
    */
   clock?: ClockInput
