@@ -81,18 +81,19 @@ export function blockedCsv(records: RecordStream<RelationRecord>): AsyncGenerato
   )
 }
 
+/** One `[list name, address]` row per member with an ActivityPub address; `prefix` goes before the address. */
+async function* listRows(records: RecordStream<ListRecord>, prefix: string): AsyncGenerator<string[]> {
+  for await (const list of records) {
+    for (const member of list.members) {
+      const a = acct(member)
+      if (a) yield [list.name, `${prefix}${a}`]
+    }
+  }
+}
+
 /** lists.csv: `List name,user@host` per member, no header. */
 export function listsCsv(records: RecordStream<ListRecord>): AsyncGenerator<string> {
-  return csv(
-    (async function* () {
-      for await (const list of records) {
-        for (const member of list.members) {
-          const a = acct(member)
-          if (a) yield [list.name, a]
-        }
-      }
-    })(),
-  )
+  return csv(listRows(records, ''))
 }
 
 /** blocked_domains.csv: one domain per line, no header. */
@@ -132,14 +133,5 @@ export async function* misskeyAcctList(records: RecordStream<RelationRecord>): A
 
 /** Misskey's user-lists importer: `listName,@user@host`. */
 export function misskeyListsCsv(records: RecordStream<ListRecord>): AsyncGenerator<string> {
-  return csv(
-    (async function* () {
-      for await (const list of records) {
-        for (const m of list.members) {
-          const a = acct(m)
-          if (a) yield [list.name, `@${a}`]
-        }
-      }
-    })(),
-  )
+  return csv(listRows(records, '@'))
 }
