@@ -161,6 +161,21 @@ test('commands load when they run: the light list matches the loaded tree, and -
   }
 })
 
+test('an AT Protocol export loads its Source only: not the replay target, @atproto/api or sharp', async () => {
+  const { execFileSync } = await import('node:child_process')
+  const { readFile } = await import('node:fs/promises')
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-modules-'))
+  const list = join(dir, 'modules.txt')
+  await writeFile(list, '')
+  // Port 1 refuses at once: the export has loaded everything it needs by the time it asks for the repository.
+  const args = ['export', 'atproto', 'did:plc:ewvi7nxzyoun6zhxrhs64oiz', '--pds', 'http://127.0.0.1:1', '-o', join(dir, 'out.zip')]
+  assert.throws(() => execFileSync(process.execPath, ['--import', './bench/_modules.mjs', 'bin/lifeboat.js', ...args], { env: { PATH: process.env.PATH, LIFEBOAT_LIST_MODULES: list }, stdio: 'pipe' }))
+  const modules = (await readFile(list, 'utf8')).split('\n').filter((l) => l.startsWith('MODULE '))
+  assert.ok(modules.some((m) => m.includes('/dist/adapters/atproto/source.js')), 'the listing shows the export ran')
+  const unused = modules.filter((m) => /\/dist\/adapters\/atproto\/(target|posts-[a-z]+)\.js|@atproto\/api|\/sharp\//.test(m))
+  assert.deepEqual(unused, [])
+})
+
 test('help piped into a reader that stops early (lifeboat --help | head -1) ends quietly', async () => {
   const { spawn } = await import('node:child_process')
   const child = spawn(process.execPath, ['bin/lifeboat.js', 'export', 'atproto', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -8,7 +8,6 @@ import { AtprotoSource } from './source.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_PLC, resolveIdentity } from './identity.js'
 import { DEFAULT_PASSWORD_ENV, PdsSession } from './session.js'
-import { AtprotoTarget } from './target.js'
 
 /** Whether `--only` asks for likes: they are replayed only when asked (the replay command passes its flags through). */
 function likesAsked(flags: TargetFlags): boolean {
@@ -52,6 +51,9 @@ export const replayTarget: TargetFactory = {
       required: true,
     })
     const session = await PdsSession.open(context, identity.pds, identity.did, password, identity.did)
+    // Loaded here, not at the top: the target brings the posts path (@atproto/api's RichText, sharp's native image
+    // library), which an export never uses and would pay for at every start.
+    const { AtprotoTarget } = await import('./target.js')
     const target = new AtprotoTarget(context, { session, handle: identity.handle, plc, likes: likesAsked(flags), posts: postsAsked(flags) })
     return { target, server: identity.pds, account: identity.did }
   },
