@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/session.js'
+import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/capabilities.js'
 import { exportNetwork, exportParent, type ExportResult, type ExportSeams } from './export.js'
 
 export interface ExportAtprotoOptions {

@@ -5,7 +5,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import type { AdapterContext } from '../adapters/adapter.js'
-import { DEFAULT_TOKEN_ENV } from '../adapters/mastodon/session.js'
+import { DEFAULT_TOKEN_ENV } from '../adapters/mastodon/capabilities.js'
 import { exportNetwork, exportParent, type ExportResult } from './export.js'
 
 export interface ExportMastodonOptions {

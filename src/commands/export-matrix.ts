@@ -5,8 +5,7 @@ import type { Command } from 'commander'
 import { renameOption } from '../cli/vocabulary.js'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
-import { DEFAULT_PASSPHRASE_ENV } from '../adapters/matrix/key-file.js'
-import { DEFAULT_TOKEN_ENV } from '../adapters/matrix/session.js'
+import { DEFAULT_PASSPHRASE_ENV, DEFAULT_TOKEN_ENV } from '../adapters/matrix/capabilities.js'
 import { exportNetwork, exportParent, type ExportResult, type ExportSeams } from './export.js'
 
 export interface ExportMatrixOptions {

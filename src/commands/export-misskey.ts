@@ -7,8 +7,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../cli/main.js'
 import { withExamples } from '../cli/help.js'
 import type { HttpClientOptions } from '../net/http-client.js'
-import { DEFAULT_TOKEN_ENV } from '../adapters/misskey/api.js'
-import { createSourceOpener } from '../adapters/misskey/index.js'
+import { DEFAULT_TOKEN_ENV } from '../adapters/misskey/capabilities.js'
 import { networkAdapter } from '../adapters/registry.js'
 import { exportParent, exportWith, type ExportResult } from './export.js'
 
@@ -28,6 +27,7 @@ export interface ExportMisskeySeams {
 
 export async function run(options: ExportMisskeyOptions, cli: CliContext, seams: ExportMisskeySeams = {}): Promise<ExportResult> {
   const adapter = await networkAdapter('misskey')
+  const { createSourceOpener } = await import('../adapters/misskey/index.js')
   const tuned = seams.downloadConcurrency === undefined ? adapter : { ...adapter, openSource: createSourceOpener({ downloadConcurrency: seams.downloadConcurrency }) }
   return exportWith(tuned, options, cli, { http: seams.http })
 }

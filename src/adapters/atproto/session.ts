@@ -14,10 +14,9 @@ import { registerSecret } from '../../net/redact.js'
 import { xrpcCall, xrpcInit, xrpcUrl, type XrpcOptions } from './xrpc.js'
 import type { Session } from './api.js'
 
-/** Access-token scopes (pds auth-scope.ts): only `com.atproto.access` is a full session. */
-/** The variable an app password is read from when no --password-env names another. */
-export const DEFAULT_PASSWORD_ENV = 'LIFEBOAT_ATPROTO_PASSWORD'
+export { DEFAULT_PASSWORD_ENV } from './capabilities.js'
 
+/** Access-token scopes (pds auth-scope.ts): only `com.atproto.access` is a full session. */
 export const FULL_SCOPE = 'com.atproto.access'
 
 export type CallOptions = Omit<XrpcOptions, 'accessJwt'>

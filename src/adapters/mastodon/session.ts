@@ -7,7 +7,9 @@ import { MastodonClient, normalizeServer } from './client.js'
 import { detectServer, type ServerInfo } from './flavor.js'
 import { whoAmI } from './migration.js'
 
-export const DEFAULT_TOKEN_ENV = 'LIFEBOAT_MASTODON_TOKEN'
+import { DEFAULT_TOKEN_ENV } from './capabilities.js'
+
+export { DEFAULT_TOKEN_ENV }
 
 export interface Connection {
   client: MastodonClient

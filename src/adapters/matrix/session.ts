@@ -29,8 +29,7 @@ export interface SessionOptions {
   deviceName: string
 }
 
-/** Where the access token is read from unless `--token-env` names another variable. */
-export const DEFAULT_TOKEN_ENV = 'LIFEBOAT_MATRIX_TOKEN'
+export { DEFAULT_TOKEN_ENV } from './capabilities.js'
 
 const MXID_RE = /^@[^:\s]+:[^\s]+$/
 

@@ -29,8 +29,7 @@ export type NoteFavorite = Misskey.entities.NoteFavorite
 export type NoteReaction = Misskey.entities.NoteReaction & { note?: Note }
 export type Endpoints = Misskey.Endpoints
 
-/** Where the token is read from unless --token-env names another variable. */
-export const DEFAULT_TOKEN_ENV = 'LIFEBOAT_MISSKEY_TOKEN'
+export { DEFAULT_TOKEN_ENV } from './capabilities.js'
 
 /** The error object of every Misskey API error answer (README "Error bodies and status codes"). */
 export interface ApiErrorBody {
