@@ -2,13 +2,15 @@
 // 30,000 (300) from a real PDS behind 40 ms of added latency, each as a ratio of the limit (the same CAR and blobs
 // fetched with maximal parallelism) and of a naive script (the CAR, then each blob one after the other: what a user
 // would write), all measured in the same run; the export's peak RSS (a child process running the real CLI); a restore
-// of the 10,000-record account against its export; and an incremental backup of the unchanged account.
-import { mkdtemp, rm } from 'node:fs/promises'
+// of the 10,000-record account against its export; an incremental backup of the unchanged account; and one after ten
+// new posts, by how much the store grows.
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
 import { createAccount } from '../src/demo/sample-account.js'
 import { seedAtprotoAccount } from './_atproto-seed.js'
+import { solidPng } from '../src/demo/png.js'
 import { startFaultProxy } from '../test/_util/fault-proxy.js'
 import { report, timed } from './_report.js'
 import { runLifeboat as cli } from './_cli.js'
@@ -22,6 +24,15 @@ const SIZES = [
 /** The account the restore and backup figures use. */
 const MAIN = 1
 
+/** Bytes of every file under `dir`. */
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size
+  }
+  return total
+}
+
 async function listBlobCids(base: string, did: string): Promise<string[]> {
   const cids: string[] = []
   let cursor: string | undefined
@@ -34,14 +45,24 @@ async function listBlobCids(base: string, did: string): Promise<string[]> {
   return cids
 }
 
-/** The limit: the blob list, then the CAR and every blob requested at once. */
+/**
+ * The limit: the CAR and, beside it, the blob list and every blob, 64 requests in flight (300 at once made the PDS
+ * close connections, as 2,000 at once overflowed the other test servers' accept queues).
+ */
 async function fetchAllParallel(base: string, did: string): Promise<number> {
-  const cids = await listBlobCids(base, did)
-  const sizes = await Promise.all([
-    fetch(`${base}/xrpc/com.atproto.sync.getRepo?did=${did}`).then(async (r) => (await r.arrayBuffer()).byteLength),
-    ...cids.map((cid) => fetch(`${base}/xrpc/com.atproto.sync.getBlob?did=${did}&cid=${cid}`).then(async (r) => (await r.arrayBuffer()).byteLength)),
-  ])
-  return sizes.length
+  const bytes = (url: string) => fetch(url).then(async (r) => (await r.arrayBuffer()).byteLength)
+  const blobs = (async () => {
+    const cids = await listBlobCids(base, did)
+    let next = 0
+    let total = 0
+    const lane = async () => {
+      while (next < cids.length) total += await bytes(`${base}/xrpc/com.atproto.sync.getBlob?did=${did}&cid=${cids[next++]}`)
+    }
+    await Promise.all(Array.from({ length: 64 }, lane))
+    return total
+  })()
+  const [car, media] = await Promise.all([bytes(`${base}/xrpc/com.atproto.sync.getRepo?did=${did}`), blobs])
+  return car + media
 }
 
 /** The naive script: the CAR, then the blob list, then each blob in turn. */
@@ -90,6 +111,20 @@ try {
   if (first.value.code !== 0 || again.value.code !== 0) throw new Error(`backup failed: ${first.value.stderr}${again.value.stderr}`)
   report({ name: 'backup of the unchanged account', value: again.ms / 1000, baseline: first.ms / 1000, unit: 's', against: 'the first (full) backup', note: `${proxy.stats.requests} request(s)` })
   report({ name: 'backup peak RSS (full)', value: first.value.rssKb / 1024, baseline: 150, unit: 'MiB', against: 'the 150 MiB budget' })
+
+  // Ten new posts, one with a new image: the next backup fetches the diff since the last snapshot's rev and the one
+  // new blob, so the store grows by about those and not by the account.
+  const image = await account.agent.uploadBlob(solidPng(64, 48, [10, 200, 30], 7), { encoding: 'image/png' })
+  for (let i = 0; i < 10; i++) {
+    const embed = i === 0 ? { $type: 'app.bsky.embed.images', images: [{ image: image.data.blob, alt: 'new' }] } : undefined
+    await account.agent.post({ text: `new post ${i}`, createdAt: new Date().toISOString(), ...(embed ? { embed } : {}) })
+  }
+  const before = await directoryBytes(store)
+  proxy.resetStats()
+  const tenNew = await timed(() => cli(['--quiet', 'backup', 'atproto', account.did, '--store', store, '--pds', proxy.url]))
+  if (tenNew.value.code !== 0) throw new Error(`backup failed: ${tenNew.value.stderr}`)
+  const grown = (await directoryBytes(store)) - before
+  report({ name: 'backup after 10 new posts (1 new image): store growth', value: grown / 1024, baseline: before / 1024, unit: 'KiB', against: 'the store after the full backup', note: `${proxy.stats.requests} request(s); ${(tenNew.ms / 1000).toFixed(1)} s against ${(first.ms / 1000).toFixed(1)} s for the full backup` })
 } finally {
   await proxy.close()
   await network.close()

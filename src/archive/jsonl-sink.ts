@@ -1,5 +1,7 @@
-// Appends JSON records one per line to a file, hashing and counting as it goes. Awaiting write() applies
-// backpressure, so a producer can never outrun the disk and memory stays flat however many records there are.
+// Appends JSON records one per line to a file, hashing and counting as it goes. Lines are gathered into batches of
+// BATCH_BYTES and each batch is one write: a write per line cost a trip to the thread pool per record (1.1 s of a
+// 30,000-record export's CPU). Awaiting write() applies backpressure, so a producer can never outrun the disk and
+// memory stays flat however many records there are (a batch, plus the stream's buffer).
 // flush() makes every line written so far readable from the file, so the records can be read back while the sink
 // stays open (ArchiveWriter.staged).
 // Each record is checked against its kind's schema before it is written: a record that breaks the format is a bug
@@ -12,8 +14,13 @@ import { PRIVATE_FILE_MODE } from '../files/atomic-file.js'
 import type { HashedFile } from '../files/hashing.js'
 import type { Check } from './validate.js'
 
+/** Lines are written to the file in batches of about this many bytes. */
+const BATCH_BYTES = 64 * 1024
+
 export class JsonlSink<T> {
   #stream: WriteStream
+  #batch: Buffer[] = []
+  #batchBytes = 0
   #hash: Hash = createHash('sha256')
   #size = 0
   #crc = 0
@@ -57,7 +64,22 @@ export class JsonlSink<T> {
     this.#size += line.byteLength
     this.#crc = crc32(line, this.#crc)
     this.#count++
-    if (!this.#stream.write(line)) await Promise.race([once(this.#stream, 'drain'), this.#failed])
+    this.#batch.push(line)
+    this.#batchBytes += line.byteLength
+    if (this.#batchBytes >= BATCH_BYTES) await this.#writeBatch()
+  }
+
+  /** The lines gathered so far, as one buffer (empty when there are none); the batch starts again. */
+  #takeBatch(): Buffer {
+    const bytes = this.#batch.length === 1 ? this.#batch[0]! : Buffer.concat(this.#batch, this.#batchBytes)
+    this.#batch = []
+    this.#batchBytes = 0
+    return bytes
+  }
+
+  async #writeBatch(): Promise<void> {
+    if (this.#batchBytes === 0) return
+    if (!this.#stream.write(this.#takeBatch())) await Promise.race([once(this.#stream, 'drain'), this.#failed])
   }
 
   /** Resolves once every line written so far is in the file; rejects with the stream's error if a write failed. */
@@ -67,6 +89,7 @@ export class JsonlSink<T> {
       return
     }
     if (this.#error) throw this.#error
+    await this.#writeBatch()
     // A Writable runs writes in order and calls a write's callback once it is done: an empty write's callback
     // therefore comes after every earlier line has reached the file.
     await Promise.race([this.#failed, new Promise<void>((resolve, reject) => this.#stream.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())))])
@@ -80,7 +103,10 @@ export class JsonlSink<T> {
           this.#failed,
           new Promise<HashedFile>((resolve, reject) => {
             // createWriteStream has no fsync; the rename in ArchiveWriter.finish() is preceded by an fsync of the zip.
-            this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve({ sha256: this.#hash.digest('hex'), size: this.#size, crc32: this.#crc })))
+            const rest = this.#takeBatch()
+            const done = (error?: Error | null) => (error ? reject(error) : resolve({ sha256: this.#hash.digest('hex'), size: this.#size, crc32: this.#crc }))
+            if (rest.byteLength > 0) this.#stream.end(rest, done)
+            else this.#stream.end(done)
           }),
         ])
     return this.#closed

@@ -13,7 +13,6 @@
 // - ZIP64 fields appear only when a size, an offset or the number of entries needs them, as APPNOTE 4.5.3 says.
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { CREATE_NEW, PRIVATE_FILE_MODE } from './atomic-file.js'
@@ -155,9 +154,29 @@ export class ZipWriter {
         }
       }
       if (input.compress) {
-        await pipeline(counted, zlib.createDeflateRaw({ level: 6 }), async (deflated: AsyncIterable<Buffer>) => {
-          for await (const chunk of deflated) await this.#write(chunk)
+        // Each block is handed to deflate and its write callback awaited before the next is asked for: zlib has then
+        // copied the block into its own window, so #blocks can read into that buffer again. (A fresh 2 MiB buffer
+        // per block, as a pipeline needs, left ~30 MB of garbage outside the heap while a large kind file was zipped.)
+        const deflate = zlib.createDeflateRaw({ level: 6 })
+        const written = (async () => {
+          for await (const chunk of deflate as AsyncIterable<Buffer>) await this.#write(chunk)
+        })()
+        // A failed write of the output (a full disk) ends the consumer: it must end the wait for a block's callback too.
+        const consumerStopped = written.then(() => {
+          throw new Error(`${input.name}: the deflated output ended before its input`)
         })
+        consumerStopped.catch(() => undefined)
+        try {
+          for await (const block of counted()) {
+            await Promise.race([consumerStopped, new Promise<void>((resolve, reject) => deflate.write(block, (error) => (error ? reject(error) : resolve())))])
+          }
+          deflate.end()
+          await written
+        } catch (error) {
+          deflate.destroy()
+          await written.catch(() => undefined)
+          throw error
+        }
       } else {
         for await (const block of counted()) await this.#write(block)
       }
@@ -238,13 +257,12 @@ export class ZipWriter {
     const file = await open(input.path, constants.O_RDONLY | constants.O_NOFOLLOW)
     let pending: Promise<{ bytesRead: number }> | null = null
     try {
-      // Stored: two buffers, the consumer writes one while the next read fills the other. Deflated: a fresh buffer
-      // each time, since the deflate stream may still hold a block when the next is asked for.
-      // The two buffers are the writer's own, reused for every stored member, so memory does not churn with the archive.
+      // Two buffers: the consumer writes (or deflates) one while the next read fills the other. They are the writer's
+      // own, reused for every member, so memory does not churn with the archive.
       const length = Math.min(BLOCK_BYTES, input.size + 1)
       this.#buffers ??= [Buffer.allocUnsafe(BLOCK_BYTES), Buffer.allocUnsafe(BLOCK_BYTES)]
       const buffers = this.#buffers
-      const next = (which: number) => (input.compress ? Buffer.allocUnsafe(length) : buffers[which]!)
+      const next = (which: number) => buffers[which]!
       let which = 0
       let position = 0
       let buffer = next(which)
