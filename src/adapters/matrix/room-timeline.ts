@@ -97,19 +97,22 @@ export async function writeTimeline(deps: TimelineDeps, roomId: string, collecte
   let undecryptable = 0
   const stored = new Set<string>()
   try {
-    for await (const { event, decrypted } of collected.spool.reversed()) {
-      throwIfAborted(deps.context.signal)
-      const media: EventRecord['media'] = []
-      for (const ref of mediaRefs(event, decrypted)) {
-        const outcome = await deps.media.record(ref, event.event_id)
-        if ('sha256' in outcome) {
-          media.push({ sha256: outcome.sha256, mxc: ref.mxc })
-          stored.add(ref.mxc)
+    for await (const texts of collected.spool.reversed()) {
+      for (const text of texts) {
+        throwIfAborted(deps.context.signal)
+        const { event, decrypted } = collected.spool.parse(text)
+        const media: EventRecord['media'] = []
+        for (const ref of mediaRefs(event, decrypted)) {
+          const outcome = await deps.media.record(ref, event.event_id)
+          if ('sha256' in outcome) {
+            media.push({ sha256: outcome.sha256, mxc: ref.mxc })
+            stored.add(ref.mxc)
+          }
         }
+        if (decrypted === null && isEncryptedPayload(event)) undecryptable++
+        await deps.writer.write('events', { roomId, event, decrypted, media })
+        events++
       }
-      if (decrypted === null && isEncryptedPayload(event)) undecryptable++
-      await deps.writer.write('events', { roomId, event, decrypted, media })
-      events++
     }
   } finally {
     await collected.spool.remove()
