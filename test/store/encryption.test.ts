@@ -50,7 +50,9 @@ test('objects and manifests round-trip at every segment edge, streamed or whole,
     const manifest = c.sealSmall(plain)
     assert.equal(manifest.length, sealedSize(size))
     assert.deepEqual(c.openSmall(manifest), plain, `${label}: manifest`)
-    if (size > 0) assert.equal(stored.indexOf(plain.subarray(0, Math.min(size, 32))), -1, `${label}: plaintext not in the stored bytes`)
+    // From 16 bytes on, finding the plaintext in the ciphertext by chance is out of the question (one random byte
+    // turns up among ~60 stored bytes about one run in five, so shorter ones prove nothing).
+    if (size >= 16) assert.equal(stored.indexOf(plain.subarray(0, Math.min(size, 32))), -1, `${label}: plaintext not in the stored bytes`)
   }
   // The same plaintext sealed twice gives different bytes (a fresh salt and body key each time).
   const text = Buffer.from('a private post')
