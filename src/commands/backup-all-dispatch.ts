@@ -52,7 +52,7 @@ export function accountContext(cli: RunContext, store: StoreTarget, defaults: st
 
 const atproto: AccountBackup = async (account, store, cli) => {
   const { runOnce } = await import('../commands/backup-atproto.js')
-  const { DEFAULT_PASSWORD_ENV } = await import('../adapters/atproto/session.js')
+  const { DEFAULT_PASSWORD_ENV } = await import('../adapters/atproto/capabilities.js')
   const options = { ...storeOptions(store), ...(account.server ? { pds: account.server } : {}), ...(account.passwordEnv ? { passwordEnv: account.passwordEnv } : {}) } as BackupAtprotoOptions
   const [outcome] = await runOnce(account.handle!, options, accountContext(cli, store, [DEFAULT_PASSWORD_ENV], [account.passwordEnv]))
   if (!outcome) throw new Error('backup atproto returned no outcome for one account')

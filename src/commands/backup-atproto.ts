@@ -15,7 +15,7 @@ import { AtprotoClient } from '../adapters/atproto/client.js'
 import { openStore, type BackupStore } from '../store/store.js'
 import { assertSecureUrl } from '../net/secure-url.js'
 import { PartialFailureError, UsageError, isLifeboatError, throwIfAborted } from '../errors.js'
-import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/session.js'
+import { DEFAULT_PASSWORD_ENV } from '../adapters/atproto/capabilities.js'
 import { addEncryptOption, addStoreOption, storeEncryption, type StorePassphraseOptions } from './store-option.js'
 import { addScheduleOptions, runMaybeScheduled, type ScheduleFlags } from '../schedule/options.js'
 

@@ -3,11 +3,11 @@
 // replay target (`--handle` the new account, `--to-server` its PDS, else found from the handle, `--password-env` an
 // app password). Its migration is `lifeboat migrate atproto` (migration.ts and migration-*.ts), which moves a whole account.
 import type { AdapterContext, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
-import { ATPROTO_CAPABILITIES } from './capabilities.js'
+import { ATPROTO_CAPABILITIES, DEFAULT_PASSWORD_ENV } from './capabilities.js'
 import { AtprotoSource } from './source.js'
 import { UsageError } from '../../errors.js'
 import { DEFAULT_PLC, resolveIdentity } from './identity.js'
-import { DEFAULT_PASSWORD_ENV, PdsSession } from './session.js'
+import { PdsSession } from './session.js'
 
 /** Whether `--only` asks for likes: they are replayed only when asked (the replay command passes its flags through). */
 function likesAsked(flags: TargetFlags): boolean {

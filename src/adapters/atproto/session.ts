@@ -14,8 +14,6 @@ import { registerSecret } from '../../net/redact.js'
 import { xrpcCall, xrpcInit, xrpcUrl, type XrpcOptions } from './xrpc.js'
 import type { Session } from './api.js'
 
-export { DEFAULT_PASSWORD_ENV } from './capabilities.js'
-
 /** Access-token scopes (pds auth-scope.ts): only `com.atproto.access` is a full session. */
 export const FULL_SCOPE = 'com.atproto.access'
 

@@ -9,8 +9,6 @@ import { whoAmI } from './migration.js'
 
 import { DEFAULT_TOKEN_ENV } from './capabilities.js'
 
-export { DEFAULT_TOKEN_ENV }
-
 export interface Connection {
   client: MastodonClient
   info: ServerInfo

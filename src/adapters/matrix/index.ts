@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { AdapterContext, NetworkAdapter, SecretReader, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
-import { MATRIX_CAPABILITIES } from './capabilities.js'
-import { decryptKeyFile, DEFAULT_PASSPHRASE_ENV, parseSessions, type ExportedSession } from './key-file.js'
+import { DEFAULT_PASSPHRASE_ENV, DEFAULT_TOKEN_ENV, MATRIX_CAPABILITIES } from './capabilities.js'
+import { decryptKeyFile, parseSessions, type ExportedSession } from './key-file.js'
 import { readSince } from './since.js'
 import { MatrixSource, parseRooms, type MatrixCursor } from './source.js'
 import { UsageError } from '../../errors.js'
-import { checkUserId, DEFAULT_TOKEN_ENV, openSession } from './session.js'
+import { checkUserId, openSession } from './session.js'
 import { MatrixTarget } from './target.js'
 
 export const replayTarget: TargetFactory = {

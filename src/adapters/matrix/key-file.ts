@@ -12,8 +12,6 @@ const HEADER = '-----BEGIN MEGOLM SESSION DATA-----'
 const TRAILER = '-----END MEGOLM SESSION DATA-----'
 const pbkdf2Async = promisify(pbkdf2)
 
-export { DEFAULT_PASSPHRASE_ENV } from './capabilities.js'
-
 /** One exported Megolm session (spec "Key export format"); other fields pass through to the crypto library. */
 export interface ExportedSession {
   room_id: string

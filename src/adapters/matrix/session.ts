@@ -29,8 +29,6 @@ export interface SessionOptions {
   deviceName: string
 }
 
-export { DEFAULT_TOKEN_ENV } from './capabilities.js'
-
 const MXID_RE = /^@[^:\s]+:[^\s]+$/
 
 export function checkUserId(user: string, flag = '--user'): string {

@@ -29,8 +29,6 @@ export type NoteFavorite = Misskey.entities.NoteFavorite
 export type NoteReaction = Misskey.entities.NoteReaction & { note?: Note }
 export type Endpoints = Misskey.Endpoints
 
-export { DEFAULT_TOKEN_ENV } from './capabilities.js'
-
 /** The error object of every Misskey API error answer (README "Error bodies and status codes"). */
 export interface ApiErrorBody {
   message: string

@@ -3,13 +3,12 @@
 // `lifeboat move --from misskey`). Tokens come from the variable named by --token-env (default
 // LIFEBOAT_MISSKEY_TOKEN) or a prompt.
 import type { AdapterContext, MigrationFactory, NetworkAdapter, OpenedSource, SourceFlags, TargetFactory, TargetFlags } from '../adapter.js'
-import { MISSKEY_CAPABILITIES } from './capabilities.js'
+import { DEFAULT_TOKEN_ENV, MISSKEY_CAPABILITIES } from './capabilities.js'
 import { readSince } from './since.js'
 import { MisskeySource } from './source.js'
 import { createHttpClient, type HttpClientOptions } from '../../net/http-client.js'
 import { UsageError } from '../../errors.js'
 import { accountOf } from './accounts.js'
-import { DEFAULT_TOKEN_ENV } from './api.js'
 import { MisskeyMigration } from './migration.js'
 import { Pacer, type PacerOptions } from './pacing.js'
 import { probeServer, signIn, type MisskeySession } from './session.js'
