@@ -161,20 +161,36 @@ test('commands load when they run: the light list matches the loaded tree, and -
   }
 })
 
-test('an AT Protocol export loads its Source only: not the replay target, @atproto/api or sharp', async () => {
-  const { execFileSync } = await import('node:child_process')
-  const { readFile } = await import('node:fs/promises')
-  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-modules-'))
-  const list = join(dir, 'modules.txt')
-  await writeFile(list, '')
-  // Port 1 refuses at once: the export has loaded everything it needs by the time it asks for the repository.
-  const args = ['export', 'atproto', 'did:plc:ewvi7nxzyoun6zhxrhs64oiz', '--pds', 'http://127.0.0.1:1', '-o', join(dir, 'out.zip')]
-  assert.throws(() => execFileSync(process.execPath, ['--import', './bench/_modules.mjs', 'bin/lifeboat.js', ...args], { env: { PATH: process.env.PATH, LIFEBOAT_LIST_MODULES: list }, stdio: 'pipe' }))
-  const modules = (await readFile(list, 'utf8')).split('\n').filter((l) => l.startsWith('MODULE '))
-  assert.ok(modules.some((m) => m.includes('/dist/adapters/atproto/source.js')), 'the listing shows the export ran')
-  const unused = modules.filter((m) => /\/dist\/adapters\/atproto\/(target|posts-[a-z]+)\.js|@atproto\/api|\/sharp\//.test(m))
-  assert.deepEqual(unused, [])
-})
+// Each export against a port that refuses at once (1): by the time it asks its server anything it has loaded all it
+// needs, so the listing shows what an export's start costs. An export must not load its network's replay target or
+// migration, another network's adapter (beyond the capabilities that name default variables), or an SDK it does not use.
+const EXPORT_STARTS: { network: string; args: string[]; own: RegExp }[] = [
+  { network: 'atproto', args: ['did:plc:ewvi7nxzyoun6zhxrhs64oiz', '--pds', 'http://127.0.0.1:1'], own: /\/(target|posts-[a-z]+|migration[a-z-]*)\.js$/ },
+  { network: 'misskey', args: ['--server', 'http://127.0.0.1:1'], own: /\/(target|migration)\.js$/ },
+  { network: 'mastodon', args: ['--server', 'http://127.0.0.1:1'], own: /\/(target|follow-cap|migration-flavors)\.js$/ },
+  { network: 'matrix', args: ['--user', '@me:127.0.0.1', '--homeserver', 'http://127.0.0.1:1'], own: /\/(target|replay-[a-z]+)\.js$/ },
+]
+
+for (const { network, args, own } of EXPORT_STARTS) {
+  test(`export ${network} loads its Source only: not its replay target or migration, other networks, or unused SDKs`, async () => {
+    const { execFileSync } = await import('node:child_process')
+    const { readFile } = await import('node:fs/promises')
+    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-modules-'))
+    const list = join(dir, 'modules.txt')
+    await writeFile(list, '')
+    const env = { PATH: process.env.PATH, LIFEBOAT_LIST_MODULES: list, LIFEBOAT_MISSKEY_TOKEN: 'x', LIFEBOAT_MASTODON_TOKEN: 'x', LIFEBOAT_MATRIX_TOKEN: 'x' }
+    assert.throws(() => execFileSync(process.execPath, ['--import', './bench/_modules.mjs', 'bin/lifeboat.js', 'export', network, ...args, '-o', join(dir, 'out.zip')], { env, stdio: 'pipe' }))
+    const modules = (await readFile(list, 'utf8')).split('\n').filter((l) => l.startsWith('MODULE ')).map((l) => l.slice('MODULE '.length))
+    assert.ok(modules.some((m) => m.endsWith(`/dist/adapters/${network}/source.js`)), 'the listing shows the export ran')
+    const unused = modules.filter((m) => {
+      const adapter = /\/dist\/adapters\/([a-z]+)\/[^/]+$/.exec(m)
+      if (adapter && adapter[1] === network) return own.test(m)
+      if (adapter) return !m.endsWith('/capabilities.js')
+      return /@atproto\/api|\/sharp\/|matrix-sdk-crypto/.test(m) || (network !== 'misskey' && /\/misskey-js\//.test(m))
+    })
+    assert.deepEqual(unused, [])
+  })
+}
 
 test('help piped into a reader that stops early (lifeboat --help | head -1) ends quietly', async () => {
   const { spawn } = await import('node:child_process')

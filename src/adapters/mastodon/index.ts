@@ -9,16 +9,16 @@ import { openMastodonSource } from './source.js'
 import { UnsupportedError } from '../../errors.js'
 import { MastodonClient } from './client.js'
 import type { Flavor } from './flavor.js'
-import { FollowCap } from './follow-cap.js'
 import { accountRef } from './map.js'
-import { AkkomaMigration, GoToSocialMigration, MastodonWebMigration } from './migration-flavors.js'
+import type { MastodonWebMigration } from './migration-flavors.js'
 import { connect, tokenFor } from './session.js'
-import { MastodonTarget } from './target.js'
 
 export const replayTarget: TargetFactory = {
   network: 'mastodon',
   async create(flags, context, env) {
     const { client, info, me } = await connect(flags, context, env)
+    // The target and the migrations are loaded when they are used, not at the top: an export never needs them.
+    const [{ FollowCap }, { MastodonTarget }] = await Promise.all([import('./follow-cap.js'), import('./target.js')])
     const cap = new FollowCap()
     const target = new MastodonTarget(context, client, cap, me, info)
     if (info.flavor === 'mastodon') {
@@ -28,10 +28,11 @@ export const replayTarget: TargetFactory = {
   },
 }
 
-function migrationFor(flavor: Flavor, ...args: ConstructorParameters<typeof MastodonWebMigration>): AccountMigration {
+async function migrationFor(flavor: Flavor, ...args: ConstructorParameters<typeof MastodonWebMigration>): Promise<AccountMigration> {
   if (flavor === 'sharkey') {
     throw new UnsupportedError(`${args[0].client.host} runs Sharkey, whose aliases and moves live in its Misskey API.`, { hint: 'Use --to misskey (or --from misskey) for this server.' })
   }
+  const { AkkomaMigration, GoToSocialMigration, MastodonWebMigration } = await import('./migration-flavors.js')
   if (flavor === 'gotosocial') return new GoToSocialMigration(...args)
   if (flavor === 'akkoma') return new AkkomaMigration(...args)
   return new MastodonWebMigration(...args)
@@ -44,7 +45,7 @@ export const migration: MigrationFactory = {
     const asked = flags.flavor === 'pleroma' ? 'akkoma' : flags.flavor
     if (asked !== info.flavor) context.out.warn(`${client.host} runs ${info.software}, not ${flags.flavor}: using ${info.software}'s way of doing it.`)
     const m = { context, client, info, env, passwordEnv: flags.passwordEnv }
-    return { migration: migrationFor(info.flavor, m, me), account: accountRef(me, info.domain), server: client.server }
+    return { migration: await migrationFor(info.flavor, m, me), account: accountRef(me, info.domain), server: client.server }
   },
 }
 

@@ -11,7 +11,6 @@ import { readSince } from './since.js'
 import { MatrixSource, parseRooms, type MatrixCursor } from './source.js'
 import { UsageError } from '../../errors.js'
 import { checkUserId, openSession } from './session.js'
-import { MatrixTarget } from './target.js'
 
 export const replayTarget: TargetFactory = {
   network: 'matrix',
@@ -19,6 +18,8 @@ export const replayTarget: TargetFactory = {
     if (!flags.homeserver) throw new UsageError('--to matrix needs --to-server.', { hint: 'Add --to-server https://your.new.server (and --user @you:new.server).' })
     const secret = await credentials(flags, flags.user ?? 'the new Matrix account', env, context.secrets)
     const session = await openSession(context.http, { homeserver: flags.homeserver, user: flags.user, ...secret, deviceName: 'Lifeboat replay' })
+    // Loaded when a replay opens it, not at the top: an export never needs the replay steps.
+    const { MatrixTarget } = await import('./target.js')
     return { target: new MatrixTarget(context, session), server: session.baseUrl, account: session.userId }
   },
 }

@@ -9,10 +9,8 @@ import { MisskeySource } from './source.js'
 import { createHttpClient, type HttpClientOptions } from '../../net/http-client.js'
 import { UsageError } from '../../errors.js'
 import { accountOf } from './accounts.js'
-import { MisskeyMigration } from './migration.js'
 import { Pacer, type PacerOptions } from './pacing.js'
 import { probeServer, signIn, type MisskeySession } from './session.js'
-import { MisskeyTarget } from './target.js'
 
 /**
  * Knobs for tests and benchmarks: `timeScale`/`overrides` match a fake server's scaled limits; `http` replaces the
@@ -56,6 +54,8 @@ export function createTargetFactory(tuning: MisskeyTuning = {}): TargetFactory {
     async create(flags, given, env) {
       const context = tuned(given, tuning)
       const { session } = await open(flags, context, env, 'new account\'s')
+      // The target and the migration are loaded when they are used, not at the top: an export never needs them.
+      const { MisskeyTarget } = await import('./target.js')
       const target = new MisskeyTarget(session, context, pacerFor(session, context, tuning))
       return { target, server: session.server.uri, account: accountOf(session.server, session.me).handle! }
     },
@@ -68,6 +68,7 @@ export function createMigrationFactory(tuning: MisskeyTuning = {}): MigrationFac
     async create(flags, given, env) {
       const context = tuned(given, tuning)
       const { session, tokenLength, envName } = await open(flags, context, env, 'account\'s')
+      const { MisskeyMigration } = await import('./migration.js')
       const migration = new MisskeyMigration(session, context, pacerFor(session, context, tuning), { length: tokenLength, envName })
       return { migration, account: accountOf(session.server, session.me), server: session.server.uri }
     },
