@@ -138,3 +138,23 @@ test('an archive whose staged media changed before the zip pass is refused, neve
   await rerun.finish()
   assert.deepEqual((await verifyArchive(path)).problems, [])
 })
+
+test('a disk that fills in the middle of a deflated member ends the add with ENOSPC, never a hang', async (t) => {
+  // A 256 KiB tmpfs for the zip (a real ENOSPC without filling the machine's disk); the staged file lives elsewhere.
+  const disk = await tempDir()
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', disk]).status !== 0) return t.skip('cannot mount a tmpfs here (needs root)')
+  try {
+    const staged = join(await tempDir(), 'big.jsonl')
+    // Random bytes do not deflate: the output passes the disk's size while blocks of the input are still being read.
+    const bytes = randomBytes(6 * 1024 * 1024)
+    await writeFile(staged, bytes)
+    const zip = await ZipWriter.create(join(disk, 'full.zip'), date)
+    try {
+      await assert.rejects(zip.add({ name: 'posts.jsonl', path: staged, size: bytes.length, crc32: crc32(bytes), compress: true }), { code: 'ENOSPC' })
+    } finally {
+      await zip.close()
+    }
+  } finally {
+    if (spawnSync('umount', [disk]).status !== 0) spawnSync('umount', ['-l', disk])
+  }
+})
