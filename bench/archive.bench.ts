@@ -1,7 +1,7 @@
 // Issue 2's figures: archive writing throughput against a plain copy of the same bytes, and the peak RSS of writing
 // 1 GiB of media against writing 10 MiB (memory must not grow with the archive).
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -61,9 +61,19 @@ async function main(): Promise<void> {
     const copy = await timed(async () => {
       for (const [i, file] of files.entries()) await pipeline(createReadStream(file), createWriteStream(join(copyDir, `c${i}`)))
     })
+    // The archive is fsynced before its rename (docs/archive-format.md §3.4); a plain copy is not. The copy's own
+    // fsync, timed apart, shows how much of the gap that guarantee is.
+    const synced = await timed(async () => {
+      for (const i of files.keys()) {
+        const handle = await open(join(copyDir, `c${i}`), 'r+')
+        await handle.sync()
+        await handle.close()
+      }
+    })
     const archive = await timed(() => writeArchive(files, join(dir, 'bench.zip')))
     const mbps = (ms: number) => total / 1024 / 1024 / (ms / 1000)
-    report({ name: 'archive write throughput (256 MiB media)', value: mbps(archive.ms), baseline: mbps(copy.ms), unit: 'MiB/s', against: 'a plain stream copy of the same files', note: 'higher is better; the writer stages, then zips (2 writes of every byte), then checks the central directory' })
+    report({ name: 'archive write throughput (256 MiB media)', value: mbps(archive.ms), baseline: mbps(copy.ms), unit: 'MiB/s', against: 'a plain stream copy of the same files', note: 'higher is better; goal ≥ 0.8; the writer stages, then zips (2 writes of every byte), then checks the central directory' })
+    report({ name: 'archive write throughput, against a durable copy', value: mbps(archive.ms), baseline: mbps(copy.ms + synced.ms), unit: 'MiB/s', against: 'the same copy, then each file fsynced (as the archive is before its rename)', note: 'higher is better; shows the share of the gap that durability is' })
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
