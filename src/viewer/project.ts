@@ -193,7 +193,7 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
 
 /**
- * `new Date(ms).toISOString()`, ~5 × faster for times from 1970 to 9999 (Date's own formatting was a fifth of the
+ * `new Date(ms).toISOString()`, ~5 × faster for times from 1970 to 9999 (Date's own formatting was ~8 % of the
  * embedded viewer's time on a 100,000-event room); any other value goes to Date itself (which throws on NaN).
  */
 export function isoFromMs(ms: number): string {
