@@ -1,7 +1,7 @@
 // The viewer inside every new archive (docs/archive-format.md §2 "viewer members"): index.html, viewer/app.js,
 // viewer/app.css and viewer/data/*.js, built from the records just staged. Media are not copied: the page points at
 // the archive's own media/ab/<sha256> members, so an unzipped archive opens by double-clicking index.html.
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -10,9 +10,9 @@ import { crc32 } from 'node:zlib'
 import { mediaMember, type RecordKind } from '../archive/format.js'
 import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/atomic-file.js'
-import { chunkFile, EVENTS_PER_CHUNK, metaFile, monthsOf, pageFiles, POSTS_PER_CHUNK, viewerJson, type ViewerFile } from './files.js'
+import { ChunkBuilder, chunkFile, EVENTS_PER_CHUNK, metaFile, monthsOf, pageFiles, POSTS_PER_CHUNK, viewerJson, type ViewerFile } from './files.js'
 import { project, type ViewPost } from './project.js'
-import { readJsonl } from './sources.js'
+import { jsonlRecords } from './jsonl-blocks.js'
 
 export interface StagedViewerFile {
   member: string
@@ -58,12 +58,10 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
     return { member: file.name, path, sha256: createHash('sha256').update(file.data).digest('hex'), size: file.data.length, crc32: crc32(file.data) }
   }
   const eventFiles: StagedViewerFile[] = []
-  let events: string[] = []
+  const events = new ChunkBuilder()
   let eventCount = 0
   const flushEvents = async () => {
-    if (events.length === 0) return
-    eventFiles.push(await stage(chunkFile('events', eventFiles.length, events)))
-    events = []
+    if (events.open) eventFiles.push(await stage(events.finish()))
   }
   const posts = new PostSpool(join(input.dir, 'posts.spool'))
   try {
@@ -71,9 +69,9 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
       [
         {
           source: input.source,
-          async *records(kind) {
+          records(kind) {
             const path = input.kindPaths.get(kind)
-            if (path) yield* readJsonl(createReadStream(path), path)
+            return path ? jsonlRecords(path) : noRecords()
           },
           profile: async () => (input.profilePath ? (JSON.parse(await readFile(input.profilePath, 'utf8')) as ProfileRecord) : null),
           mediaUrl: (sha256) => (input.media.has(sha256) ? mediaMember(sha256) : null),
@@ -82,9 +80,9 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
       {
         post: (post) => posts.append(post),
         event: async (event) => {
-          events.push(viewerJson(event))
-          eventCount++
-          if (events.length === EVENTS_PER_CHUNK) await flushEvents()
+          if (!events.open) events.start('events', eventFiles.length)
+          events.add(viewerJson(event))
+          if (++eventCount % EVENTS_PER_CHUNK === 0) await flushEvents()
         },
       },
     )
@@ -102,6 +100,8 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
     await posts.remove()
   }
 }
+
+async function* noRecords(): AsyncGenerator<unknown> {}
 
 /** Projected posts on disk, one JSON text a line, with their dates and byte offsets in memory. */
 class PostSpool {

@@ -21,8 +21,12 @@ export async function pageFile(name: keyof typeof PAGE_FILES): Promise<Buffer> {
 
 /** JSON as a JavaScript expression; `<` escaped so that no data can ever read as markup, whatever embeds it. */
 function js(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  const json = JSON.stringify(value)
+  // Most texts have none of the three: one scan to find that out, instead of three replacements.
+  return UNSAFE.test(json) ? json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : json
 }
+
+const UNSAFE = /[<\u2028\u2029]/
 
 export interface ViewerFile {
   name: string
@@ -76,6 +80,53 @@ export function metaFile(projection: Omit<Projection, 'posts' | 'events'>, count
 /** One data chunk from its items, each already passed through `viewerJson` (the same bytes as `js(items)`). */
 export function chunkFile(kind: 'posts' | 'events', n: number, items: string[]): ViewerFile {
   return { name: chunkName(kind, n), data: Buffer.from(`LIFEBOAT.chunk("${kind === 'posts' ? 'p' : 'e'}",${n},[${items.join(',')}]);\n`) }
+}
+
+/**
+ * Builds data chunks (the bytes `chunkFile` makes) in one buffer reused from chunk to chunk: each item is encoded into
+ * it as it comes, so that neither the items nor a joined text of the chunk (~640 KB for 5,000 events) outlive V8's
+ * young generation. A finished chunk's `data` is valid until the next `start`.
+ */
+export class ChunkBuilder {
+  #buffer = Buffer.allocUnsafe(1024 * 1024)
+  #length = 0
+  #items = 0
+  #name = ''
+  #open = false
+
+  get open(): boolean {
+    return this.#open
+  }
+
+  start(kind: 'posts' | 'events', n: number): void {
+    this.#length = 0
+    this.#items = 0
+    this.#name = chunkName(kind, n)
+    this.#open = true
+    this.#append(`LIFEBOAT.chunk("${kind === 'posts' ? 'p' : 'e'}",${n},[`)
+  }
+
+  /** One item, already passed through `viewerJson`. */
+  add(json: string): void {
+    this.#append(this.#items++ === 0 ? json : ',' + json)
+  }
+
+  finish(): ViewerFile {
+    this.#append(']);\n')
+    this.#open = false
+    return { name: this.#name, data: this.#buffer.subarray(0, this.#length) }
+  }
+
+  #append(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = this.#length + text.length * 3
+    if (most > this.#buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(most, this.#buffer.length * 2))
+      this.#buffer.copy(grown, 0, 0, this.#length)
+      this.#buffer = grown
+    }
+    this.#length += this.#buffer.write(text, this.#length, 'utf8')
+  }
 }
 
 export { js as viewerJson }

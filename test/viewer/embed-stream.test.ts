@@ -28,7 +28,7 @@ test('the streamed embed writes the same viewer files as the in-memory projectio
     const rooms = [{ id: '!a:x', name: 'A', membership: 'join', counts: { events: 0, undecryptable: 0, media: 0 } }]
     const events = Array.from({ length: EVENTS_PER_CHUNK * 2 + 3 }, (_, i) => ({
       roomId: '!a:x',
-      event: { type: 'm.room.message', event_id: `$e${i}`, sender: '@a:x', origin_server_ts: 1_700_000_000_000 + i, content: { body: `message ${i}` } },
+      event: { type: 'm.room.message', event_id: `$e${i}`, sender: '@a:x', origin_server_ts: 1_700_000_000_000 + i, content: { body: i % 7 === 0 ? `<i>${i}</i> \u2028 日記 😀` : `message ${i}` } },
       decrypted: null,
       media: i === 4 ? [{ sha256: sha, mxc: 'mxc://x/y' }] : [],
     }))
