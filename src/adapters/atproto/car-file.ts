@@ -9,6 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { CarIndexer } from '@ipld/car/indexer'
 import { CID } from 'multiformats/cid'
 import { matchesCid } from '../../files/cid.js'
+import type { CarStreamIndex } from './car-stream-index.js'
 
 export interface BlockSource {
   get(cid: CID): Promise<Uint8Array | null>
@@ -64,6 +65,17 @@ export class CarBlockStore implements BlockSource {
     }
     this.#roots.push(roots)
     return roots
+  }
+
+  /** Adds a CAR file indexed as it was written (car-stream-index.ts), which must be complete; takes its entries. */
+  async addIndexed(path: string, index: CarStreamIndex): Promise<CID[]> {
+    if (!index.complete) throw new Error('the CAR index is incomplete')
+    const file = this.#files.length
+    this.#files.push(await open(path, 'r'))
+    for (const [cid, { offset, length }] of index.blocks) this.#index.set(cid, { file, offset, length })
+    index.blocks.clear()
+    this.#roots.push(index.roots)
+    return index.roots
   }
 
   get size(): number {

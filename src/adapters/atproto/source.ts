@@ -11,6 +11,7 @@ import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, ListRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
 import { CarBlockStore } from './car-file.js'
+import { CarStreamIndex } from './car-stream-index.js'
 import { cidSha256Hex } from '../../files/cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
 import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
@@ -63,8 +64,13 @@ export class AtprotoSource implements Source {
     const prefetch = this.#prefetchBlobs(writer)
     const blocks = new CarBlockStore()
     try {
-      const car = await this.client.getRepo(did, undefined, (body) => writer.addFile(nativeMember('atproto', 'repo.car'), body, { compress: true }))
-      const [root] = await blocks.addFile(car.path)
+      // The CAR is indexed as it is written to staging; one the stream index cannot follow is indexed from the file.
+      const car = await this.client.getRepo(did, undefined, async (body) => {
+        const index = new CarStreamIndex()
+        const staged = await writer.addFile(nativeMember('atproto', 'repo.car'), index.pass(body), { compress: true })
+        return { path: staged.path, index }
+      })
+      const [root] = car.index.complete ? await blocks.addIndexed(car.path, car.index) : await blocks.addFile(car.path)
       if (!root) throw new Error('the repository CAR has no root')
       const commit = await readCommit(blocks, root)
       out.debug(`repo ${did} at rev ${commit.rev}: ${blocks.size} blocks`)
