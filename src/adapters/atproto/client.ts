@@ -46,9 +46,14 @@ export class AtprotoClient {
     return this.context.http.request(xrpcUrl(this.pds, nsid, options.params), xrpcInit(options), checked)
   }
 
-  /** com.atproto.sync.getRepo, the whole repo or (with `since`, a rev) the diff since; the CAR body goes to `consume`. */
+  /**
+   * com.atproto.sync.getRepo, the whole repo or (with `since`, a rev) the diff since; the CAR body goes to `consume`.
+   * Asked for uncompressed: the reference PDS compresses a CAR as it writes it, one block at a time, which costs it
+   * about 3 s per 30,000 records (2.5 to 4 s measured, gzip or brotli) against 1.2 s uncompressed; and a CAR is
+   * mostly hashes, which do not compress.
+   */
   async getRepo<T>(did: string, since: string | undefined, consume: (body: ReadableStream<Uint8Array>) => Promise<T>): Promise<T> {
-    return this.request('com.atproto.sync.getRepo', { params: { did, since } }, async (res) => consume(bodyOf(res)))
+    return this.request('com.atproto.sync.getRepo', { params: { did, since }, headers: { 'accept-encoding': 'identity' } }, async (res) => consume(bodyOf(res)))
   }
 
   /** com.atproto.sync.getBlob; the body and the served content type go to `consume`. */

@@ -62,5 +62,7 @@ export const replayTarget: TargetFactory = {
 export const adapter: NetworkAdapter = {
   capabilities: ATPROTO_CAPABILITIES,
   openSource,
+  // Blob downloads take at most BLOB_CONCURRENCY (14) of the 16: the repo CAR and the blob list never wait for a slot.
+  sourceHttp: { concurrencyPerHost: 16 },
   openTarget: replayTarget.create,
 }

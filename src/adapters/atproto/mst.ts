@@ -76,25 +76,36 @@ export async function* walkBlocks(blocks: BlockSource, commitCid: CID): AsyncGen
   }
 }
 
-/** Yields records in key order. */
+/**
+ * Yields records in key order: an in-order walk of the tree with an explicit stack (one generator, not one per
+ * level: each level of nested generators adds a trip through the microtask queue per record).
+ */
 export async function* walkRecords(blocks: BlockSource, commitCid: CID): AsyncGenerator<RepoEntry> {
   const commit = await readCommit(blocks, commitCid)
-  yield* walkNode(blocks, commit.data)
-}
-
-async function* walkNode(blocks: BlockSource, cid: CID): AsyncGenerator<RepoEntry> {
-  const node = dagCbor.decode<MstNode>(await need(blocks, cid))
-  if (node.l) yield* walkNode(blocks, node.l)
-  let previous = new Uint8Array(0)
-  for (const entry of node.e) {
+  const stack: { entries: MstEntry[]; next: number; previous: Uint8Array }[] = []
+  let descend: CID | null = commit.data
+  for (;;) {
+    // Down the left edge of the subtree `descend`, then on from the deepest node not yet finished.
+    while (descend) {
+      const node: MstNode = dagCbor.decode<MstNode>(await need(blocks, descend))
+      stack.push({ entries: node.e, next: 0, previous: new Uint8Array(0) })
+      descend = node.l
+    }
+    const frame = stack.at(-1)
+    if (!frame) return
+    if (frame.next === frame.entries.length) {
+      stack.pop()
+      continue
+    }
+    const entry = frame.entries[frame.next++]!
     const key = new Uint8Array(entry.p + entry.k.length)
-    key.set(previous.subarray(0, entry.p))
+    key.set(frame.previous.subarray(0, entry.p))
     key.set(entry.k, entry.p)
-    previous = key
-    const path = Buffer.from(key).toString('utf8')
+    frame.previous = key
+    const path = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8')
     const slash = path.indexOf('/')
     yield { collection: path.slice(0, slash), rkey: path.slice(slash + 1), cid: entry.v, bytes: await need(blocks, entry.v) }
-    if (entry.t) yield* walkNode(blocks, entry.t)
+    descend = entry.t
   }
 }
 

@@ -11,6 +11,7 @@ import { nativeMember } from '../../archive/format.js'
 import type { AccountRef, ListRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
 import { CarBlockStore } from './car-file.js'
+import { CarStreamIndex } from './car-stream-index.js'
 import { cidSha256Hex } from '../../files/cid.js'
 import { blobRefs, decodeRecord, readCommit, walkRecords } from './mst.js'
 import { COLLECTIONS, mapList, mapPost, mapProfile, mapRelation, mapSubject, toLexJson } from './map.js'
@@ -25,9 +26,15 @@ export interface AtprotoSourceOptions {
   /** The account's login on its PDS, for private data (preferences); public data needs none. */
   session?: PdsSession
   plc?: string
-  /** Parallel blob downloads (the host queue caps requests per host as well). */
+  /** Parallel blob downloads (the host queue caps requests per host as well). Default BLOB_CONCURRENCY. */
   blobConcurrency?: number
 }
+
+/**
+ * Blob downloads in flight: at 40 ms of latency, 300 blobs took about 4 s 8 at a time (which the host queue's 6 slots
+ * cut to 5) and now about 1.5 s, while the export's walk of the repo runs beside them.
+ */
+export const BLOB_CONCURRENCY = 14
 
 export class AtprotoSource implements Source {
   readonly capabilities = ATPROTO_CAPABILITIES
@@ -57,8 +64,13 @@ export class AtprotoSource implements Source {
     const prefetch = this.#prefetchBlobs(writer)
     const blocks = new CarBlockStore()
     try {
-      const car = await this.client.getRepo(did, undefined, (body) => writer.addFile(nativeMember('atproto', 'repo.car'), body, { compress: true }))
-      const [root] = await blocks.addFile(car.path)
+      // The CAR is indexed as it is written to staging; one the stream index cannot follow is indexed from the file.
+      const car = await this.client.getRepo(did, undefined, async (body) => {
+        const index = new CarStreamIndex()
+        const staged = await writer.addFile(nativeMember('atproto', 'repo.car'), index.pass(body), { compress: true })
+        return { path: staged.path, index }
+      })
+      const [root] = car.index.complete ? await blocks.addIndexed(car.path, car.index) : await blocks.addFile(car.path)
       if (!root) throw new Error('the repository CAR has no root')
       const commit = await readCommit(blocks, root)
       out.debug(`repo ${did} at rev ${commit.rev}: ${blocks.size} blocks`)
@@ -79,7 +91,7 @@ export class AtprotoSource implements Source {
    */
   #prefetchBlobs(writer: ArchiveWriter) {
     const { did } = this.options.identity
-    const queue = new PQueue({ concurrency: this.options.blobConcurrency ?? 8 })
+    const queue = new PQueue({ concurrency: this.options.blobConcurrency ?? BLOB_CONCURRENCY })
     const staged = new Set<string>()
     let stopped = false
     const download = async (cid: string) => {
@@ -219,7 +231,7 @@ export class AtprotoSource implements Source {
     // Downloads run concurrently; records are written in CID order, so the archive does not depend on timing.
     await forEachOrdered(
       [...cids].sort(),
-      { concurrency: this.options.blobConcurrency ?? 8, signal },
+      { concurrency: this.options.blobConcurrency ?? BLOB_CONCURRENCY, signal },
       async (cid) => {
         if (writer.hasStagedMedia(cid)) {
           if (!prefetched.has(cid)) reused++
