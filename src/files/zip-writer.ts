@@ -75,7 +75,8 @@ function dosDateTime(date: Date): { time: number; day: number } {
 export class ZipWriter {
   /** End of the zip so far, gathered bytes included. */
   #offset = 0
-  #gathered: Uint8Array[] = []
+  /** Small writes are copied here until it is full, then written in one call. */
+  #gather: Buffer | null = null
   #gatheredBytes = 0
   #buffers: [Buffer, Buffer] | null = null
   #entries: (ZipWrittenEntry & { zip64Sizes: boolean; nameBytes: Buffer })[] = []
@@ -98,13 +99,17 @@ export class ZipWriter {
     return this.#entries.map(({ name, crc32, size, compressedSize, method, offset }) => ({ name, crc32, size, compressedSize, method, offset }))
   }
 
-  /** Appends bytes at the end; small writes are gathered (a zip of many small members is not a write per member). */
+  /**
+   * Appends bytes at the end; small writes are copied into one buffer and written together (a zip of many small
+   * members is not a write per member). `bytes` is done with when this resolves: the caller may reuse it.
+   */
   async #write(bytes: Uint8Array): Promise<void> {
     if (bytes.byteLength < GATHER_BYTES) {
-      this.#offset += bytes.byteLength
-      this.#gathered.push(bytes)
+      if (this.#gatheredBytes + bytes.byteLength > GATHER_BYTES) await this.#flush()
+      this.#gather ??= Buffer.allocUnsafe(GATHER_BYTES)
+      this.#gather.set(bytes, this.#gatheredBytes)
       this.#gatheredBytes += bytes.byteLength
-      if (this.#gatheredBytes >= GATHER_BYTES) await this.#flush()
+      this.#offset += bytes.byteLength
       return
     }
     await this.#flush()
@@ -115,11 +120,15 @@ export class ZipWriter {
 
   /** Writes what #write gathered, so that everything before #offset is in the file. */
   async #flush(): Promise<void> {
-    if (this.#gathered.length === 0) return
-    const bytes = this.#gathered.length === 1 ? this.#gathered[0]! : Buffer.concat(this.#gathered)
-    this.#gathered = []
+    if (this.#gatheredBytes === 0) return
+    const length = this.#gatheredBytes
     this.#gatheredBytes = 0
-    await writeFully(this.handle, bytes, this.#offset - bytes.byteLength)
+    await writeFully(this.handle, this.#gather!.subarray(0, length), this.#offset - length)
+  }
+
+  /** The writer's two 2 MiB block buffers, reused for every member (memory does not churn with the archive). */
+  #blockBuffers(): [Buffer, Buffer] {
+    return (this.#buffers ??= [Buffer.allocUnsafe(BLOCK_BYTES), Buffer.allocUnsafe(BLOCK_BYTES)])
   }
 
   /** Appends one member; `signal` is checked between blocks. */
@@ -137,7 +146,8 @@ export class ZipWriter {
       // Tiny members deflate in place: a trip to the thread pool costs more than the work.
       const payload = !input.compress ? bytes : bytes.byteLength < 64 * 1024 ? zlib.deflateRawSync(bytes, { level: 6 }) : await deflateRaw(bytes, { level: 6 })
       compressedSize = payload.byteLength
-      await this.#write(Buffer.concat([this.#localHeader(input, nameBytes, method, false, compressedSize), payload]))
+      await this.#write(this.#localHeader(input, nameBytes, method, false, compressedSize))
+      await this.#write(payload)
     } else {
       zip64Sizes = input.compress ? input.size >= DEFLATE_ZIP64_FROM : input.size >= MAX32
       await this.#write(this.#localHeader(input, nameBytes, method, zip64Sizes, input.size))
@@ -227,13 +237,17 @@ export class ZipWriter {
     return header
   }
 
-  /** A small member's bytes, whole; one byte more than declared is read, so a longer file is noticed. */
+  /**
+   * A small member's bytes, whole; one byte more than declared is read, so a longer file is noticed. They are read
+   * into the first block buffer, so they are good until the next read: a member of a large account's viewer or many
+   * media files then costs no fresh buffer each (garbage outside the heap that V8 collects late).
+   */
   async #readSmall(input: ZipMemberInput): Promise<Uint8Array> {
     if (input.data) return input.data
     if (!input.path) throw new Error(`${input.name}: no bytes given`)
     const file = await open(input.path, constants.O_RDONLY | constants.O_NOFOLLOW)
     try {
-      const buffer = Buffer.allocUnsafe(input.size + 1)
+      const buffer = this.#blockBuffers()[0].subarray(0, input.size + 1)
       let length = 0
       for (;;) {
         const { bytesRead } = await file.read(buffer, length, buffer.length - length, length)
@@ -260,8 +274,7 @@ export class ZipWriter {
       // Two buffers: the consumer writes (or deflates) one while the next read fills the other. They are the writer's
       // own, reused for every member, so memory does not churn with the archive.
       const length = Math.min(BLOCK_BYTES, input.size + 1)
-      this.#buffers ??= [Buffer.allocUnsafe(BLOCK_BYTES), Buffer.allocUnsafe(BLOCK_BYTES)]
-      const buffers = this.#buffers
+      const buffers = this.#blockBuffers()
       const next = (which: number) => buffers[which]!
       let which = 0
       let position = 0

@@ -90,9 +90,9 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
     const staged: StagedViewerFile[] = []
     for await (const file of pageFiles()) staged.push(await stage(file))
     const order = await posts.newestFirst()
-    staged.push(await stage(metaFile(projection, { months: monthsOf(order.map((i) => posts.dates[i]!)), posts: order.length, events: eventCount })))
+    staged.push(await stage(metaFile(projection, { months: monthsOf(posts.dates(order)), posts: order.length, events: eventCount })))
     for (let c = 0; c * POSTS_PER_CHUNK < order.length; c++) {
-      staged.push(await stage(chunkFile('posts', c, await posts.read(order.slice(c * POSTS_PER_CHUNK, (c + 1) * POSTS_PER_CHUNK)))))
+      staged.push(await stage(chunkFile('posts', c, await posts.read(order.subarray(c * POSTS_PER_CHUNK, (c + 1) * POSTS_PER_CHUNK)))))
     }
     staged.push(...eventFiles)
     return staged
@@ -103,10 +103,22 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
 
 async function* noRecords(): AsyncGenerator<unknown> {}
 
-/** Projected posts on disk, one JSON text a line, with their dates and byte offsets in memory. */
+/**
+ * Projected posts on disk, one JSON text a line. In memory each post has only its date and the offset of its line, in
+ * typed arrays (16 bytes a post, where a string and a number in arrays took ~60): a date such as
+ * 2024-05-01T12:00:00.000Z (what `project` nearly always makes) is kept as its time, since for those the order of the
+ * strings is the order of the times; any other date (2024-02-30T…, +275760-09-13T…) is kept as itself.
+ */
 class PostSpool {
-  readonly dates: string[] = []
-  readonly #offsets: number[] = []
+  #count = 0
+  /** Per post: its date's time, when the date is 24 characters and `new Date(time).toISOString()` gives it back; else NaN. */
+  #times = new Float64Array(1024)
+  /** The other dates, by post. */
+  readonly #otherDates = new Map<number, string>()
+  /** Per post: where its line starts in the spool file. */
+  #offsets = new Float64Array(1024)
+  /** Reused for every read. */
+  #scratch = Buffer.alloc(0)
   #size = 0
   #stream
   #closed = false
@@ -117,10 +129,35 @@ class PostSpool {
 
   async append(post: ViewPost): Promise<void> {
     const line = Buffer.from(viewerJson(post) + '\n', 'utf8')
-    this.dates.push(post.d)
-    this.#offsets.push(this.#size)
+    const i = this.#count++
+    if (i === this.#times.length) {
+      const grow = (from: Float64Array) => {
+        const to = new Float64Array(from.length * 2)
+        to.set(from)
+        return to
+      }
+      this.#times = grow(this.#times)
+      this.#offsets = grow(this.#offsets)
+    }
+    const time = post.d.length === 24 ? Date.parse(post.d) : NaN
+    if (Number.isFinite(time) && new Date(time).toISOString() === post.d) this.#times[i] = time
+    else {
+      this.#times[i] = NaN
+      this.#otherDates.set(i, post.d)
+    }
+    this.#offsets[i] = this.#size
     this.#size += line.length
     if (!this.#stream.write(line)) await once(this.#stream, 'drain')
+  }
+
+  #date(i: number): string {
+    const time = this.#times[i]!
+    return Number.isNaN(time) ? this.#otherDates.get(i)! : new Date(time).toISOString()
+  }
+
+  /** The dates of posts `indices`, in that order. */
+  *dates(indices: Iterable<number>): Generator<string> {
+    for (const i of indices) yield this.#date(i)
   }
 
   async #close(): Promise<void> {
@@ -132,16 +169,26 @@ class PostSpool {
     })
   }
 
-  /** Indices newest first; posts with the same date keep the order they were read in. */
-  async newestFirst(): Promise<number[]> {
+  /**
+   * Indices newest first; posts with the same date keep the order they were read in. Dates compare as strings (as
+   * `project` sorts them); between two plain ISO dates that is the order of their times.
+   */
+  async newestFirst(): Promise<Uint32Array> {
     await this.#close()
-    const d = this.dates
-    return Array.from(d, (_, i) => i).sort((x, y) => (d[x]! < d[y]! ? 1 : d[x]! > d[y]! ? -1 : x - y))
+    const order = new Uint32Array(this.#count)
+    for (let i = 0; i < order.length; i++) order[i] = i
+    const t = this.#times
+    if (this.#otherDates.size === 0) return order.sort((x, y) => t[y]! - t[x]! || x - y)
+    return order.sort((x, y) => {
+      const a = this.#date(x)
+      const b = this.#date(y)
+      return a < b ? 1 : a > b ? -1 : x - y
+    })
   }
 
   /** The JSON texts of posts `indices`, in that order: one read of the span they cover when they lie close together. */
-  async read(indices: number[]): Promise<string[]> {
-    const end = (i: number) => (i + 1 < this.#offsets.length ? this.#offsets[i + 1]! : this.#size) - 1
+  async read(indices: Uint32Array): Promise<string[]> {
+    const end = (i: number) => (i + 1 < this.#count ? this.#offsets[i + 1]! : this.#size) - 1
     let from = Infinity
     let to = 0
     let bytes = 0
@@ -152,8 +199,10 @@ class PostSpool {
     }
     const handle = await open(this.path, 'r')
     try {
+      // The bytes are good until the next readAt: each is turned into a string at once.
       const readAt = async (start: number, length: number): Promise<Buffer> => {
-        const buffer = Buffer.alloc(length)
+        if (this.#scratch.length < length) this.#scratch = Buffer.allocUnsafe(Math.max(length, 2 * this.#scratch.length))
+        const buffer = this.#scratch.subarray(0, length)
         for (let got = 0; got < length; ) {
           const { bytesRead } = await handle.read(buffer, got, length - got, start + got)
           if (bytesRead === 0) throw new Error(`${this.path} is shorter than written`)
@@ -163,7 +212,7 @@ class PostSpool {
       }
       if (indices.length > 0 && to - from <= 2 * bytes + 4096) {
         const span = await readAt(from, to - from)
-        return indices.map((i) => span.toString('utf8', this.#offsets[i]! - from, end(i) - from))
+        return Array.from(indices, (i) => span.toString('utf8', this.#offsets[i]! - from, end(i) - from))
       }
       const out: string[] = []
       for (const i of indices) out.push((await readAt(this.#offsets[i]!, end(i) - this.#offsets[i]!)).toString('utf8'))
