@@ -97,6 +97,27 @@ test('public export needs no login and notes that preferences were skipped', asy
   assert.ok(result.manifest.notes.some((n) => n.startsWith('handles of followed and blocked accounts not looked up')), result.manifest.notes.join('\n'))
 })
 
+test('the repo CAR is asked for uncompressed (the reference PDS compresses it block by block, slower than sending it)', async () => {
+  const encodings: (string | undefined)[] = []
+  const proxy = await startFaultProxy({
+    target: network.pds.url,
+    skip(req) {
+      if (req.url?.startsWith('/xrpc/com.atproto.sync.getRepo')) encodings.push(req.headers['accept-encoding'])
+      return true
+    },
+  })
+  try {
+    const output = join(dir, 'uncompressed.zip')
+    const { cli } = captureCli()
+    const result = await exportAtproto(world.alice.did, { output, pds: proxy.url }, cli)
+    assert.equal(result.manifest.counts.posts, world.created.posts.length)
+    assert.ok((await verifyArchive(output)).ok)
+    assert.deepEqual(encodings, ['identity'])
+  } finally {
+    await proxy.close()
+  }
+})
+
 test('follows of an exported AT Protocol archive: handles in text, Bridgy Fed addresses in Mastodon CSV', async () => {
   const output = join(dir, 'handles.zip')
   await exportAtproto(world.alice.did, { output, pds: network.pds.url, plc: network.plc.url }, captureCli().cli)
