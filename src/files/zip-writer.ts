@@ -275,10 +275,9 @@ export class ZipWriter {
       // own, reused for every member, so memory does not churn with the archive.
       const length = Math.min(BLOCK_BYTES, input.size + 1)
       const buffers = this.#blockBuffers()
-      const next = (which: number) => buffers[which]!
       let which = 0
       let position = 0
-      let buffer = next(which)
+      let buffer = buffers[which]!
       pending = file.read(buffer, 0, length, position)
       for (;;) {
         signal?.throwIfAborted()
@@ -287,7 +286,7 @@ export class ZipWriter {
         const block = buffer.subarray(0, bytesRead)
         position += bytesRead
         which ^= 1
-        buffer = next(which)
+        buffer = buffers[which]!
         pending = file.read(buffer, 0, length, position)
         yield block
       }

@@ -4,33 +4,18 @@ import { createReadStream } from 'node:fs'
 import { lstat, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { ArchiveReader, recordLines } from '../archive/reader.js'
+import { ArchiveReader } from '../archive/reader.js'
 import { ARCHIVE_FORMAT, MANIFEST_NAME, PROFILE_NAME, SUPPORTED_VERSIONS, kindMember, mediaMember, memberNameProblem, type RecordKind } from '../archive/format.js'
 import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { BadArchiveError, NotFoundError } from '../errors.js'
 import type { ViewSource } from './project.js'
+import { jsonlRecords } from './jsonl-blocks.js'
 
 export interface SiteSource extends ViewSource {
   label: string
   /** The media file's bytes, or null when the archive does not hold it. */
   openMedia(sha256: string): Promise<Readable | null>
   close(): void
-}
-
-/**
- * Lines of a JSON Lines file as parsed records; a line that is not JSON, or longer than any record, is a bad archive.
- * Lines end at `\n` only (the archive's splitter): readline also ends them at U+2028 and U+2029 on newer Node
- * versions, characters JSON.stringify leaves raw inside strings.
- */
-export async function* readJsonl(input: Readable, label: string): AsyncGenerator<unknown> {
-  for await (const line of recordLines(label, 'JSON Lines', input)) {
-    if (line.text.length === 0) continue
-    try {
-      yield JSON.parse(line.text)
-    } catch (error) {
-      throw new BadArchiveError(`${label} line ${line.number} is not valid JSON.`, { cause: error })
-    }
-  }
 }
 
 /** Media URL inside a `lifeboat view` site: the sha256 and an extension chosen from the MIME type. */
@@ -88,7 +73,7 @@ async function openFolder(root: string, mediaUrl: MediaUrl): Promise<SiteSource>
     source: manifest.source,
     async *records(kind) {
       const file = await memberFile(root, kindMember(kind as RecordKind))
-      if (file) yield* readJsonl(createReadStream(file), file)
+      if (file) yield* jsonlRecords(file)
     },
     async profile() {
       const file = await memberFile(root, PROFILE_NAME)

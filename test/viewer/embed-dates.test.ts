@@ -4,7 +4,6 @@
 // although its time is later, and a day that does not exist (2024-02-30T…) sorts as written.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +11,7 @@ import type { RecordKind } from '../../src/archive/format.js'
 import { stageViewer } from '../../src/viewer/embed.js'
 import { POSTS_PER_CHUNK, viewerFiles } from '../../src/viewer/files.js'
 import { project } from '../../src/viewer/project.js'
-import { readJsonl } from '../../src/viewer/sources.js'
+import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
 
 /** Each case alone: with no date kept as a string the spool sorts by time only, which must agree. */
 const ODD_DATES: Record<string, string[]> = {
@@ -38,7 +37,7 @@ for (const [name, odd] of Object.entries(ODD_DATES)) {
         {
           source,
           async *records(kind) {
-            if (kind === 'posts') yield* readJsonl(createReadStream(path), path)
+            if (kind === 'posts') yield* jsonlRecords(path)
           },
           profile: async () => null,
           mediaUrl: () => null,

@@ -4,7 +4,6 @@
 // posts out of order and posts sharing a date (kept in the order read).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +11,7 @@ import { mediaMember, type RecordKind } from '../../src/archive/format.js'
 import { stageViewer } from '../../src/viewer/embed.js'
 import { EVENTS_PER_CHUNK, POSTS_PER_CHUNK, viewerFiles } from '../../src/viewer/files.js'
 import { project } from '../../src/viewer/project.js'
-import { readJsonl } from '../../src/viewer/sources.js'
+import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
 
 test('the streamed embed writes the same viewer files as the in-memory projection', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-embed-'))
@@ -51,7 +50,7 @@ test('the streamed embed writes the same viewer files as the in-memory projectio
         source,
         async *records(kind) {
           const path = kindPaths.get(kind as RecordKind)
-          if (path) yield* readJsonl(createReadStream(path), path)
+          if (path) yield* jsonlRecords(path)
         },
         profile: async () => null,
         mediaUrl: (s) => (media.has(s) ? mediaMember(s) : null),
