@@ -10,7 +10,6 @@ import { networkAdapter } from '../adapters/registry.js'
 import type { Network } from '../archive/format.js'
 import { adapterContext } from '../run-context.js'
 import { writeArchive } from '../archive/source-export.js'
-import { validators } from '../archive/validate.js'
 import type { Manifest } from '../archive/records.js'
 import { PartialFailureError, UnsupportedError, UsageError } from '../errors.js'
 import { formatBytes } from '../files/format-bytes.js'
@@ -85,9 +84,6 @@ export async function exportWith(adapter: NetworkAdapter, options: NetworkExport
  */
 export async function exportOpened(open: (output: string) => Promise<OpenedSource>, options: { output: string; force?: boolean }, cli: CliContext): Promise<ExportResult> {
   const output = requireOutput(options.output)
-  // The record checks (Ajv and the manifest's schema, ~0.12 s of CPU) are loaded while the Source opens, which waits
-  // on the network; the writer needs them before it opens. A failure to load surfaces there.
-  validators().catch(() => undefined)
   const opened = await open(output)
   try {
     return await runExport(opened.source, { output, force: options.force, since: opened.since }, cli)
