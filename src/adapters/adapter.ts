@@ -69,6 +69,12 @@ export interface Source {
   /** Who and where, as the archive manifest will name them. */
   describe(): Promise<{ server: string | null; account: AccountRef }>
   /**
+   * Optional: called by the export driver (src/archive/source-export.ts) once exportTo is about to follow, just before
+   * the archive writer opens, so a Source can send the requests that need nothing from the writer while it opens.
+   * exportTo must work the same without it; describe() sends nothing of the kind.
+   */
+  beginExport?(): void
+  /**
    * Streams everything the source holds into the writer: records of every kind it exports, media (each checked as
    * the protocol allows), native payloads and compat files. Reports progress through the context's Output.
    * Per-item failures that leave the rest intact are returned, not thrown.

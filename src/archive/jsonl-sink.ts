@@ -58,11 +58,29 @@ export class JsonlSink<T> {
   }
 
   async write(record: T): Promise<void> {
+    this.#accept(record)
+    return this.#append(JSON.stringify(record) + '\n')
+  }
+
+  /**
+   * write() for a caller that already holds the record's JSON text: `json` must be exactly JSON.stringify(record)
+   * (same keys in the same order, same escapes), which the caller guarantees; it is what the file gets. The record is
+   * still checked against the schema as write() checks it. Saves re-serialising records that arrive as JSON text
+   * (the Matrix forward pass, src/adapters/matrix/event-line.ts).
+   */
+  async writeJson(record: T, json: string): Promise<void> {
+    this.#accept(record)
+    return this.#append(json + '\n')
+  }
+
+  #accept(record: T): void {
     if (this.#closed) throw new Error(`write after close: ${this.path}`)
     if (this.#error) throw this.#error
     const problem = this.check?.(record)
     if (problem) throw new Error(`refusing to write a record that breaks the archive format (${this.path}): ${problem}`)
-    const line = JSON.stringify(record) + '\n'
+  }
+
+  async #append(line: string): Promise<void> {
     this.#count++
     // Nothing is awaited until the line has its place in the file: writes that overlap keep the order they came in.
     let wait = false

@@ -258,6 +258,12 @@ export class ArchiveWriter {
     await this.#writing(() => this.sink(kind).write(record))
   }
 
+  /** write() with the record's JSON text already made: `json` must be exactly JSON.stringify(record) (JsonlSink.writeJson). */
+  async writeJson<K extends RecordKind>(kind: K, record: RecordsByKind[K], json: string): Promise<void> {
+    throwIfAborted(this.options.signal)
+    await this.#writing(() => this.sink(kind).writeJson(record, json))
+  }
+
   /**
    * The records of `kind` written so far, read back from staging one line at a time, so that files derived from them
    * (compat/, docs/archive-format.md §6) are made from what the archive holds without anyone keeping the records in

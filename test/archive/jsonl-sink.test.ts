@@ -95,3 +95,21 @@ test('many small records are written in a few batches; flush makes them readable
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('writeJson writes the text it is given, in order with write(), and still checks the record', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-jsonl-sink-'))
+  try {
+    const path = join(dir, 'x.jsonl')
+    const sink = new JsonlSink<{ ok: boolean; n: number }>(path, (value) => ((value as { ok: boolean }).ok ? null : '/ok must be true'))
+    await sink.write({ ok: true, n: 1 })
+    await sink.writeJson({ ok: true, n: 2 }, '{"ok":true,"n":2}')
+    await assert.rejects(sink.writeJson({ ok: false, n: 3 }, '{"ok":true,"n":3}'), /breaks the archive format.*\/ok must be true/)
+    await sink.write({ ok: true, n: 4 })
+    assert.equal(sink.count, 3)
+    const expected = Buffer.from('{"ok":true,"n":1}\n{"ok":true,"n":2}\n{"ok":true,"n":4}\n')
+    assert.deepEqual(await sink.close(), { sha256: createHash('sha256').update(expected).digest('hex'), size: expected.length, crc32: crc32(expected) })
+    assert.ok((await readFile(path)).equals(expected))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})

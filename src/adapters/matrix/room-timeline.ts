@@ -6,15 +6,16 @@
 // limit). The next page is requested before the current one is processed, so decryption, spooling and queuing media
 // overlap the network; each event is decrypted here (when keys were given) and its media queued at once, so
 // downloads run while the chain continues. Forward pass (writeTimeline): the spool is read back oldest first and
-// each event written with the sha256 of its media. A room that fails leaves nothing in events.jsonl: its first line
-// is written only after its last page arrived.
+// each event written with the sha256 of its media, its line spliced from the spooled text (event-line.ts). A room
+// that fails leaves nothing in events.jsonl: its first line is written only after its last page arrived.
 import type { AdapterContext } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
 import type { EventRecord } from '../../archive/records.js'
 import { throwIfAborted } from '../../errors.js'
-import type { ClientEvent, MessagesResponse } from './api.js'
+import type { MessagesResponse } from './api.js'
 import type { MatrixClient } from './client.js'
 import { isEncryptedPayload, type Decryptor } from './decryptor.js'
+import { eventJson, spooledEvent, type SpooledEvent } from './event-line.js'
 import type { MediaFetcher } from './media-fetcher.js'
 import { mediaRefs } from './media-refs.js'
 import { ReverseSpool } from './spool.js'
@@ -36,14 +37,9 @@ export interface TimelineResult {
   media: number
 }
 
-interface Spooled {
-  event: ClientEvent
-  decrypted: Record<string, unknown> | null
-}
-
 /** A room's timeline fetched and spooled (on disk, newest first), waiting for its turn to be written. */
 export interface CollectedTimeline {
-  spool: ReverseSpool<Spooled>
+  spool: ReverseSpool<SpooledEvent>
   /** The `start` token of the first backward page: where a later `--since` run stops paging. */
   newestToken: string | null
 }
@@ -51,7 +47,7 @@ export interface CollectedTimeline {
 /** Backward pass over `roomId`; with `stopAt` (an earlier run's token) only the events after it. */
 export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolPath: string, stopAt?: string): Promise<CollectedTimeline> {
   const { client, context } = deps
-  const spool = new ReverseSpool<Spooled>(spoolPath)
+  const spool = new ReverseSpool<SpooledEvent>(spoolPath)
   const page = (from: string | undefined): Promise<MessagesResponse> => client.messages(roomId, { dir: 'b', from, to: stopAt, limit: PAGE_LIMIT })
   try {
     let from: string | undefined
@@ -78,7 +74,7 @@ export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolP
       for (const event of chunk) {
         const decrypted = deps.decryptor && isEncryptedPayload(event) ? await deps.decryptor.decrypt(event, roomId) : null
         for (const ref of mediaRefs(event, decrypted)) void deps.media.fetch(ref)
-        await spool.append({ event, decrypted })
+        await spool.append(spooledEvent(event, decrypted))
       }
       if (++pages % 20 === 0) context.out.info(`room ${roomId}: ${spool.count} events so far …`)
       from = next
@@ -100,7 +96,8 @@ export async function writeTimeline(deps: TimelineDeps, roomId: string, collecte
     for await (const texts of collected.spool.reversed()) {
       for (const text of texts) {
         throwIfAborted(deps.context.signal)
-        const { event, decrypted } = collected.spool.parse(text)
+        const parsed = collected.spool.parse(text)
+        const { event, decrypted } = parsed
         const media: EventRecord['media'] = []
         for (const ref of mediaRefs(event, decrypted)) {
           const outcome = await deps.media.record(ref, event.event_id)
@@ -110,7 +107,8 @@ export async function writeTimeline(deps: TimelineDeps, roomId: string, collecte
           }
         }
         if (decrypted === null && isEncryptedPayload(event)) undecryptable++
-        await deps.writer.write('events', { roomId, event, decrypted, media })
+        const record: EventRecord = { roomId, event, decrypted, media }
+        await deps.writer.writeJson('events', record, eventJson(record, text, parsed))
         events++
       }
     }
