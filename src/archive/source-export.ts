@@ -26,7 +26,7 @@ export interface WrittenArchive {
  */
 export async function writeArchive(source: Source, options: SourceExportOptions, run: { out: Output; signal: AbortSignal }): Promise<WrittenArchive> {
   const { server, account } = await source.describe()
-  // The Source's first requests run while the writer opens (Ajv's load and compile, staging: ~0.2 s).
+  // The Source's first requests run while the writer opens (lock, staging folder, the record checks).
   source.beginExport?.()
   const writer = await ArchiveWriter.open({
     path: options.output,
