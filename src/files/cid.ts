@@ -3,7 +3,7 @@
 // bytes must have. Here, not in the AT Protocol adapter, because the backup store (src/store/pds-dir/) reads them too
 // and the store imports no adapter.
 import { createReadStream } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 
 const SHA2_256 = 0x12
@@ -24,10 +24,13 @@ export function sha256FromCidName(name: string): string | null {
   }
 }
 
-/** Does `bytes` hash to `cid`? */
+/**
+ * Does `bytes` hash to `cid`? Called for every repo block a walk reads (38,000 in a 30,000-record repo): one-shot
+ * hashing compared as bytes, no Hash object or hex strings per block.
+ */
 export function matchesCid(cid: CID, bytes: Uint8Array): boolean {
-  const expected = cidSha256Hex(cid)
-  return expected !== undefined && createHash('sha256').update(bytes).digest('hex') === expected
+  const { code, digest } = cid.multihash
+  return code === SHA2_256 && hash('sha256', bytes, 'buffer').equals(digest)
 }
 
 /** Does the file at `path` hash to the blob CID `cid`? Streams the file; never loads it whole. */
