@@ -1,13 +1,13 @@
 // The pieces the embedded viewer reads and writes with give exactly what the plain ways give: jsonlRecords
 // (src/viewer/jsonl-blocks.ts; its lines are test/archive/lines.test.ts's) names the line it refuses, files.ts
-// ChunkBuilder writes the bytes chunkFile writes, project.ts isoFromMs is Date.prototype.toISOString.
+// ChunkBuilder writes the items as `viewerJson` of their array, project.ts isoFromMs is Date.prototype.toISOString.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
-import { ChunkBuilder, chunkFile, viewerJson } from '../../src/viewer/files.js'
+import { ChunkBuilder, viewerJson } from '../../src/viewer/files.js'
 import { isoFromMs } from '../../src/viewer/project.js'
 import { BadArchiveError } from '../../src/errors.js'
 
@@ -46,16 +46,16 @@ test('jsonlRecords refuses a line longer than the limit, or a line that is not J
   await withFile('{"a":1}\r\n{"b":"x\u2028y"}', async (path) => assert.deepEqual((await records(path)).got, [{ a: 1 }, { b: 'x\u2028y' }]))
 })
 
-test('ChunkBuilder writes the bytes chunkFile writes, past its first buffer and reused from chunk to chunk', () => {
+test('ChunkBuilder writes LIFEBOAT.chunk with the items as one JSON array, past its first buffer and reused from chunk to chunk', () => {
   const builder = new ChunkBuilder()
   for (const [kind, n, count] of [['events', 0, 5000], ['posts', 7, 20_000], ['events', 12345, 1], ['events', 3, 0]] as const) {
-    const items = Array.from({ length: count }, (_, i) => viewerJson({ i: `$${i}`, x: i % 3 === 0 ? `<b>${i}</b> \u2028 日記 😀`.repeat((i % 20) + 1) : `m ${i}` }))
+    const values = Array.from({ length: count }, (_, i) => ({ i: `$${i}`, x: i % 3 === 0 ? `<b>${i}</b> \u2028 日記 😀`.repeat((i % 20) + 1) : `m ${i}` }))
     builder.start(kind, n)
-    for (const item of items) builder.add(item)
+    for (const value of values) builder.add(viewerJson(value))
     const built = builder.finish()
-    const expected = chunkFile(kind, n, items)
-    assert.equal(built.name, expected.name)
-    assert.ok(built.data.equals(expected.data), `${expected.name} is the same`)
+    assert.equal(built.name, `viewer/data/${kind}-${String(n).padStart(5, '0')}.js`)
+    const expected = Buffer.from(`LIFEBOAT.chunk("${kind === 'posts' ? 'p' : 'e'}",${n},${viewerJson(values)});\n`)
+    assert.ok(built.data.equals(expected), `${built.name} is the same`)
   }
 })
 
