@@ -28,8 +28,6 @@ export interface LineBlock {
   first: number
   /** The lines without their `\n`; empty lines included. */
   lines: string[]
-  /** The line after `lines` is longer than the limit: to be thrown once `lines` are used (they come before it). */
-  tooLong?: LineTooLongError
 }
 
 /** What `fileBlocks` reads at a time. */
@@ -40,90 +38,100 @@ export class LineSplitter {
   /** Copies of the bytes of a line begun in earlier blocks. */
   #carry: Buffer[] = []
   #carried = 0
-  /** Lines given so far. */
-  #number = 0
+  #count = 0
 
   constructor(readonly maxBytes: number) {}
 
+  /** Lines given so far: the number of the last line given. */
+  get count(): number {
+    return this.#count
+  }
+
   /**
-   * The lines that `block` completes, in order. The bytes of an unfinished line are copied, so the caller may reuse
-   * `block` afterwards. A line that passes the limit, ended or not, ends the lines given (`tooLong`) and the splitter.
+   * The lines that `block` completes, one at a time: each is decoded when asked for, so that a consumer that drops
+   * it before asking for the next keeps no more than one line alive (the lines of a 256 KiB chunk held together
+   * took four times the garbage collection). The bytes of an unfinished line are copied, so the caller may reuse
+   * `block` once the lines are taken. Throws LineTooLongError as soon as a line passes the limit, after the lines
+   * before it.
    */
-  split(block: Buffer): LineBlock {
-    const first = this.#number + 1
-    const lines: string[] = []
-    const tooLong = (bytes: number) => (bytes > this.maxBytes ? { first, lines, tooLong: new LineTooLongError(first + lines.length, this.maxBytes) } : null)
+  *lines(block: Buffer): Generator<string> {
     let start = 0
     let end = block.indexOf(10)
     if (end !== -1 && this.#carried > 0) {
-      const refused = tooLong(this.#carried + end)
-      if (refused) return refused
+      this.#check(this.#carried + end)
       this.#carry.push(block.subarray(0, end))
-      lines.push(Buffer.concat(this.#carry).toString('utf8'))
+      const text = Buffer.concat(this.#carry).toString('utf8')
       this.#carry = []
       this.#carried = 0
       start = end + 1
       end = block.indexOf(10, start)
+      this.#count++
+      yield text
     }
     for (; end !== -1; end = block.indexOf(10, start)) {
-      const refused = tooLong(end - start)
-      if (refused) return refused
-      lines.push(block.toString('utf8', start, end))
+      this.#check(end - start)
+      const text = block.toString('utf8', start, end)
       start = end + 1
+      this.#count++
+      yield text
     }
-    this.#number += lines.length
     if (start < block.length) {
-      const refused = tooLong(this.#carried + block.length - start)
-      if (refused) return refused
+      this.#check(this.#carried + block.length - start)
       this.#carry.push(Buffer.from(block.subarray(start)))
       this.#carried += block.length - start
     }
-    return { first, lines }
   }
 
   /** The last line, if the bytes did not end with `\n`. */
-  last(): LineBlock {
-    const first = this.#number + 1
-    if (this.#carried === 0) return { first, lines: [] }
+  *rest(): Generator<string> {
+    if (this.#carried === 0) return
     const text = Buffer.concat(this.#carry).toString('utf8')
     this.#carry = []
     this.#carried = 0
-    this.#number++
-    return { first, lines: [text] }
+    this.#count++
+    yield text
   }
 
-  /** `split` one line at a time. */
+  /** `lines` with their numbers. */
   *push(block: Buffer): Generator<Line> {
-    yield* numbered(this.split(block))
+    for (const text of this.lines(block)) yield { number: this.#count, text }
   }
 
-  /** `last` as a line, if there is one. */
+  /** `rest` with its number. */
   *end(): Generator<Line> {
-    yield* numbered(this.last())
+    for (const text of this.rest()) yield { number: this.#count, text }
+  }
+
+  #check(bytes: number): void {
+    if (bytes > this.maxBytes) throw new LineTooLongError(this.#count + 1, this.maxBytes)
   }
 }
 
-/** The lines of a block one at a time, then its `tooLong` thrown. */
-function* numbered({ first, lines, tooLong }: LineBlock): Generator<Line> {
-  for (let i = 0; i < lines.length; i++) yield { number: first + i, text: lines[i]! }
-  if (tooLong) throw tooLong
-}
-
-/** The lines of any source of byte blocks (a stream, `fileBlocks`), a block of lines at a time; blocks without a line end give none. */
+/**
+ * The lines of a source of byte blocks (`fileBlocks`, or a stream of small chunks), a block of lines at a time; blocks
+ * without a line end give none. The lines before one that is too long are given before it is thrown.
+ */
 export async function* lineBlocks(blocks: AsyncIterable<unknown>, maxBytes: number): AsyncGenerator<LineBlock> {
   const splitter = new LineSplitter(maxBytes)
-  for await (const block of blocks) {
-    const lines = splitter.split(block as Buffer)
-    if (lines.lines.length > 0) yield { first: lines.first, lines: lines.lines }
-    if (lines.tooLong) throw lines.tooLong
+  const collect = function* (texts: Iterable<string>): Generator<LineBlock> {
+    const first = splitter.count + 1
+    const lines: string[] = []
+    // (in `finally`: the lines before one that is too long come before its error)
+    try {
+      for (const text of texts) lines.push(text)
+    } finally {
+      if (lines.length > 0) yield { first, lines }
+    }
   }
-  const last = splitter.last()
-  if (last.lines.length > 0) yield last
+  for await (const block of blocks) yield* collect(splitter.lines(block as Buffer))
+  yield* collect(splitter.rest())
 }
 
 /** Every line of a stream of Buffers, one at a time. */
 export async function* splitLines(stream: AsyncIterable<unknown>, maxBytes: number): AsyncGenerator<Line> {
-  for await (const block of lineBlocks(stream, maxBytes)) yield* numbered(block)
+  const splitter = new LineSplitter(maxBytes)
+  for await (const chunk of stream) yield* splitter.push(chunk as Buffer)
+  yield* splitter.end()
 }
 
 /**

@@ -1,6 +1,6 @@
 // A JSON Lines file's records, read a block of lines at a time (src/archive/lines.ts `fileBlocks` and `lineBlocks`):
 // what the embedded viewer reads back after an export (a 100,000-event room is ~34 MB) and `lifeboat view` reads from
-// an unzipped archive. A stream and one step of nested async generators per line cost more than the records' parse.
+// an unzipped archive. Lines come a block at a time, not one async step each as `splitLines` hands them out.
 import { MAX_RECORD_LINE_BYTES } from '../archive/format.js'
 import { fileBlocks, lineBlocks, LineTooLongError } from '../archive/lines.js'
 import { BadArchiveError } from '../errors.js'
