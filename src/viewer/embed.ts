@@ -10,7 +10,7 @@ import { crc32 } from 'node:zlib'
 import { mediaMember, type RecordKind } from '../archive/format.js'
 import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/atomic-file.js'
-import { ChunkBuilder, chunkFile, EVENTS_PER_CHUNK, metaFile, monthsOf, pageFiles, POSTS_PER_CHUNK, viewerJson, type ViewerFile } from './files.js'
+import { ChunkBuilder, EVENTS_PER_CHUNK, metaFile, monthsOf, pageFiles, POSTS_PER_CHUNK, viewerJson, type ViewerFile } from './files.js'
 import { project, type ViewPost } from './project.js'
 import { jsonlRecords } from './jsonl-blocks.js'
 
@@ -58,10 +58,10 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
     return { member: file.name, path, sha256: createHash('sha256').update(file.data).digest('hex'), size: file.data.length, crc32: crc32(file.data) }
   }
   const eventFiles: StagedViewerFile[] = []
-  const events = new ChunkBuilder()
+  const chunks = new ChunkBuilder()
   let eventCount = 0
   const flushEvents = async () => {
-    if (events.open) eventFiles.push(await stage(events.finish()))
+    if (chunks.open) eventFiles.push(await stage(chunks.finish()))
   }
   const posts = new PostSpool(join(input.dir, 'posts.spool'))
   try {
@@ -80,8 +80,8 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
       {
         post: (post) => posts.append(post),
         event: async (event) => {
-          if (!events.open) events.start('events', eventFiles.length)
-          events.add(viewerJson(event))
+          if (!chunks.open) chunks.start('events', eventFiles.length)
+          chunks.add(viewerJson(event))
           if (++eventCount % EVENTS_PER_CHUNK === 0) await flushEvents()
         },
       },
@@ -91,8 +91,12 @@ export async function stageViewer(input: EmbedInput): Promise<StagedViewerFile[]
     for await (const file of pageFiles()) staged.push(await stage(file))
     const order = await posts.newestFirst()
     staged.push(await stage(metaFile(projection, { months: monthsOf(posts.dates(order)), posts: order.length, events: eventCount })))
+    // The events' chunks are staged already: their builder serves the posts'.
     for (let c = 0; c * POSTS_PER_CHUNK < order.length; c++) {
-      staged.push(await stage(chunkFile('posts', c, await posts.read(order.subarray(c * POSTS_PER_CHUNK, (c + 1) * POSTS_PER_CHUNK)))))
+      const texts = await posts.read(order.subarray(c * POSTS_PER_CHUNK, (c + 1) * POSTS_PER_CHUNK))
+      chunks.start('posts', c)
+      for (const text of texts) chunks.add(text)
+      staged.push(await stage(chunks.finish()))
     }
     staged.push(...eventFiles)
     return staged

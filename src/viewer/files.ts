@@ -39,8 +39,16 @@ export async function* viewerFiles(projection: Projection): AsyncGenerator<Viewe
   const postChunks = Math.ceil(projection.posts.length / POSTS_PER_CHUNK)
   const eventChunks = Math.ceil(projection.events.length / EVENTS_PER_CHUNK)
   yield metaFile(projection, { months: monthsOf(projection.posts.map((p) => p.d)), posts: projection.posts.length, events: projection.events.length })
-  for (let n = 0; n < postChunks; n++) yield chunkFile('posts', n, projection.posts.slice(n * POSTS_PER_CHUNK, (n + 1) * POSTS_PER_CHUNK).map(js))
-  for (let n = 0; n < eventChunks; n++) yield chunkFile('events', n, projection.events.slice(n * EVENTS_PER_CHUNK, (n + 1) * EVENTS_PER_CHUNK).map(js))
+  const chunks = new ChunkBuilder()
+  const chunk = (kind: 'posts' | 'events', n: number, items: unknown[]): ViewerFile => {
+    chunks.start(kind, n)
+    for (const item of items) chunks.add(js(item))
+    const { name, data } = chunks.finish()
+    // A copy: the caller may keep a file past the next one.
+    return { name, data: Buffer.from(data) }
+  }
+  for (let n = 0; n < postChunks; n++) yield chunk('posts', n, projection.posts.slice(n * POSTS_PER_CHUNK, (n + 1) * POSTS_PER_CHUNK))
+  for (let n = 0; n < eventChunks; n++) yield chunk('events', n, projection.events.slice(n * EVENTS_PER_CHUNK, (n + 1) * EVENTS_PER_CHUNK))
 }
 
 // The pieces of viewerFiles, also used by embed.ts, which streams posts and events through files instead of holding
@@ -77,15 +85,11 @@ export function metaFile(projection: Omit<Projection, 'posts' | 'events'>, count
   return { name: 'viewer/data/meta.js', data: Buffer.from(`window.LIFEBOAT={meta:${js(meta)}};\n`) }
 }
 
-/** One data chunk from its items, each already passed through `viewerJson` (the same bytes as `js(items)`). */
-export function chunkFile(kind: 'posts' | 'events', n: number, items: string[]): ViewerFile {
-  return { name: chunkName(kind, n), data: Buffer.from(`LIFEBOAT.chunk("${kind === 'posts' ? 'p' : 'e'}",${n},[${items.join(',')}]);\n`) }
-}
-
 /**
- * Builds data chunks (the bytes `chunkFile` makes) in one buffer reused from chunk to chunk: each item is encoded into
- * it as it comes, so that neither the items nor a joined text of the chunk (~640 KB for 5,000 events) outlive V8's
- * young generation. A finished chunk's `data` is valid until the next `start`.
+ * The one encoder of data chunks, `LIFEBOAT.chunk("p"|"e",n,[…items]);\n` (the items' part is `js(items)`), for
+ * `viewerFiles` and the embedded viewer alike. Items are encoded into one buffer reused from chunk to chunk as they
+ * come, so that neither the items nor a joined text of the chunk (~640 KB for 5,000 events) outlive V8's young
+ * generation. A finished chunk's `data` is valid until the next `start`.
  */
 export class ChunkBuilder {
   #buffer = Buffer.allocUnsafe(1024 * 1024)

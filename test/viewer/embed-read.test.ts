@@ -1,13 +1,13 @@
-// The pieces the embedded viewer reads and writes with (src/viewer/jsonl-blocks.ts, files.ts ChunkBuilder,
-// project.ts isoFromMs) give exactly what the plain ways give: the archive's line splitter, chunkFile, and
-// Date.prototype.toISOString.
+// The pieces the embedded viewer reads and writes with give exactly what the plain ways give: jsonlRecords
+// (src/viewer/jsonl-blocks.ts; its lines are test/archive/lines.test.ts's) names the line it refuses, files.ts
+// ChunkBuilder writes the items as `viewerJson` of their array, project.ts isoFromMs is Date.prototype.toISOString.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { lineBlocks, jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
-import { ChunkBuilder, chunkFile, viewerJson } from '../../src/viewer/files.js'
+import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
+import { ChunkBuilder, viewerJson } from '../../src/viewer/files.js'
 import { isoFromMs } from '../../src/viewer/project.js'
 import { BadArchiveError } from '../../src/errors.js'
 
@@ -22,60 +22,40 @@ async function withFile(content: string | Buffer, body: (path: string) => Promis
   }
 }
 
-async function allLines(path: string, maxBytes?: number): Promise<{ number: number; text: string }[]> {
-  const out: { number: number; text: string }[] = []
-  for await (const block of lineBlocks(path, maxBytes)) block.lines.forEach((text, i) => out.push({ number: block.first + i, text }))
-  return out
-}
-
-test('lineBlocks gives every line across 64 KiB blocks, multi-byte characters split between blocks included', async () => {
-  // Lines of many lengths (some longer than a block), with 2-, 3- and 4-byte characters at every offset, empty lines,
-  // U+2028 (not a line end here), and no final newline.
-  const lines: string[] = []
-  for (let i = 0; i < 3000; i++) {
-    const length = i % 97 === 0 ? 70_000 + i : (i * 37) % 400
-    // (cut by code points: a lone surrogate would not survive UTF-8)
-    lines.push(i % 11 === 0 ? '' : Array.from(('é日😀\u2028' + 'x'.repeat(i % 5)).repeat(Math.ceil(length / 5))).slice(0, length).join(''))
+test('jsonlRecords refuses a line longer than the limit, or a line that is not JSON, naming the file and line', async () => {
+  const records = async (path: string, maxBytes?: number) => {
+    const got: unknown[] = []
+    const error = await (async () => {
+      for await (const record of jsonlRecords(path, maxBytes)) got.push(record)
+    })().then(
+      () => null,
+      (error: unknown) => error,
+    )
+    return { got, error }
   }
-  const text = lines.join('\n')
-  await withFile(text, async (path) => {
-    const got = await allLines(path)
-    assert.equal(got.length, lines.length)
-    for (let i = 0; i < lines.length; i++) {
-      assert.equal(got[i]!.number, i + 1)
-      assert.ok(got[i]!.text === lines[i], `line ${i + 1} is the same`)
-    }
-  })
-  await withFile(text + '\n', async (path) => assert.equal((await allLines(path)).length, lines.length))
-  await withFile('', async (path) => assert.deepEqual(await allLines(path), []))
-})
-
-test('lineBlocks refuses a line longer than the limit, and jsonlRecords a line that is not JSON, naming the line', async () => {
   await withFile('{"a":1}\n' + 'x'.repeat(200_000) + '\n', async (path) => {
-    await assert.rejects(allLines(path, 100_000), (error: Error) => error instanceof BadArchiveError && /line 2 is longer than the limit/.test(error.message))
+    const { error } = await records(path, 100_000)
+    assert.ok(error instanceof BadArchiveError, String(error))
+    assert.equal(error.message, `${path} line 2 is longer than the limit of 100000 bytes.`)
   })
   await withFile('{"a":1}\n\n{"b":2}\n{"c":\n', async (path) => {
-    const got: unknown[] = []
-    await assert.rejects(
-      (async () => {
-        for await (const record of jsonlRecords(path)) got.push(record)
-      })(),
-      (error: Error) => error instanceof BadArchiveError && /line 4 is not valid JSON/.test(error.message),
-    )
+    const { got, error } = await records(path)
+    assert.ok(error instanceof BadArchiveError && error.message === `${path} line 4 is not valid JSON.`, String(error))
     assert.deepEqual(got, [{ a: 1 }, { b: 2 }])
   })
+  await withFile('{"a":1}\r\n{"b":"x\u2028y"}', async (path) => assert.deepEqual((await records(path)).got, [{ a: 1 }, { b: 'x\u2028y' }]))
 })
 
-test('ChunkBuilder writes the bytes chunkFile writes, past its first buffer and reused from chunk to chunk', () => {
+test('ChunkBuilder writes LIFEBOAT.chunk with the items as one JSON array, past its first buffer and reused from chunk to chunk', () => {
   const builder = new ChunkBuilder()
   for (const [kind, n, count] of [['events', 0, 5000], ['posts', 7, 20_000], ['events', 12345, 1], ['events', 3, 0]] as const) {
-    const items = Array.from({ length: count }, (_, i) => viewerJson({ i: `$${i}`, x: i % 3 === 0 ? `<b>${i}</b> \u2028 日記 😀`.repeat((i % 20) + 1) : `m ${i}` }))
+    const values = Array.from({ length: count }, (_, i) => ({ i: `$${i}`, x: i % 3 === 0 ? `<b>${i}</b> \u2028 日記 😀`.repeat((i % 20) + 1) : `m ${i}` }))
     builder.start(kind, n)
-    for (const item of items) builder.add(item)
+    for (const value of values) builder.add(viewerJson(value))
     const built = builder.finish()
-    const expected = chunkFile(kind, n, items)
-    assert.equal(built.name, expected.name)
-    assert.ok(built.data.equals(expected.data), `${expected.name} is the same`)
+    assert.equal(built.name, `viewer/data/${kind}-${String(n).padStart(5, '0')}.js`)
+    const expected = Buffer.from(`LIFEBOAT.chunk("${kind === 'posts' ? 'p' : 'e'}",${n},${viewerJson(values)});\n`)
+    assert.ok(built.data.equals(expected), `${built.name} is the same`)
   }
 })
 
