@@ -1,7 +1,8 @@
 // JSON Schemas (draft-07) of archive format v1: one per record kind, and the manifest's (docs/archive-format.md §4,
 // §5, §8). They state what a reader relies on: the fields it reads, with their types. Optional fields may also be
 // null, and every object admits fields it does not name (§4: unknown fields are preserved or ignored, never refused).
-// The TypeScript shapes in records.ts are the writer's side of the same contract.
+// The TypeScript shapes in records.ts are the writer's side of the same contract. The checks that run are these
+// schemas compiled ahead of time: after changing one, run `npm run generate:schema-checks` (a test fails until then).
 import { NETWORKS, RECORD_KINDS, type RecordKind } from './format.js'
 
 type Schema = Record<string, unknown>
