@@ -12,7 +12,7 @@ import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/atomic-file.js'
 import { ChunkBuilder, EVENTS_PER_CHUNK, metaFile, monthsOf, pageFiles, POSTS_PER_CHUNK, viewerJson, type ViewerFile } from './files.js'
 import { project, type ViewPost } from './project.js'
-import { jsonlRecords } from './jsonl-blocks.js'
+import { jsonlRecords } from './jsonl-records.js'
 
 export interface StagedViewerFile {
   member: string

@@ -9,7 +9,7 @@ import { ARCHIVE_FORMAT, MANIFEST_NAME, PROFILE_NAME, SUPPORTED_VERSIONS, kindMe
 import type { Manifest, ProfileRecord } from '../archive/records.js'
 import { BadArchiveError, NotFoundError } from '../errors.js'
 import type { ViewSource } from './project.js'
-import { jsonlRecords } from './jsonl-blocks.js'
+import { jsonlRecords } from './jsonl-records.js'
 
 export interface SiteSource extends ViewSource {
   label: string

@@ -11,7 +11,7 @@ import type { RecordKind } from '../../src/archive/format.js'
 import { stageViewer } from '../../src/viewer/embed.js'
 import { POSTS_PER_CHUNK, viewerFiles } from '../../src/viewer/files.js'
 import { project } from '../../src/viewer/project.js'
-import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
+import { jsonlRecords } from '../../src/viewer/jsonl-records.js'
 
 /** Each case alone: with no date kept as a string the spool sorts by time only, which must agree. */
 const ODD_DATES: Record<string, string[]> = {

@@ -1,12 +1,12 @@
 // The pieces the embedded viewer reads and writes with give exactly what the plain ways give: jsonlRecords
-// (src/viewer/jsonl-blocks.ts; its lines are test/archive/lines.test.ts's) names the line it refuses, files.ts
+// (src/viewer/jsonl-records.ts; its lines are test/archive/lines.test.ts's) names the line it refuses, files.ts
 // ChunkBuilder writes the items as `viewerJson` of their array, project.ts isoFromMs is Date.prototype.toISOString.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
+import { jsonlRecords } from '../../src/viewer/jsonl-records.js'
 import { ChunkBuilder, viewerJson } from '../../src/viewer/files.js'
 import { isoFromMs } from '../../src/viewer/project.js'
 import { BadArchiveError } from '../../src/errors.js'

@@ -11,7 +11,7 @@ import { mediaMember, type RecordKind } from '../../src/archive/format.js'
 import { stageViewer } from '../../src/viewer/embed.js'
 import { EVENTS_PER_CHUNK, POSTS_PER_CHUNK, viewerFiles } from '../../src/viewer/files.js'
 import { project } from '../../src/viewer/project.js'
-import { jsonlRecords } from '../../src/viewer/jsonl-blocks.js'
+import { jsonlRecords } from '../../src/viewer/jsonl-records.js'
 
 test('the streamed embed writes the same viewer files as the in-memory projection', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-embed-'))
