@@ -25,8 +25,10 @@ describe('server-requested waits', () => {
     let retryAt = 0
     const server = await serve((_req, res, n) => {
       if (n === 0) {
-        retryAt = Math.floor(Date.now() / 1000) * 1000 + 2000
-        res.writeHead(429, { 'retry-after': new Date(retryAt).toUTCString() })
+        const now = Date.now()
+        retryAt = Math.floor(now / 1000) * 1000 + 2000
+        // The Date header from the same clock reading (Node's own is cached and can lag on a busy machine).
+        res.writeHead(429, { date: new Date(now).toUTCString(), 'retry-after': new Date(retryAt).toUTCString() })
         res.end()
       } else res.end('ok')
     })
@@ -65,8 +67,11 @@ describe('server-requested waits', () => {
     let resetEpoch = 0
     const server = await serve((_req, res, n) => {
       if (n === 0) {
-        resetEpoch = Math.ceil(Date.now() / 1000) + 30
-        res.writeHead(200, { 'ratelimit-limit': '3000', 'ratelimit-remaining': '1', 'ratelimit-reset': String(resetEpoch), 'ratelimit-policy': '3000;w=300' })
+        const now = Date.now()
+        resetEpoch = Math.ceil(now / 1000) + 30
+        // The Date header from the same clock reading: Node's own is cached and refreshed by a timer, so on a busy
+        // machine it can lag a second or more, and the client rightly waits by the later of its clock and the server's.
+        res.writeHead(200, { date: new Date(now).toUTCString(), 'ratelimit-limit': '3000', 'ratelimit-remaining': '1', 'ratelimit-reset': String(resetEpoch), 'ratelimit-policy': '3000;w=300' })
       }
       res.end()
     })
