@@ -72,7 +72,8 @@ function emptyInjected(): Record<FaultKind, number> {
   return { status429: 0, status500: 0, status502: 0, status503: 0, reset: 0, truncate: 0 }
 }
 
-function copyHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+/** A request's or response's headers as a proxy passes them on: without the hop-by-hop ones. */
+export function copyHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value

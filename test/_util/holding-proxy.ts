@@ -2,6 +2,7 @@
 // keeps in flight at once without timing anything: requests are let go on events (enough are waiting, a module has
 // loaded), and the proxy counts the most that were in flight together. Bodies stream both ways.
 import http from 'node:http'
+import { copyHeaders } from './fault-proxy.js'
 
 export interface HoldingProxyOptions {
   /** Base URL of the server to forward to, e.g. `http://127.0.0.1:4321`. */
@@ -25,14 +26,6 @@ export interface HoldingProxy {
   url: string
   stats: HoldingProxyStats
   close(): Promise<void>
-}
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'])
-
-function copyHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value
-  return out
 }
 
 export async function startHoldingProxy(options: HoldingProxyOptions): Promise<HoldingProxy> {

@@ -7,10 +7,6 @@ import type { Command } from 'commander'
 import { buildProgram, COMMAND_NAMES } from '../../src/cli/program.js'
 import { captureCli, runCli } from '../_util/cli.js'
 
-function leaves(command: Command): Command[] {
-  return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves)
-}
-
 function all(command: Command): Command[] {
   return [command, ...command.commands.flatMap(all)]
 }

@@ -2,7 +2,7 @@
 // directory; a staged file becomes an object by rename within the same file system, then the directory is fsynced;
 // small documents are replaced atomically (temporary sibling, fsync, rename). The lock is `<store>/lock`, created
 // exclusively and taken over when its process is gone (src/files/lock.ts).
-import { createReadStream, constants as fsConstants } from 'node:fs'
+import { constants as fsConstants } from 'node:fs'
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, sep } from 'node:path'
 import type { Readable } from 'node:stream'
