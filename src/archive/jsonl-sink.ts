@@ -5,8 +5,9 @@
 // memory stays flat however many records there are (a batch, plus the stream's buffer).
 // flush() makes every line written so far readable from the file, so the records can be read back while the sink
 // stays open (ArchiveWriter.staged).
-// Each record is checked against its kind's schema before it is written: a record that breaks the format is a bug
-// of the code producing it, caught here rather than by a reader later.
+// Each record is checked against its kind's schema before it is written (by write(), or by line() for a line handed
+// to writeLines() later): a record that breaks the format is a bug of the code producing it, caught here rather than
+// by a reader later.
 import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
@@ -63,19 +64,48 @@ export class JsonlSink<T> {
   }
 
   /**
-   * write() for a caller that already holds the record's JSON text: `json` must be exactly JSON.stringify(record)
-   * (same keys in the same order, same escapes), which the caller guarantees; it is what the file gets. The record is
-   * still checked against the schema as write() checks it. Saves re-serialising records that arrive as JSON text
-   * (the Matrix forward pass, src/adapters/matrix/event-line.ts).
+   * The record's line (without its `\n`), checked against the schema now, for a caller that writes it later with
+   * writeLines(): the Matrix export checks each event while the next page is on its way and, once the room is whole,
+   * writes the lines oldest first without parsing them again (src/adapters/matrix/room-timeline.ts).
    */
-  async writeJson(record: T, json: string): Promise<void> {
-    this.#accept(record)
-    return this.#append(json + '\n')
+  line(record: T): string {
+    this.#check(record)
+    return JSON.stringify(record)
+  }
+
+  /**
+   * Appends `count` lines at once: `bytes` must be lines this sink's line() made, each followed by `\n` (the caller
+   * guarantees it; nothing here parses them again). `bytes` is copied before this resolves, so the caller may reuse it.
+   */
+  async writeLines(bytes: Uint8Array, count: number): Promise<void> {
+    if (this.#closed) throw new Error(`write after close: ${this.path}`)
+    if (this.#error) throw this.#error
+    this.#count += count
+    let wait = false
+    if (bytes.byteLength > this.#batch.length - this.#batchBytes) {
+      wait = !this.#handOver()
+      if (bytes.byteLength > BATCH_BYTES) {
+        // More than a batch goes to the stream alone, as a copy (the stream holds it until it is written).
+        this.#batch = Buffer.from(bytes)
+        this.#batchBytes = bytes.byteLength
+        wait = !this.#handOver() || wait
+        if (wait) await this.#drained()
+        return
+      }
+      this.#batch = Buffer.allocUnsafe(BATCH_BYTES)
+    }
+    this.#batch.set(bytes, this.#batchBytes)
+    this.#batchBytes += bytes.byteLength
+    if (wait) await this.#drained()
   }
 
   #accept(record: T): void {
     if (this.#closed) throw new Error(`write after close: ${this.path}`)
     if (this.#error) throw this.#error
+    this.#check(record)
+  }
+
+  #check(record: T): void {
     const problem = this.check?.(record)
     if (problem) throw new Error(`refusing to write a record that breaks the archive format (${this.path}): ${problem}`)
   }

@@ -258,10 +258,15 @@ export class ArchiveWriter {
     await this.#writing(() => this.sink(kind).write(record))
   }
 
-  /** write() with the record's JSON text already made: `json` must be exactly JSON.stringify(record) (JsonlSink.writeJson). */
-  async writeJson<K extends RecordKind>(kind: K, record: RecordsByKind[K], json: string): Promise<void> {
+  /** The record's line, checked now, for writeCheckedLines() later (JsonlSink.line). */
+  checkedLine<K extends RecordKind>(kind: K, record: RecordsByKind[K]): string {
+    return this.sink(kind).line(record)
+  }
+
+  /** Appends `count` lines that checkedLine(kind, …) made, each followed by `\n` (JsonlSink.writeLines). */
+  async writeCheckedLines(kind: RecordKind, bytes: Uint8Array, count: number): Promise<void> {
     throwIfAborted(this.options.signal)
-    await this.#writing(() => this.sink(kind).writeJson(record, json))
+    await this.#writing(() => this.sink(kind).writeLines(bytes, count))
   }
 
   /**

@@ -96,19 +96,30 @@ test('many small records are written in a few batches; flush makes them readable
   }
 })
 
-test('writeJson writes the text it is given, in order with write(), and still checks the record', async () => {
+test('line() checks a record now; writeLines() appends such lines later, in order with write(), of any size', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-jsonl-sink-'))
   try {
     const path = join(dir, 'x.jsonl')
-    const sink = new JsonlSink<{ ok: boolean; n: number }>(path, (value) => ((value as { ok: boolean }).ok ? null : '/ok must be true'))
+    const sink = new JsonlSink<{ ok: boolean; n: number; pad?: string }>(path, (value) => ((value as { ok: boolean }).ok ? null : '/ok must be true'))
+    assert.throws(() => sink.line({ ok: false, n: 0 }), /breaks the archive format.*\/ok must be true/)
+    const expected: string[] = []
+    const lines = (records: { ok: boolean; n: number; pad?: string }[]) => Buffer.from(records.map((r) => sink.line(r) + '\n').join(''))
     await sink.write({ ok: true, n: 1 })
-    await sink.writeJson({ ok: true, n: 2 }, '{"ok":true,"n":2}')
-    await assert.rejects(sink.writeJson({ ok: false, n: 3 }, '{"ok":true,"n":3}'), /breaks the archive format.*\/ok must be true/)
-    await sink.write({ ok: true, n: 4 })
-    assert.equal(sink.count, 3)
-    const expected = Buffer.from('{"ok":true,"n":1}\n{"ok":true,"n":2}\n{"ok":true,"n":4}\n')
-    assert.deepEqual(await sink.close(), { sha256: createHash('sha256').update(expected).digest('hex'), size: expected.length, crc32: crc32(expected) })
-    assert.ok((await readFile(path)).equals(expected))
+    expected.push('{"ok":true,"n":1}')
+    // a few lines that fit the batch, one run larger than a batch, then lines again into a reused buffer
+    const small = [{ ok: true, n: 2 }, { ok: true, n: 3 }]
+    const big = Array.from({ length: 40 }, (_, i) => ({ ok: true, n: 10 + i, pad: 'é'.repeat(1500) }))
+    const reused = lines(small)
+    await sink.writeLines(reused, small.length)
+    reused.fill(0x20)
+    await sink.writeLines(lines(big), big.length)
+    await sink.write({ ok: true, n: 99 })
+    expected.push(...small.map((r) => JSON.stringify(r)), ...big.map((r) => JSON.stringify(r)), '{"ok":true,"n":99}')
+    assert.equal(sink.count, expected.length)
+    const bytes = Buffer.from(expected.join('\n') + '\n')
+    assert.ok(bytes.length > 64 * 1024, 'one run is larger than a batch')
+    assert.deepEqual(await sink.close(), { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, crc32: crc32(bytes) })
+    assert.ok((await readFile(path)).equals(bytes))
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

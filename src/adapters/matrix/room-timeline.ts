@@ -3,10 +3,11 @@
 //
 // Backward pass (collectTimeline): `/messages?dir=b&limit=1000` from the newest event until a page comes back
 // without `end` (an empty or short page is not the end: the server drops ignored users' events after applying the
-// limit). The next page is requested before the current one is processed, so decryption, spooling and queuing media
-// overlap the network; each event is decrypted here (when keys were given) and its media queued at once, so
-// downloads run while the chain continues. Forward pass (writeTimeline): the spool is read back oldest first and
-// each event written with the sha256 of its media, its line spliced from the spooled text (event-line.ts). A room
+// limit). The next page is requested before the current one is processed, so decryption, checking, spooling and
+// queuing media overlap the network; each event is decrypted here (when keys were given), its media queued at once,
+// so downloads run while the chain continues, and, if it has no media, made into its checked events.jsonl line
+// (event-line.ts). Forward pass (writeTimeline): the spool is read back oldest first; finished lines are copied into
+// events.jsonl as bytes, and the few events with media are parsed and written with the sha256 of their media. A room
 // that fails leaves nothing in events.jsonl: its first line is written only after its last page arrived.
 import type { AdapterContext } from '../adapter.js'
 import type { ArchiveWriter } from '../../archive/writer.js'
@@ -15,10 +16,10 @@ import { throwIfAborted } from '../../errors.js'
 import type { MessagesResponse } from './api.js'
 import type { MatrixClient } from './client.js'
 import { isEncryptedPayload, type Decryptor } from './decryptor.js'
-import { eventJson, spooledEvent, type SpooledEvent } from './event-line.js'
+import { isFinishedLine, spoolText, type PendingEvent } from './event-line.js'
 import type { MediaFetcher } from './media-fetcher.js'
 import { mediaRefs } from './media-refs.js'
-import { ReverseSpool } from './spool.js'
+import { linesLastFirst, ReverseSpool } from './spool.js'
 
 /** The most `/messages` gives in one page on Synapse (`synapse/streams/config.py` MAX_LIMIT). */
 export const PAGE_LIMIT = 1000
@@ -39,7 +40,9 @@ export interface TimelineResult {
 
 /** A room's timeline fetched and spooled (on disk, newest first), waiting for its turn to be written. */
 export interface CollectedTimeline {
-  spool: ReverseSpool<SpooledEvent>
+  spool: ReverseSpool
+  /** Encrypted events no key opened. */
+  undecryptable: number
   /** The `start` token of the first backward page: where a later `--since` run stops paging. */
   newestToken: string | null
 }
@@ -47,13 +50,14 @@ export interface CollectedTimeline {
 /** Backward pass over `roomId`; with `stopAt` (an earlier run's token) only the events after it. */
 export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolPath: string, stopAt?: string): Promise<CollectedTimeline> {
   const { client, context } = deps
-  const spool = new ReverseSpool<SpooledEvent>(spoolPath)
+  const spool = new ReverseSpool(spoolPath)
   const page = (from: string | undefined): Promise<MessagesResponse> => client.messages(roomId, { dir: 'b', from, to: stopAt, limit: PAGE_LIMIT })
   try {
     let from: string | undefined
     let pending: Promise<MessagesResponse> | null = page(undefined)
     let newestToken: string | null = null
     let pages = 0
+    let undecryptable = 0
     // A server that hands back a token it gave before, or the page it just served, would loop forever or spool
     // events twice: a repeated token ends the walk, and so does a non-empty page with no event the previous page
     // lacked (only the previous page's ids are kept, so memory stays flat on long rooms).
@@ -72,15 +76,17 @@ export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolP
       pending?.catch(() => undefined)
       previous = new Set((current.chunk ?? []).map((event) => event.event_id))
       for (const event of chunk) {
-        const decrypted = deps.decryptor && isEncryptedPayload(event) ? await deps.decryptor.decrypt(event, roomId) : null
-        for (const ref of mediaRefs(event, decrypted)) void deps.media.fetch(ref)
-        await spool.append(spooledEvent(event, decrypted))
+        const decrypted = (deps.decryptor && isEncryptedPayload(event) ? await deps.decryptor.decrypt(event, roomId) : null) ?? null
+        if (decrypted === null && isEncryptedPayload(event)) undecryptable++
+        const refs = mediaRefs(event, decrypted)
+        for (const ref of refs) void deps.media.fetch(ref)
+        await spool.append(spoolText(deps.writer, roomId, event, decrypted, refs.length > 0))
       }
       if (++pages % 20 === 0) context.out.info(`room ${roomId}: ${spool.count} events so far …`)
       from = next
     }
     await spool.seal()
-    return { spool, newestToken }
+    return { spool, undecryptable, newestToken }
   } catch (error) {
     await spool.remove()
     throw error
@@ -90,30 +96,45 @@ export async function collectTimeline(deps: TimelineDeps, roomId: string, spoolP
 /** Forward pass: the spooled events oldest first into events.jsonl, each with the sha256 of its media. */
 export async function writeTimeline(deps: TimelineDeps, roomId: string, collected: CollectedTimeline): Promise<TimelineResult> {
   let events = 0
-  let undecryptable = 0
   const stored = new Set<string>()
+  // The finished lines of a block, in the order they go into events.jsonl (the reverse of the spool's).
+  let out = Buffer.allocUnsafe(0)
   try {
-    for await (const texts of collected.spool.reversed()) {
-      for (const text of texts) {
-        throwIfAborted(deps.context.signal)
-        const parsed = collected.spool.parse(text)
-        const { event, decrypted } = parsed
-        const media: EventRecord['media'] = []
-        for (const ref of mediaRefs(event, decrypted)) {
-          const outcome = await deps.media.record(ref, event.event_id)
-          if ('sha256' in outcome) {
-            media.push({ sha256: outcome.sha256, mxc: ref.mxc })
-            stored.add(ref.mxc)
-          }
+    for await (const block of collected.spool.reversedBlocks()) {
+      throwIfAborted(deps.context.signal)
+      if (out.length < block.length) out = Buffer.allocUnsafe(block.length)
+      let bytes = 0
+      let lines = 0
+      // The last line appended is the oldest event.
+      for (const line of linesLastFirst(block)) {
+        if (isFinishedLine(line)) {
+          out.set(line, bytes)
+          bytes += line.length
+          lines++
+        } else {
+          if (lines > 0) await deps.writer.writeCheckedLines('events', out.subarray(0, bytes), lines)
+          bytes = lines = 0
+          await writePending(deps, roomId, JSON.parse(line.toString('utf8', 0, line.length - 1)) as PendingEvent, stored)
         }
-        if (decrypted === null && isEncryptedPayload(event)) undecryptable++
-        const record: EventRecord = { roomId, event, decrypted, media }
-        await deps.writer.writeJson('events', record, eventJson(record, text, parsed))
         events++
       }
+      if (lines > 0) await deps.writer.writeCheckedLines('events', out.subarray(0, bytes), lines)
     }
   } finally {
     await collected.spool.remove()
   }
-  return { events, undecryptable, media: stored.size }
+  return { events, undecryptable: collected.undecryptable, media: stored.size }
+}
+
+/** An event with media: written once its downloads have ended, with the sha256 of each file that arrived. */
+async function writePending(deps: TimelineDeps, roomId: string, { event, decrypted }: PendingEvent, stored: Set<string>): Promise<void> {
+  const media: EventRecord['media'] = []
+  for (const ref of mediaRefs(event, decrypted)) {
+    const outcome = await deps.media.record(ref, event.event_id)
+    if ('sha256' in outcome) {
+      media.push({ sha256: outcome.sha256, mxc: ref.mxc })
+      stored.add(ref.mxc)
+    }
+  }
+  await deps.writer.write('events', { roomId, event, decrypted, media })
 }

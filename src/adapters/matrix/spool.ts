@@ -1,21 +1,30 @@
 // A room's timeline on its way from `/messages?dir=b` (newest first) to events.jsonl (oldest first), without the
-// room ever being in memory: pages are appended to a JSON Lines file as they arrive, then read back in reverse, one
-// block of at most ~BLOCK_BYTES at a time. Only the block start offsets stay in memory (about 4 numbers per MiB).
-// Paging backwards once to find the start and then forwards with `dir=f` would avoid the file but doubles the
-// sequential `/messages` chain, which is what an export's time is made of.
+// room ever being in memory: each event's text is appended to a file as its page arrives, then the file is read back
+// in reverse, one block of at most ~BLOCK_BYTES at a time. Only the block start offsets stay in memory (about 4
+// numbers per MiB). Paging backwards once to find the start and then forwards with `dir=f` would avoid the file but
+// doubles the sequential `/messages` chain, which is what an export's time is made of.
+//
+// Texts are single lines (JSON text has no raw newline). Blocks come back as bytes, never decoded here: the forward
+// pass copies most lines straight into events.jsonl (room-timeline.ts) and decodes only the few it must finish.
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import { once } from 'node:events'
 import { PRIVATE_FILE_MODE } from '../../files/atomic-file.js'
 
-// A block is read back as one string of BLOCK_BYTES plus at most one line. V8 makes strings over 128 KiB in its
-// large object space, at about 1.5 ms each with the CLI's heap flags (src/cli/heap.ts): decoding a 100,000-event room
-// (42 MB) took ~250 ms CPU in 256 KiB blocks and ~6 ms in 64 KiB ones. With the texts handed over a block at a time,
-// reading the room back went from ~0.38 to ~0.20 s CPU, and the forward pass from ~1.24 to ~1.00 s
-// (docs/performance.md). Only a block ending in an event near Matrix's 64 KiB limit goes over (and costs its 1.5 ms).
+/** The lines of a block from reversedBlocks(), last first, each with its `\n` (views into the block, not copies). */
+export function* linesLastFirst(block: Buffer): Generator<Buffer> {
+  for (let end = block.length; end > 0; ) {
+    // The search starts before this line's own \n; a line is never empty (it is JSON text), so end - 2 >= 0.
+    const start = end >= 2 ? block.lastIndexOf(0x0a, end - 2) + 1 : 0
+    yield block.subarray(start, end)
+    end = start
+  }
+}
+
+/** Blocks start at the first line start after this many bytes: a block is this plus at most one line. */
 const BLOCK_BYTES = 64 * 1024
 
-export class ReverseSpool<T> {
+export class ReverseSpool {
   #stream: WriteStream
   #size = 0
   #blockStart = 0
@@ -32,18 +41,19 @@ export class ReverseSpool<T> {
     return this.#count
   }
 
-  async append(record: T): Promise<void> {
+  /** Appends one text (a line of JSON, without its `\n`). */
+  async append(text: string): Promise<void> {
     if (this.#size - this.#blockStart >= BLOCK_BYTES) {
       this.#blockStart = this.#size
       this.#blocks.push(this.#size)
     }
-    const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8')
+    const line = Buffer.from(text + '\n', 'utf8')
     this.#size += line.length
     this.#count++
     if (!this.#stream.write(line)) await once(this.#stream, 'drain')
   }
 
-  /** Ends writing and releases the file descriptor; the block offsets stay for reversed(). */
+  /** Ends writing and releases the file descriptor; the block offsets stay for reversedBlocks(). */
   async seal(): Promise<void> {
     await this.#close()
   }
@@ -58,38 +68,32 @@ export class ReverseSpool<T> {
   }
 
   /**
-   * Yields the records' JSON texts last-appended first, a block at a time (the caller parses each when it gets to it:
-   * a parsed block would outlive V8's young generation; one step of an async generator per record costs more than
-   * the split).
+   * The file's blocks, last block first; each is whole lines (every one ending in `\n`) in the order they were
+   * appended, so linesLastFirst() over each gives the texts last-appended first. A block's bytes are
+   * good until the next block is asked for: one buffer is reused (a block does not outlive V8's young generation).
    */
-  async *reversed(): AsyncGenerator<string[]> {
+  async *reversedBlocks(): AsyncGenerator<Buffer> {
     await this.#close()
     if (this.#size === 0) return
     const handle = await open(this.path, 'r')
+    let buffer = Buffer.allocUnsafe(2 * BLOCK_BYTES)
     try {
       for (let i = this.#blocks.length - 1; i >= 0; i--) {
         const start = this.#blocks[i]!
         const end = i + 1 < this.#blocks.length ? this.#blocks[i + 1]! : this.#size
         if (end <= start) continue
-        const buffer = Buffer.alloc(end - start)
-        for (let got = 0; got < buffer.length; ) {
-          const { bytesRead } = await handle.read(buffer, got, buffer.length - got, start + got)
+        if (end - start > buffer.length) buffer = Buffer.allocUnsafe(end - start)
+        const block = buffer.subarray(0, end - start)
+        for (let got = 0; got < block.length; ) {
+          const { bytesRead } = await handle.read(block, got, block.length - got, start + got)
           if (bytesRead === 0) throw new Error(`${this.path} is shorter than written`)
           got += bytesRead
         }
-        const lines = buffer.toString('utf8').split('\n')
-        // Every line ends with \n: the last piece is empty.
-        lines.pop()
-        yield lines.reverse()
+        yield block
       }
     } finally {
       await handle.close()
     }
-  }
-
-  /** One record from a text reversed() yielded. */
-  parse(text: string): T {
-    return JSON.parse(text) as T
   }
 
   async remove(): Promise<void> {
