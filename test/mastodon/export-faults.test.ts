@@ -3,9 +3,9 @@
 // status pages or media again; and the server's rate-limit headers pace the export before the server has to refuse.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, watch } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { run as exportMastodon } from '../../src/commands/export-mastodon.js'
 import { ArchiveReader } from '../../src/archive/reader.js'
 import { MANIFEST_NAME } from '../../src/archive/format.js'
@@ -28,12 +28,34 @@ after(async () => {
   await world?.close()
 })
 
-/** Resolves once the staged-media index has a complete line: the event the interruption waits for. */
+/**
+ * Resolves once the staged-media index has a complete line: the event the interruption waits for. Woken by the
+ * staging folder's own change events (inotify), not by polling; the index is read once after the watch starts, so a
+ * line written before it is not missed.
+ */
 async function untilStaged(index: string): Promise<void> {
-  const deadline = Date.now() + 60_000
-  while (!(await readFile(index, 'utf8').catch(() => '')).includes('\n')) {
-    if (Date.now() > deadline) throw new Error('no medium was staged')
-    await new Promise((resolve) => setTimeout(resolve, 5))
+  const staged = async () => (await readFile(index, 'utf8').catch(() => '')).includes('\n')
+  const stop = new AbortController()
+  const deadline = setTimeout(() => stop.abort(), 60_000)
+  const changes = watch(dirname(index), { signal: stop.signal })[Symbol.asyncIterator]()
+  // The first next() starts the watch; the index is read only after that, so no line can fall between the two.
+  let next = changes.next()
+  next.catch(() => undefined)
+  try {
+    if (await staged()) return
+    for (;;) {
+      const change = await next
+      if (change.done) throw new Error('the watch on the staging folder ended')
+      if (change.value.filename === basename(index) && (await staged())) return
+      next = changes.next()
+      next.catch(() => undefined)
+    }
+  } catch (error) {
+    if (stop.signal.aborted) throw new Error('no medium was staged within 60 s')
+    throw error
+  } finally {
+    clearTimeout(deadline)
+    stop.abort()
   }
 }
 
