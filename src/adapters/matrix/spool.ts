@@ -69,8 +69,8 @@ export class ReverseSpool {
 
   /**
    * The file's blocks, last block first; each is whole lines (every one ending in `\n`) in the order they were
-   * appended, so linesLastFirst() over each gives the texts last-appended first. A block's bytes are
-   * good until the next block is asked for: one buffer is reused (a block does not outlive V8's young generation).
+   * appended, so linesLastFirst() over each gives the texts last-appended first. A block's bytes are good until the
+   * next block is asked for: one buffer serves every block (grown only for a block holding a line over 64 KiB).
    */
   async *reversedBlocks(): AsyncGenerator<Buffer> {
     await this.#close()
