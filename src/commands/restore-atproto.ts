@@ -43,8 +43,7 @@ type Input = Omit<RestoreInput, 'work'> & { label: string; close?: () => void }
 async function fromSnapshot(store: BackupStore, options: RestoreOptions, work: string, signal: AbortSignal): Promise<Input> {
   const snapshot = (await store.readSnapshot(options.snapshot ?? 'latest', { kind: ATPROTO_SNAPSHOT_KIND })) as Snapshot<AtprotoSnapshotData>
   const carPath = join(work, 'repo.car')
-  signal.throwIfAborted()
-  await store.withLocalObjects(snapshot.data.packs, async (paths) => {
+  const writeCar = async (paths: string[]) => {
     const blocks = new CarBlockStore()
     try {
       for (const path of paths) {
@@ -56,7 +55,8 @@ async function fromSnapshot(store: BackupStore, options: RestoreOptions, work: s
     } finally {
       await blocks.close()
     }
-  })
+  }
+  await store.withLocalObjects(snapshot.data.packs, writeCar, signal)
   const mimes = new Map(snapshot.data.blobs.map((b) => [b.cid, b.mime]))
   const blobs: BlobSource = {
     name: `snapshot ${snapshot.id}`,

@@ -351,11 +351,18 @@ export class BackupStore {
     return { path, release: () => rm(path, { force: true }) }
   }
 
-  /** Runs `use` with local copies of `shas` (localCopy()), releasing them afterwards whatever happens. */
-  async withLocalObjects<T>(shas: readonly string[], use: (paths: string[]) => Promise<T>): Promise<T> {
+  /**
+   * Runs `use` with local copies of `shas` (localCopy()), releasing them afterwards whatever happens. `signal` is
+   * checked before each copy (each may be a download) and before `use`: an interrupt does not wait for the rest.
+   */
+  async withLocalObjects<T>(shas: readonly string[], use: (paths: string[]) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const copies: LocalCopy[] = []
     try {
-      for (const sha of shas) copies.push(await this.localCopy(sha))
+      for (const sha of shas) {
+        signal?.throwIfAborted()
+        copies.push(await this.localCopy(sha))
+      }
+      signal?.throwIfAborted()
       return await use(copies.map((c) => c.path))
     } finally {
       for (const copy of copies) await copy.release()

@@ -86,6 +86,24 @@ it('objects are content-addressed, owner-only, and stored once however often the
   await store.close()
 })
 
+it('local copies of several objects are released after use, and an interrupt before them copies nothing', async () => {
+  const store = await openStore(await backend.fresh(), { create: true })
+  const lock = await store.lock()
+  const shas = [(await store.putObject(bytes('first'))).sha256, (await store.putObject(bytes('second'))).sha256]
+  const staging = await store.backend.stagingDir()
+  const texts = await store.withLocalObjects(shas, (paths) => Promise.all(paths.map((path) => import('node:fs/promises').then((fs) => fs.readFile(path, 'utf8')))))
+  assert.deepEqual(texts, ['first', 'second'])
+  assert.deepEqual(await readdir(staging), [], 'the copies are gone')
+  const interrupted = new AbortController()
+  interrupted.abort(new Error('interrupted'))
+  let used = false
+  await assert.rejects(store.withLocalObjects(shas, async () => (used = true), interrupted.signal), /interrupted/)
+  assert.equal(used, false)
+  assert.deepEqual(await readdir(staging), [], 'nothing was copied')
+  await lock.release()
+  await store.close()
+})
+
 it('writes need the lock, and a snapshot naming a missing object is refused', async () => {
   const store = await openStore(await backend.fresh(), { create: true })
   await assert.rejects(store.putObject(bytes('x')), /needs the store lock/)

@@ -85,7 +85,7 @@ export async function walkSnapshot(store: BackupStore, packs: string[], commit: 
     } finally {
       await blocks.close()
     }
-  })
+  }, signal)
 }
 
 export async function backupAccount(context: AdapterContext, options: AtprotoBackupOptions): Promise<AtprotoBackupResult> {
