@@ -5,7 +5,7 @@
 // ArchiveWriter) and never retry (net/http-client does, beneath them). Every list is an async iterable so nothing is
 // buffered whole. A Target's writes are idempotent and report per item instead of throwing for one bad item.
 import type { Network, RecordKind } from '../archive/format.js'
-import type { AccountRef, ListRecord, MediaRef, PostRecord, ProfileRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
+import type { AccountRef, ListRecord, MediaRef, PostRecord, RecordsByKind, RelationRecord } from '../archive/records.js'
 import type { ArchiveReader } from '../archive/reader.js'
 import type { ArchiveWriter } from '../archive/writer.js'
 import type { JournalEntry } from '../replay/journal.js'
@@ -146,7 +146,6 @@ export interface Target {
   blockDomain?(domain: string): Promise<Outcome>
   /** AT Protocol: like a post by its URI. */
   like?(subject: string): Promise<Outcome>
-  setProfile?(profile: ProfileRecord): Promise<Outcome>
   /** Lines describing how the pending work fits the server's caps (e.g. "400 follows a day: done by <date>"). */
   plan?(pending: Record<string, number>): string[]
   /** Re-creates posts (AT Protocol); driven by src/replay/posts.ts. */
