@@ -59,8 +59,9 @@ export class JsonlSink<T> {
   }
 
   async write(record: T): Promise<void> {
-    this.#accept(record)
-    return this.#append(JSON.stringify(record) + '\n')
+    this.#open()
+    this.#check(record)
+    return this.#append(JSON.stringify(record) + '\n', 1)
   }
 
   /**
@@ -78,31 +79,13 @@ export class JsonlSink<T> {
    * guarantees it; nothing here parses them again). `bytes` is copied before this resolves, so the caller may reuse it.
    */
   async writeLines(bytes: Uint8Array, count: number): Promise<void> {
-    if (this.#closed) throw new Error(`write after close: ${this.path}`)
-    if (this.#error) throw this.#error
-    this.#count += count
-    let wait = false
-    if (bytes.byteLength > this.#batch.length - this.#batchBytes) {
-      wait = !this.#handOver()
-      if (bytes.byteLength > BATCH_BYTES) {
-        // More than a batch goes to the stream alone, as a copy (the stream holds it until it is written).
-        this.#batch = Buffer.from(bytes)
-        this.#batchBytes = bytes.byteLength
-        wait = !this.#handOver() || wait
-        if (wait) await this.#drained()
-        return
-      }
-      this.#batch = Buffer.allocUnsafe(BATCH_BYTES)
-    }
-    this.#batch.set(bytes, this.#batchBytes)
-    this.#batchBytes += bytes.byteLength
-    if (wait) await this.#drained()
+    this.#open()
+    return this.#append(bytes, count)
   }
 
-  #accept(record: T): void {
+  #open(): void {
     if (this.#closed) throw new Error(`write after close: ${this.path}`)
     if (this.#error) throw this.#error
-    this.#check(record)
   }
 
   #check(record: T): void {
@@ -110,19 +93,20 @@ export class JsonlSink<T> {
     if (problem) throw new Error(`refusing to write a record that breaks the archive format (${this.path}): ${problem}`)
   }
 
-  async #append(line: string): Promise<void> {
-    this.#count++
-    // Nothing is awaited until the line has its place in the file: writes that overlap keep the order they came in.
+  /** Appends `count` whole lines: a string is encoded into the batch, bytes are copied into it. */
+  async #append(lines: string | Uint8Array, count: number): Promise<void> {
+    this.#count += count
+    // Nothing is awaited until the lines have their place in the file: writes that overlap keep the order they came in.
     let wait = false
     if (this.#batch.length === 0) this.#batch = Buffer.allocUnsafe(BATCH_BYTES)
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit; only a line that might not fit is measured.
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit; only a string that might not fit is measured.
     const room = this.#batch.length - this.#batchBytes
-    const bytes = line.length * 3 <= room ? 0 : Buffer.byteLength(line, 'utf8')
+    const bytes = typeof lines !== 'string' ? lines.byteLength : lines.length * 3 <= room ? 0 : Buffer.byteLength(lines, 'utf8')
     if (bytes > room) {
       wait = !this.#handOver()
       if (bytes > BATCH_BYTES) {
-        // A line longer than a batch is handed over alone.
-        this.#batch = Buffer.from(line, 'utf8')
+        // More than a batch is handed over alone, as a copy of its own (the stream holds it until it is written).
+        this.#batch = typeof lines === 'string' ? Buffer.from(lines, 'utf8') : Buffer.from(lines)
         this.#batchBytes = bytes
         wait = !this.#handOver() || wait
         if (wait) await this.#drained()
@@ -130,7 +114,11 @@ export class JsonlSink<T> {
       }
       this.#batch = Buffer.allocUnsafe(BATCH_BYTES)
     }
-    this.#batchBytes += this.#batch.write(line, this.#batchBytes, 'utf8')
+    if (typeof lines === 'string') this.#batchBytes += this.#batch.write(lines, this.#batchBytes, 'utf8')
+    else {
+      this.#batch.set(lines, this.#batchBytes)
+      this.#batchBytes += bytes
+    }
     if (wait) await this.#drained()
   }
 
